@@ -1,0 +1,78 @@
+"""The ``site-builder`` command: orchestration only, no logic of its own."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_CONTENT = "content"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .validate import validate_paths
+
+    paths = args.paths or [str(Path(DEFAULT_CONTENT) / "filings")]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"site-builder check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    result = validate_paths(_filing_paths(paths))
+    if args.format == "json":
+        json.dump(
+            {
+                "ok": result.ok,
+                "filings": len(result.filings),
+                "errors": len(result.errors),
+                "warnings": len(result.warnings),
+                "problems": [p.as_dict() for p in result.problems],
+            },
+            sys.stdout, ensure_ascii=False, indent=2,
+        )
+        print()
+    else:
+        for p in result.problems:
+            print(p.format())
+        summary = (f"{len(result.filings)} filing(s) valid, {len(result.errors)} error(s), "
+                   f"{len(result.warnings)} warning(s)")
+        print(summary, file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _filing_paths(paths: list[str]) -> list[str]:
+    """``check content/`` means the filings in it, not the site config."""
+    out = []
+    for p in paths:
+        if Path(p).is_dir() and (Path(p) / "filings").is_dir():
+            out.append(str(Path(p) / "filings"))
+        else:
+            out.append(p)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="site-builder",
+        description="Build a static website from budget performance filings (部门预算绩效目标).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate filings without building; prints file:line:col: messages")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: content/filings)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_check)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
