@@ -39,6 +39,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import BuildError, build
+    from .config import ConfigError
+
+    root = Path(args.root)
+    out = Path(args.out)
+    try:
+        report = build(root, out, base_path=args.base_path, search=not args.no_search,
+                       log=lambda s: print(f"  {s}", file=sys.stderr))
+    except (BuildError, ConfigError) as exc:
+        print(f"site-builder build: failed; the previous output in {out}/ is untouched.", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return 1
+    for w in report.warnings:
+        print(w.format(), file=sys.stderr)
+    print(f"Built {report.pages} pages ({report.files} files) from {report.filings} filings "
+          f"in {report.seconds:.2f} s → {report.out_dir.resolve()}/")
+    print(f"Open {report.out_dir.resolve()}/index.html or run: site-builder serve")
+    return 0
+
+
 def _filing_paths(paths: list[str]) -> list[str]:
     """``check content/`` means the filings in it, not the site config."""
     out = []
@@ -61,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: content/filings)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="build the website into an output folder")
+    p.add_argument("--out", default="public", help="output folder (default: public)")
+    p.add_argument("--root", default=".", help="project folder holding content/, layouts/, static/ (default: .)")
+    p.add_argument("--base-path", default=None, help="serve the site under this path, e.g. /budget/ (default: from content/site.yaml)")
+    p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index (faster)")
+    p.set_defaults(func=cmd_build)
 
     return parser
 

@@ -17,6 +17,7 @@ nesting.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -149,6 +150,7 @@ def parse_text(text: str, path: str) -> Document:
 
     if not text.strip():
         raise fail(None, "the file is empty: a filing needs at least schema, year, region, agency, source and projects")
+    _refuse_deep_nesting(text, fail)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.composer.ComposerError as exc:
@@ -171,8 +173,9 @@ def parse_text(text: str, path: str) -> Document:
         if depth > MAX_DEPTH:
             raise fail(n.start_mark, f"structure nested deeper than {MAX_DEPTH} levels; a filing is never this deep", at)
         if id(n) in seen:
-            # libyaml resolves *alias to the very node object it refers to
-            raise fail(n.start_mark, "YAML anchors and aliases (&name / *name) are not allowed in filings: write the value out", at)
+            # libyaml resolves *alias to the very node object it refers to;
+            # that node's mark is the anchor's, so look up where the alias is
+            raise fail(_first_alias_mark(text) or n.start_mark, "YAML anchors and aliases (&name / *name) are not allowed in filings: write the value out", at)
         seen.add(id(n))
         doc.positions[at] = _pos(n.start_mark)
         if isinstance(n, yaml.MappingNode):
@@ -202,6 +205,43 @@ def parse_text(text: str, path: str) -> Document:
 
     doc.data = convert(node, (), 0)
     return doc
+
+
+# libyaml's composer recurses in C once per nesting level: ~25,000 levels
+# (a 50 KB file of "- - - …") overflow the C stack and kill the interpreter,
+# and its scanner is quadratic in flow depth. Nesting depth is at most twice
+# the longest run of indentation and block indicators at a line start plus
+# the number of flow brackets; only when that bound is large is the text
+# pre-scanned (events, stopping at the first level too deep).
+_SAFE_NESTING_BOUND = 1000
+_LINE_PREFIX = re.compile(r"^[ \t]*(?:[-?:][ \t]+)*", re.M)
+
+
+def _refuse_deep_nesting(text: str, fail: Any) -> None:
+    longest_prefix = max((m.end() - m.start() for m in _LINE_PREFIX.finditer(text)), default=0)
+    if 2 * longest_prefix + 2 + text.count("[") + text.count("{") <= _SAFE_NESTING_BOUND:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise fail(event.start_mark, f"structure nested deeper than {MAX_DEPTH} levels; a filing is never this deep")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer reports it with its position
+
+
+def _first_alias_mark(text: str) -> Any:
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark
+    except yaml.YAMLError:  # pragma: no cover - the text composed already
+        pass
+    return None
 
 
 def load_file(path: str | os.PathLike[str]) -> Document:

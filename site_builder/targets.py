@@ -44,6 +44,8 @@ _NUMBER_RE = re.compile(
 _DATE_RE = re.compile(
     r"^(?P<y>20\d\d)年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?|年?底|年末|全年)(?P<rest>前|之前|以前|内|底前)?$"
 )
+# a list of alternative units, "≥2张/把/套/台等" (等: "and the like")
+_UNIT_LIST = re.compile(r"[^\W\d_]{1,3}(?:/[^\W\d_]{1,3})+等?")
 _YEAR_END = re.compile(r"^(?P<y>20\d\d)年(?:年底|年末|底)$")
 
 
@@ -124,7 +126,7 @@ def parse_target(text: str) -> Target:
     if label and not m["op"] and not op_from_words:
         # "2024年1-12月", "通过及时维修..." : text around a number, not a target
         return Target(text, QUALITATIVE)
-    if len(unit) > 6 or "," in unit or "、" in unit:
+    if "," in unit or "、" in unit or (len(unit) > 6 and not _UNIT_LIST.fullmatch(unit)):
         return Target(text, QUALITATIVE)
     op = m["op"] or op_from_words
     unit = _UNIT_ALIASES.get(unit, unit)

@@ -106,7 +106,8 @@ def _message(err: dict[str, Any], path: tuple[Any, ...], raw: Any) -> str:
         hint = f"; did you mean '{guess[0]}'?" if guess else (f"; allowed here: {', '.join(names)}" if names else "")
         return f"unknown field '{path[-1]}'{hint}"
     if kind in ("decimal_parsing", "decimal_type"):
-        return f"{what} must be an amount written as a number (e.g. 241.74), not {shown or 'this'}"
+        got = shown or ("a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else "an empty value")
+        return f"{what} must be an amount written as a number (e.g. 241.74), not {got}"
     if kind == "greater_than_equal" and path and path[-1] != "year":
         return f"{what} must not be negative (got {raw})"
     if kind == "decimal_max_places":
@@ -185,7 +186,14 @@ def validate_document(doc: Document) -> tuple[Filing | None, list[Problem]]:
             # pydantic reports a literal/union per member; skip the noise
             if err["type"] == "union_tag_invalid":
                 continue
-            report(path, _message(err, path, _raw_at(data, path)), key=err["type"] == "extra_forbidden")
+            raw = _raw_at(data, path)
+            if isinstance(raw, Scalar) and raw.is_null:
+                raw = None  # an empty value, not the text ''
+            # pydantic counts only the items that validated: a list whose
+            # items all have errors also gets a bogus "at least one entry"
+            if err["type"] == "too_short" and isinstance(raw, list) and raw:
+                continue
+            report(path, _message(err, path, raw), key=err["type"] == "extra_forbidden")
         problems.sort(key=lambda p: (p.line, p.column))
         return None, problems
 
@@ -254,7 +262,7 @@ def check_across(filings: list[LoadedFiling]) -> list[Problem]:
         key = lf.filing.key
         if key in first:
             other = first[key]
-            pos = lf.document.position(("agency",))
+            pos = lf.document.position(("agency", "code"))
             agency = f"agency {key[1]}" if key[1] else "an agency without code"
             problems.append(Problem(
                 lf.path, pos.line, pos.column, "error",

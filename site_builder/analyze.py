@@ -1,0 +1,323 @@
+"""Stage 3: from validated filings to the site model.
+
+Everything a page shows that is computed — totals by filing, agency, region,
+year and funding source, shares, indicator groups, consistency notes,
+categories — is computed here, once, in exact Decimal arithmetic. Templates
+only print.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable
+
+from . import urls
+from .categories import Category, Taxonomy, categorize
+from .model import CHECKPOINTS, Filing, Indicator, Project
+from .notes import Note, filing_notes
+from .validate import LoadedFiling
+
+ZERO = Decimal(0)
+SOURCES = (("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
+LEVEL1_ORDER = {"产出指标": 0, "成本指标": 1, "效益指标": 2, "满意度指标": 3}
+
+
+def share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """Percentage with one decimal, for display; None when the whole is 0."""
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Totals:
+    """Sums of project budgets, overall and by funding source."""
+
+    total: Decimal = ZERO
+    fiscal: Decimal = ZERO
+    carryover: Decimal = ZERO
+    other: Decimal = ZERO
+    projects: int = 0
+    filings: int = 0
+    indicators: int = 0
+
+    def add_project(self, p: Project) -> None:
+        b = p.budget
+        self.total += b.total
+        self.fiscal += b.fiscal or ZERO
+        self.carryover += b.carryover or ZERO
+        self.other += b.other or ZERO
+        self.projects += 1
+        self.indicators += len(p.indicators)
+
+    def add(self, other: "Totals") -> None:
+        self.total += other.total
+        self.fiscal += other.fiscal
+        self.carryover += other.carryover
+        self.other += other.other
+        self.projects += other.projects
+        self.filings += other.filings
+        self.indicators += other.indicators
+
+    @property
+    def by_source(self) -> list[tuple[str, Decimal, Decimal | None]]:
+        """(label, amount, share of total) for each source that has money."""
+        rows = [(label, getattr(self, key), share(getattr(self, key), self.total)) for key, label in SOURCES]
+        rows = [r for r in rows if r[1]]
+        unspecified = self.total - self.fiscal - self.carryover - self.other
+        if unspecified > 0:
+            rows.append(("未列明来源", unspecified, share(unspecified, self.total)))
+        return rows
+
+
+@dataclass
+class IndicatorGroup:
+    level1: str
+    level2_groups: list[tuple[str, list[Indicator]]]
+
+    @property
+    def rowspan(self) -> int:
+        return sum(len(rows) for _, rows in self.level2_groups)
+
+
+def group_indicators(indicators: Iterable[Indicator]) -> list[IndicatorGroup]:
+    """Group by 一级 then 二级, keeping the published order within each."""
+    by1: dict[str, dict[str, list[Indicator]]] = {}
+    for ind in indicators:
+        by1.setdefault(ind.level1, {}).setdefault(ind.level2, []).append(ind)
+    return [IndicatorGroup(l1, list(l2s.items())) for l1, l2s in by1.items()]
+
+
+@dataclass
+class ProjectInfo:
+    filing: "FilingInfo" = field(repr=False)
+    index: int
+    project: Project
+    slug: str
+    url: str
+    share: Decimal | None
+    groups: list[IndicatorGroup]
+    measurable: int
+    category: Category | None
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
+    def plan_rows(self) -> list[tuple[str, Decimal | None]]:
+        plan = self.project.spending_plan
+        return plan.points if plan else []
+
+
+@dataclass
+class FilingInfo:
+    loaded: LoadedFiling = field(repr=False)
+    filing: Filing
+    agency_slug: str
+    url: str
+    totals: Totals
+    projects: list[ProjectInfo]
+    notes: list[Note]
+    content_hash: str
+    agency: "AgencyInfo" = field(default=None, repr=False)  # type: ignore[assignment]
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return self.filing.key
+
+    @property
+    def year(self) -> int:
+        return self.filing.year
+
+    @property
+    def title(self) -> str:
+        return f"{self.filing.agency.name} {self.filing.year}年"
+
+    @property
+    def notes_by_severity(self) -> tuple[list[Note], list[Note]]:
+        """(warnings, informational notes), each in the analysis order."""
+        return ([n for n in self.notes if n.severity == "warning"], [n for n in self.notes if n.severity != "warning"])
+
+    @property
+    def updated(self) -> str:
+        """Atom timestamp: the publication date, else the start of the budget year
+        (never the build time, so output stays reproducible)."""
+        d = self.filing.source.published
+        return f"{d.isoformat() if d else f'{self.year}-01-01'}T00:00:00Z"
+
+    @property
+    def unit_groups(self) -> list[IndicatorGroup]:
+        ub = self.filing.unit_budget
+        return group_indicators(ub.indicators) if ub else []
+
+    @property
+    def json_url(self) -> str:
+        return urls.filing_data(self.agency_slug, self.year, "json")
+
+    @property
+    def csv_url(self) -> str:
+        return urls.filing_data(self.agency_slug, self.year, "csv")
+
+    @property
+    def dep(self) -> str:
+        """The dependency key of this filing, for incremental rebuilds."""
+        return f"filing:{self.agency_slug}/{self.year}"
+
+
+@dataclass
+class AgencyInfo:
+    slug: str
+    url: str
+    name: str
+    region_code: str
+    region_name: str
+    filings: list[FilingInfo] = field(default_factory=list)  # newest first
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass
+class RegionInfo:
+    code: str
+    name: str  # full name, e.g. 河北省唐山市路南区
+    short_name: str
+    level: str  # province | city | county
+    url: str
+    parent: str | None
+    children: list[str] = field(default_factory=list)
+    child_regions: list["RegionInfo"] = field(default_factory=list, repr=False)
+    filings: list[FilingInfo] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass
+class YearInfo:
+    year: int
+    url: str
+    filings: list[FilingInfo] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass
+class SiteModel:
+    filings: list[FilingInfo]
+    agencies: list[AgencyInfo]
+    regions: dict[str, RegionInfo]
+    years: list[YearInfo]
+    totals: Totals
+    largest_projects: list[ProjectInfo]
+    taxonomy: Taxonomy
+
+    @property
+    def projects(self) -> Iterable[ProjectInfo]:
+        for f in self.filings:
+            yield from f.projects
+
+    @property
+    def region_roots(self) -> list[RegionInfo]:
+        return [r for r in self.regions.values() if r.parent is None]
+
+
+def file_hash(lf: LoadedFiling) -> str:
+    from pathlib import Path
+
+    return hashlib.sha256(Path(lf.path).read_bytes()).hexdigest()[:16]
+
+
+def analyze_filing(lf: LoadedFiling, taxonomy: Taxonomy, content_hash: str | None = None) -> FilingInfo:
+    """Everything about one filing that does not depend on other filings."""
+    f = lf.filing
+    slug = urls.agency_slug(f.region.code, f.agency.code)
+    info = FilingInfo(
+        loaded=lf, filing=f, agency_slug=slug, url=urls.filing(slug, f.year), totals=Totals(filings=1),
+        projects=[], notes=filing_notes(f), content_hash=content_hash or file_hash(lf),
+    )
+    for p in f.projects:
+        info.totals.add_project(p)
+    for i, p in enumerate(f.projects):
+        pslug = urls.project_slug(p.code, i)
+        info.projects.append(ProjectInfo(
+            filing=info, index=i, project=p, slug=pslug, url=urls.project(slug, f.year, pslug),
+            share=share(p.budget.total, info.totals.total), groups=group_indicators(p.indicators),
+            measurable=sum(1 for ind in p.indicators if ind.parsed.measurable),
+            category=categorize(p, taxonomy),
+            notes=[n for n in info.notes if n.project_index == i],
+        ))
+    return info
+
+
+def _region_chain(f: Filing) -> list[tuple[str, str, str, str]]:
+    """(code, full name, short name, level) from province down to the filing's region."""
+    code = f.region.code
+    chain = [(code[:2] + "0000", f.region.province, f.region.province, "province")]
+    if f.region.city and code[2:4] != "00":
+        chain.append((code[:4] + "00", f.region.province + f.region.city, f.region.city, "city"))
+    if f.region.county and code[4:] != "00":
+        chain.append((code, f.region.name, f.region.county, "county"))
+    # a region code is unique even if two levels share a code (municipalities)
+    dedup: list[tuple[str, str, str, str]] = []
+    for item in chain:
+        if dedup and dedup[-1][0] == item[0]:
+            dedup[-1] = item
+        else:
+            dedup.append(item)
+    return dedup
+
+
+def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int = 10) -> SiteModel:
+    """Aggregate per-filing information across the whole site."""
+    infos = sorted(infos, key=lambda i: (i.filing.region.code, i.filing.agency.code or "", -i.year))
+    agencies: dict[str, AgencyInfo] = {}
+    regions: dict[str, RegionInfo] = {}
+    years: dict[int, YearInfo] = {}
+    site_totals = Totals()
+    for info in infos:
+        f = info.filing
+        ag = agencies.get(info.agency_slug)
+        if ag is None:
+            ag = agencies[info.agency_slug] = AgencyInfo(
+                slug=info.agency_slug, url=urls.agency(info.agency_slug), name=f.agency.name,
+                region_code=f.region.code, region_name=f.region.name,
+            )
+        ag.filings.append(info)  # newest first thanks to the sort
+        ag.totals.add(info.totals)
+        info.agency = ag
+        parent = None
+        for code, name, short, level in _region_chain(f):
+            r = regions.get(code)
+            if r is None:
+                r = regions[code] = RegionInfo(code, name, short, level, urls.region(code), parent)
+                if parent:
+                    regions[parent].children.append(code)
+            r.filings.append(info)
+            r.totals.add(info.totals)
+            parent = code
+        y = years.get(f.year)
+        if y is None:
+            y = years[f.year] = YearInfo(f.year, urls.year(f.year))
+        y.filings.append(info)
+        y.totals.add(info.totals)
+        site_totals.add(info.totals)
+    for r in regions.values():
+        r.child_regions = [regions[c] for c in sorted(r.children)]
+    for ag in agencies.values():
+        # the newest filing's name is the agency's current name
+        ag.name = ag.filings[0].filing.agency.name
+    all_projects = [p for i in infos for p in i.projects]
+    top = sorted(all_projects, key=lambda p: (-p.project.budget.total, p.url))[:largest]
+    return SiteModel(
+        filings=infos,
+        agencies=sorted(agencies.values(), key=lambda a: (a.region_code, a.slug)),
+        regions=dict(sorted(regions.items())),
+        years=sorted(years.values(), key=lambda y: -y.year),
+        totals=site_totals,
+        largest_projects=top,
+        taxonomy=taxonomy,
+    )
+
+
+def checkpoint_values(plan: Any) -> list[Decimal | None]:
+    return [getattr(plan, k) for k in CHECKPOINTS] if plan else [None] * 4

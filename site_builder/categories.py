@@ -1,0 +1,335 @@
+"""Analysis: project categories from the editable taxonomy (content/taxonomy.yaml).
+
+A category is a keyword rule. Categories are tried in file order against the
+project name; if none matches the name, they are tried again in file order
+against the purpose (资金用途). The first match wins, so the result is
+deterministic and an editor controls precedence by the order of the file.
+
+For comparing like with like, a category says how to find a project's main
+quantity indicator (which 二级指标 to look in, which units count as the same
+unit) and the label of the unit cost (万元/批次). ``unit_cost`` divides the
+project's 预算数 by that quantity in Decimal — only when the quantity's unit
+is one the category declares comparable.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple, Optional
+
+from .load import Document, LoadError, Problem, Scalar, format_path, load_file
+from .model import Indicator, Project
+from .targets import NUMBER
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "content" / "taxonomy.yaml"
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DEFAULT_QUANTITY_LEVEL2 = ("数量指标",)
+# units that are money or shares, never the quantity of what is bought
+NON_QUANTITY_UNITS = frozenset({"万元", "元", "亿元", "%"})
+# significant digits of a unit cost (a quotient such as 80/45 does not terminate)
+UNIT_COST_PRECISION = 28
+CENT = Decimal("0.01")
+
+_CATEGORY_KEYS = ("slug", "name", "keywords", "exclude", "quantity", "unit_cost_label", "caveat")
+_QUANTITY_KEYS = ("level2", "units")
+_TOP_KEYS = ("version", "categories")
+
+Keyword = tuple[str, ...]  # all of these must occur
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    name: str
+    keywords: tuple[Keyword, ...]
+    exclude: tuple[Keyword, ...] = ()
+    quantity_level2: tuple[str, ...] = DEFAULT_QUANTITY_LEVEL2
+    units: tuple[str, ...] = ()  # comparable units; units[0] is the one shown
+    unit_cost_label: Optional[str] = None
+    caveat: Optional[str] = None
+
+    @property
+    def unit(self) -> Optional[str]:
+        return self.units[0] if self.units else None
+
+    def canonical_unit(self, unit: str) -> Optional[str]:
+        """The category's unit for ``unit`` if it is one of the comparable ones."""
+        u = _norm(unit)
+        return self.units[0] if any(_norm(x) == u for x in self.units) else None
+
+    def _hit(self, text: str) -> Optional[str]:
+        if any(all(k in text for k in kw) for kw in self.exclude):
+            return None
+        for kw in self.keywords:
+            if all(k in text for k in kw):
+                return "+".join(kw)
+        return None
+
+
+@dataclass(frozen=True)
+class Match:
+    category: Category
+    field: str  # "name" | "purpose"
+    keyword: str  # the keyword (or "a+b" group) that matched
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    path: str
+    categories: tuple[Category, ...]
+
+    def by_slug(self, slug: str) -> Category:
+        for c in self.categories:
+            if c.slug == slug:
+                return c
+        raise KeyError(slug)
+
+    def classify(self, project: Project) -> Optional[Match]:
+        for fld in ("name", "purpose"):
+            text = _norm(getattr(project, fld) or "")
+            if not text:
+                continue
+            for c in self.categories:
+                kw = c._hit(text)
+                if kw is not None:
+                    return Match(c, fld, kw)
+        return None
+
+    def categorize(self, project: Project) -> Optional[Category]:
+        m = self.classify(project)
+        return m.category if m else None
+
+
+class TaxonomyError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+
+def _is_null(value: Any) -> bool:
+    return isinstance(value, Scalar) and value.is_null
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_taxonomy(path: str | os.PathLike[str] = DEFAULT_TAXONOMY) -> Taxonomy:
+    """Read and check a taxonomy file. Raises TaxonomyError listing every problem
+    with file:line:column."""
+    try:
+        doc = load_file(path)
+    except LoadError as exc:
+        raise TaxonomyError([exc.problem]) from None
+    return _build(doc)
+
+
+def parse_taxonomy_text(text: str, path: str = "<taxonomy>") -> Taxonomy:
+    from .load import parse_text
+
+    try:
+        doc = parse_text(text, path)
+    except LoadError as exc:
+        raise TaxonomyError([exc.problem]) from None
+    return _build(doc)
+
+
+def _build(doc: Document) -> Taxonomy:
+    problems: list[Problem] = []
+
+    def err(at: tuple, message: str, *, key: bool = False) -> None:
+        pos = doc.key_position(at) if key else doc.position(at)
+        problems.append(Problem(doc.path, pos.line, pos.column, "error", message, format_path(at)))
+
+    def check_keys(value: dict, at: tuple, allowed: tuple[str, ...]) -> None:
+        for k in value:
+            if k not in allowed:
+                guess = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+                hint = f"; did you mean '{guess[0]}'?" if guess else f"; allowed here: {', '.join(allowed)}"
+                err(at + (k,), f"unknown field '{k}'{hint}", key=True)
+
+    def text(value: Any, at: tuple, what: str) -> Optional[str]:
+        if not isinstance(value, Scalar) or value.is_null or not value.strip():
+            err(at, f"{what} must be a non-empty text")
+            return None
+        return str(value).strip()
+
+    def text_list(value: Any, at: tuple, what: str, *, allow_groups: bool, allow_empty: bool) -> list[Keyword]:
+        if not isinstance(value, list):
+            err(at, f"{what} must be a list, e.g. [接待, 招待]")
+            return []
+        if not value and not allow_empty:
+            err(at, f"{what} must have at least one entry")
+        out: list[Keyword] = []
+        for k, item in enumerate(value):
+            if isinstance(item, list) and allow_groups:
+                if not item:
+                    err(at + (k,), f"a keyword group in {what} must not be empty")
+                    continue
+                parts = [text(x, at + (k, m), f"each word of a keyword group in {what}") for m, x in enumerate(item)]
+                if all(parts):
+                    out.append(tuple(_norm(p) for p in parts))  # type: ignore[arg-type]
+            else:
+                word = text(item, at + (k,), f"each entry of {what}"
+                            + (" (a word, or a list of words that must all occur)" if allow_groups else ""))
+                if word:
+                    out.append((_norm(word),))
+        return out
+
+    data = doc.data
+    if not isinstance(data, dict):
+        err((), "a taxonomy must be a mapping with a 'categories:' list")
+        raise TaxonomyError(problems)
+    check_keys(data, (), _TOP_KEYS)
+    if "version" in data and str(data["version"]) != "1":
+        err(("version",), f"version must be 1 (got {data['version']!r})")
+    cats_raw = data.get("categories")
+    if not isinstance(cats_raw, list) or not cats_raw:
+        err(("categories",), "'categories' must be a non-empty list of categories")
+        raise TaxonomyError(problems)
+
+    categories: list[Category] = []
+    seen_slug: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    for i, raw in enumerate(cats_raw):
+        at = ("categories", i)
+        if not isinstance(raw, dict):
+            err(at, "each category must be a mapping (slug:, name:, keywords: …)")
+            continue
+        check_keys(raw, at, _CATEGORY_KEYS)
+        for req in ("slug", "name", "keywords"):
+            if req not in raw:
+                err(at, f"required field '{req}' is missing")
+        slug = text(raw["slug"], at + ("slug",), "slug") if "slug" in raw else None
+        if slug is not None:
+            if not SLUG_PATTERN.match(slug):
+                err(at + ("slug",), f"slug must be lower-case ASCII letters, digits and hyphens, such as "
+                                    f"'vehicle-purchase' (it becomes part of a URL); got {slug!r}")
+            elif slug in seen_slug:
+                err(at + ("slug",), f"slug {slug!r} is already used by categories[{seen_slug[slug]}]")
+            else:
+                seen_slug[slug] = i
+        name = text(raw["name"], at + ("name",), "name") if "name" in raw else None
+        if name is not None:
+            if name in seen_name:
+                err(at + ("name",), f"name {name!r} is already used by categories[{seen_name[name]}]")
+            else:
+                seen_name[name] = i
+        keywords = (text_list(raw["keywords"], at + ("keywords",), "keywords", allow_groups=True, allow_empty=False)
+                    if "keywords" in raw else [])
+        exclude = (text_list(raw["exclude"], at + ("exclude",), "exclude", allow_groups=True, allow_empty=True)
+                   if "exclude" in raw and not _is_null(raw["exclude"]) else [])
+        level2: tuple[str, ...] = DEFAULT_QUANTITY_LEVEL2
+        units: tuple[str, ...] = ()
+        q = raw.get("quantity")
+        if q is not None and not _is_null(q):
+            if not isinstance(q, dict):
+                err(at + ("quantity",), "quantity must be a mapping with level2: and units:")
+            else:
+                check_keys(q, at + ("quantity",), _QUANTITY_KEYS)
+                if "level2" in q:
+                    lv = text_list(q["level2"], at + ("quantity", "level2"), "quantity.level2",
+                                   allow_groups=False, allow_empty=False)
+                    level2 = tuple(x[0] for x in lv) or DEFAULT_QUANTITY_LEVEL2
+                if "units" in q:
+                    us = text_list(q["units"], at + ("quantity", "units"), "quantity.units",
+                                   allow_groups=False, allow_empty=True)
+                    units = tuple(x[0] for x in us)
+                    bad = [u for u in units if u in NON_QUANTITY_UNITS]
+                    if bad:
+                        err(at + ("quantity", "units"), f"{'、'.join(bad)} is money or a share, not a quantity unit")
+        label = None
+        if "unit_cost_label" in raw:
+            label = text(raw["unit_cost_label"], at + ("unit_cost_label",), "unit_cost_label")
+        if units and label is None and "unit_cost_label" not in raw:
+            err(at, f"unit_cost_label is required when quantity.units is given (e.g. 万元/{units[0]})")
+        caveat = text(raw["caveat"], at + ("caveat",), "caveat") if "caveat" in raw else None
+        categories.append(Category(slug or "", name or "", tuple(keywords), tuple(exclude), level2, units, label, caveat))
+
+    if problems:
+        problems.sort(key=lambda p: (p.line, p.column))
+        raise TaxonomyError(problems)
+    return Taxonomy(doc.path, tuple(categories))
+
+
+@lru_cache(maxsize=8)
+def _default_taxonomy(path: str) -> Taxonomy:
+    return load_taxonomy(path)
+
+
+def default_taxonomy() -> Taxonomy:
+    return _default_taxonomy(str(DEFAULT_TAXONOMY))
+
+
+def categorize(project: Project, taxonomy: Optional[Taxonomy] = None) -> Optional[Category]:
+    """The project's category: first rule (file order) matching the name, else the purpose."""
+    return (taxonomy or default_taxonomy()).categorize(project)
+
+
+def classify(project: Project, taxonomy: Optional[Taxonomy] = None) -> Optional[Match]:
+    """Like categorize, but also says which field and keyword matched."""
+    return (taxonomy or default_taxonomy()).classify(project)
+
+
+# --------------------------------------------------------------------------- quantities and unit costs
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """The main quantity indicator of a project within its category."""
+
+    index: int  # position in project.indicators
+    indicator: Indicator
+    op: str  # comparator as printed (≥, ≤, >, <, = or "")
+    value: Decimal
+    unit: str  # as parsed; the category's unit when comparable
+    comparable: bool
+
+
+class UnitCost(NamedTuple):
+    quantity: Decimal
+    unit: str  # the category's quantity unit, e.g. 批次
+    cost: Decimal  # 预算数 / quantity in 万元 per unit, exact to UNIT_COST_PRECISION digits
+
+    @property
+    def display(self) -> Decimal:
+        """Rounded half-up to 0.01 万元, for display only."""
+        return self.cost.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def main_quantity(project: Project, category: Category) -> Optional[Quantity]:
+    """The first indicator (level-2 preference order, then table order) whose
+    target is a positive number in one of the category's comparable units;
+    failing that, the first one in any unit that is not money or a share."""
+    fallback: Optional[Quantity] = None
+    for level2 in category.quantity_level2:
+        for j, ind in enumerate(project.indicators):
+            t = ind.parsed
+            if ind.level2 != level2 or t.kind != NUMBER or t.value is None or t.value <= 0:
+                continue
+            canonical = category.canonical_unit(t.unit)
+            if canonical is not None:
+                return Quantity(j, ind, t.op, t.value, canonical, True)
+            if fallback is None and t.unit and t.unit not in NON_QUANTITY_UNITS:
+                fallback = Quantity(j, ind, t.op, t.value, t.unit, False)
+    return fallback
+
+
+def unit_cost(project: Project, category: Category) -> Optional[UnitCost]:
+    """Budget per unit of the main quantity, when its unit is comparable."""
+    q = main_quantity(project, category)
+    if q is None or not q.comparable:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = UNIT_COST_PRECISION
+        cost = project.budget.total / q.value
+    return UnitCost(q.value, q.unit, cost)

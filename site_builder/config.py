@@ -1,0 +1,81 @@
+"""Site configuration (``content/site.yaml``): a small typed schema that
+refuses unknown keys, so a typo in the config is an error, not a silence."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .load import LoadError, Problem, load_file, Scalar
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = "预算绩效目标公开"
+    subtitle: str = ""
+    base_url: str = Field(default="http://localhost/", pattern=r"^https?://[^\s]+/$")
+    language: str = "zh-CN"
+    description: str = ""
+    # set from the command line (serve, tests); not in site.yaml
+    base_path_override: Optional[str] = Field(default=None, exclude=True)
+
+    @field_validator("base_url")
+    @classmethod
+    def _ends_with_slash(cls, v: str) -> str:
+        return v if v.endswith("/") else v + "/"
+
+    @property
+    def base_path(self) -> str:
+        """The URL path prefix every internal link starts with ("/" or "/sub/")."""
+        if self.base_path_override is not None:
+            return self.base_path_override
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def absolute(self, url: str) -> str:
+        """Absolute URL of a site path produced by ``site_builder.urls``."""
+        return self.origin + self.base_path + url.lstrip("/")
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(p.format() for p in problems))
+        self.problems = problems
+
+
+def load_config(content_dir: Path, base_path: str | None = None) -> SiteConfig:
+    path = content_dir / "site.yaml"
+    data: dict = {}
+    if path.exists():
+        try:
+            doc = load_file(path)
+        except LoadError as exc:
+            raise ConfigError([exc.problem]) from None
+        if not isinstance(doc.data, dict):
+            pos = doc.position(())
+            raise ConfigError([Problem(str(path), pos.line, pos.column, "error", "site.yaml must be a mapping of settings")])
+        data = {k: (None if isinstance(v, Scalar) and v.is_null else v) for k, v in doc.data.items()}
+        try:
+            cfg = SiteConfig.model_validate(data)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                pos = doc.key_position(loc) if err["type"] == "extra_forbidden" else doc.position(loc)
+                msg = f"unknown setting '{loc[-1]}'" if err["type"] == "extra_forbidden" else err["msg"]
+                problems.append(Problem(str(path), pos.line, pos.column, "error", msg, ".".join(map(str, loc))))
+            raise ConfigError(problems) from None
+    else:
+        cfg = SiteConfig()
+    if base_path is not None:
+        bp = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
+        cfg = cfg.model_copy(update={"base_path_override": bp})
+    return cfg

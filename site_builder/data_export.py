@@ -1,0 +1,169 @@
+"""Open data: JSON and CSV of every filing, project and indicator, a
+Frictionless data package, and the JSON Schema. The column names and
+types are a stable contract documented in docs/data.md.
+
+CSV files are UTF-8 with a byte-order mark so that Excel on Chinese
+Windows opens them correctly; JSON keeps amounts as strings of the exact
+published decimal (a JSON number would invite float rounding).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from .analyze import FilingInfo, ProjectInfo, SiteModel
+from .format import plain
+
+BOM = "\ufeff"
+
+PROJECT_COLUMNS = [
+    ("region_code", "string", "行政区划代码"), ("agency_code", "string", "单位代码"), ("agency_name", "string", "单位名称"),
+    ("year", "integer", "预算年度"), ("project_code", "string", "项目编码"), ("project_name", "string", "项目名称"),
+    ("budget_total", "number", "预算数（万元）"), ("budget_fiscal", "number", "财政资金（万元）"),
+    ("budget_carryover", "number", "上年结转资金（万元）"), ("budget_other", "number", "其他资金（万元）"),
+    ("plan_unit", "string", "资金支出计划单位：percent 或 amount"), ("plan_mar", "number", "3月底累计"),
+    ("plan_jun", "number", "6月底累计"), ("plan_oct", "number", "10月底累计"), ("plan_dec", "number", "12月底累计"),
+    ("indicator_count", "integer", "绩效指标数"), ("url", "string", "项目页面地址"),
+]
+INDICATOR_COLUMNS = [
+    ("region_code", "string", "行政区划代码"), ("agency_code", "string", "单位代码"), ("year", "integer", "预算年度"),
+    ("project_code", "string", "项目编码"), ("project_name", "string", "项目名称"), ("level1", "string", "一级指标"),
+    ("level2", "string", "二级指标"), ("name", "string", "三级指标"), ("description", "string", "绩效指标描述"),
+    ("target", "string", "指标值（原文）"), ("target_op", "string", "比较符：≥ ≤ > < = 或空"),
+    ("target_value", "number", "指标值数值"), ("target_unit", "string", "指标值单位"),
+    ("basis", "string", "指标值确定依据"), ("url", "string", "项目页面地址"),
+]
+FILING_COLUMNS = [
+    ("region_code", "string", "行政区划代码"), ("region_name", "string", "地区"), ("agency_code", "string", "单位代码"),
+    ("agency_name", "string", "单位名称"), ("year", "integer", "预算年度"), ("project_count", "integer", "项目数"),
+    ("budget_total", "number", "项目预算合计（万元）"), ("indicator_count", "integer", "绩效指标数"),
+    ("note_count", "integer", "一致性提示数"), ("url", "string", "页面地址"),
+]
+
+
+def project_row(p: ProjectInfo, absolute) -> list[str]:
+    info = p.filing
+    f = info.filing
+    b = p.project.budget
+    plan = p.project.spending_plan
+    return [
+        f.region.code, f.agency.code or "", f.agency.name, str(f.year), p.project.code or "", p.project.name,
+        plain(b.total), plain(b.fiscal), plain(b.carryover), plain(b.other),
+        plan.unit if plan else "", *(plain(getattr(plan, k)) if plan else "" for k in ("mar", "jun", "oct", "dec")),
+        str(len(p.project.indicators)), absolute(p.url),
+    ]
+
+
+def indicator_rows(p: ProjectInfo, absolute) -> Iterable[list[str]]:
+    f = p.filing.filing
+    for ind in p.project.indicators:
+        t = ind.parsed
+        yield [
+            f.region.code, f.agency.code or "", str(f.year), p.project.code or "", p.project.name,
+            ind.level1, ind.level2, ind.name, ind.description or "", ind.target, t.op,
+            plain(t.value), t.unit, ind.basis or "", absolute(p.url),
+        ]
+
+
+def filing_row(info: FilingInfo, absolute) -> list[str]:
+    f = info.filing
+    return [
+        f.region.code, f.region.name, f.agency.code or "", f.agency.name, str(f.year), str(len(info.projects)),
+        plain(info.totals.total), str(info.totals.indicators), str(len(info.notes)), absolute(info.url),
+    ]
+
+
+def to_csv(columns: list[tuple[str, str, str]], rows: Iterable[list[str]]) -> bytes:
+    buf = io.StringIO()
+    buf.write(BOM)
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([c[0] for c in columns])
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return format(o, "f")
+    raise TypeError(type(o))
+
+
+def filing_json(info: FilingInfo, absolute) -> dict[str, Any]:
+    """The filing as published (format v1), plus ids, URLs and parsed targets."""
+    data = info.filing.model_dump(by_alias=True, exclude_none=True, mode="python")
+    for p_data, p in zip(data["projects"], info.projects):
+        p_data["url"] = absolute(p.url)
+        for ind_data, ind in zip(p_data.get("indicators", []), p.project.indicators):
+            t = ind.parsed
+            ind_data["target_parsed"] = {"kind": t.kind, "op": t.op, "value": t.value, "unit": t.unit, "date": t.date}
+    data["url"] = absolute(info.url)
+    data["totals"] = {"budget_total": info.totals.total, "fiscal": info.totals.fiscal,
+                      "carryover": info.totals.carryover, "other": info.totals.other}
+    return data
+
+
+def dumps(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, default=_json_default, sort_keys=False) + "\n").encode("utf-8")
+
+
+def schema_bytes() -> bytes:
+    return (Path(__file__).parent / "schema" / "filing.schema.json").read_bytes()
+
+
+def datapackage(config_title: str, base: str) -> dict[str, Any]:
+    def resource(name: str, path: str, columns: list[tuple[str, str, str]], title: str) -> dict[str, Any]:
+        return {
+            "name": name, "path": path, "title": title, "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8-sig", "profile": "tabular-data-resource",
+            "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d in columns]},
+        }
+
+    return {
+        "profile": "tabular-data-package",
+        "name": "budget-performance-filings",
+        "title": config_title,
+        "homepage": base,
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                      "title": "Creative Commons Attribution 4.0"}],
+        "resources": [
+            resource("filings", "filings.csv", FILING_COLUMNS, "部门预算绩效目标（每份一行）"),
+            resource("projects", "projects.csv", PROJECT_COLUMNS, "预算项目（每个项目一行）"),
+            resource("indicators", "indicators.csv", INDICATOR_COLUMNS, "绩效指标（每条指标一行）"),
+        ],
+    }
+
+
+def site_data_files(site: SiteModel, absolute, title: str) -> dict[str, bytes]:
+    """The site-wide files under /data/ (depend on every filing)."""
+    projects = [p for info in site.filings for p in info.projects]
+    files = {
+        "data/filings.csv": to_csv(FILING_COLUMNS, (filing_row(i, absolute) for i in site.filings)),
+        "data/projects.csv": to_csv(PROJECT_COLUMNS, (project_row(p, absolute) for p in projects)),
+        "data/indicators.csv": to_csv(INDICATOR_COLUMNS, (r for p in projects for r in indicator_rows(p, absolute))),
+        "data/filings.json": dumps([filing_summary(i, absolute) for i in site.filings]),
+        "data/datapackage.json": dumps(datapackage(title, absolute("/"))),
+        "data/filing.schema.json": schema_bytes(),
+    }
+    return files
+
+
+def filing_summary(info: FilingInfo, absolute) -> dict[str, Any]:
+    f = info.filing
+    return {
+        "region": f.region.model_dump(exclude_none=True), "agency": f.agency.model_dump(exclude_none=True),
+        "year": f.year, "projects": len(info.projects), "budget_total": info.totals.total,
+        "indicators": info.totals.indicators, "notes": len(info.notes), "url": absolute(info.url),
+        "json": absolute(info.json_url), "csv": absolute(info.csv_url),
+    }
+
+
+def filing_files(info: FilingInfo, absolute) -> dict[str, bytes]:
+    """Per-filing downloads linked from the filing page."""
+    return {
+        info.json_url.lstrip("/"): dumps(filing_json(info, absolute)),
+        info.csv_url.lstrip("/"): to_csv(INDICATOR_COLUMNS, (r for p in info.projects for r in indicator_rows(p, absolute))),
+    }

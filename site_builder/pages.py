@@ -1,0 +1,182 @@
+"""The page map: which pages exist, from which template, with which context,
+and which inputs each one depends on (for exact incremental rebuilds).
+
+A dependency is a string: ``filing:<agency>/<year>`` for one filing, ``*``
+for "every filing" (the home page, the indexes), ``page:<name>`` for a
+Markdown page. Templates are dependencies too, found by the renderer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import charts
+from .analyze import FilingInfo, ProjectInfo, SiteModel
+from .load import parse_text
+from .notes import NOTE_TYPES
+
+ALL = "*"
+
+
+@dataclass
+class Page:
+    url: str  # site path, "/agencies/" or "/sitemap.xml"
+    template: str
+    deps: frozenset[str]
+    context: Callable[[], dict[str, Any]] = field(repr=False)
+
+    @property
+    def output(self) -> str:
+        """Path of the file inside the output folder."""
+        return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
+
+
+@dataclass
+class MarkdownPage:
+    slug: str
+    title: str
+    body: str
+    source: str
+    order: int
+
+
+def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("首页", "/"), *items]
+
+
+def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str = "", kind: str = "") -> dict[str, Any]:
+    return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind}
+
+
+def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
+    """``content/pages/*.md`` with a small YAML front matter (title, order)."""
+    out = []
+    if not pages_dir.is_dir():
+        return out
+    for path in sorted(pages_dir.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title, order, body = path.stem, 100, text
+        if text.startswith("---\n"):
+            end = text.find("\n---\n", 4)
+            if end > 0:
+                fm = parse_text(text[4:end], str(path)).data or {}
+                title = str(fm.get("title", title))
+                order = int(fm.get("order", order))
+                body = text[end + 5:]
+        out.append(MarkdownPage(path.stem, title, body, str(path), order))
+    return sorted(out, key=lambda p: (p.order, p.slug))
+
+
+def filing_deps(info: FilingInfo) -> frozenset[str]:
+    """A filing page shows its own data and links to its agency's other years."""
+    return frozenset(f.dep for f in info.agency.filings)
+
+
+def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
+    pages: list[Page] = []
+    add = pages.append
+    nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
+
+    add(Page("/", "home.html", frozenset({ALL}), lambda: {
+        "page": meta("首页", "/", [], kind="home"), "site": site, "nav_pages": nav_pages,
+    }))
+    add(Page("/agencies/", "agencies.html", frozenset({ALL}), lambda: {
+        "page": meta("全部单位", "/agencies/", crumbs(("单位", "/agencies/"))), "agencies": site.agencies,
+    }))
+    for ag in site.agencies:
+        add(Page(ag.url, "agency.html", frozenset(f.dep for f in ag.filings), lambda ag=ag: {
+            "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)),
+                         f"{ag.region_name}{ag.name}历年部门预算绩效目标", kind="agency"),
+            "agency": ag,
+        }))
+        for info in ag.filings:
+            add(Page(info.url, "filing.html", filing_deps(info), lambda info=info: filing_context(info)))
+            for proj in info.projects:
+                add(Page(proj.url, "project.html", frozenset({info.dep}), lambda proj=proj: project_context(proj)))
+    for region in site.regions.values():
+        add(Page(region.url, "region.html", frozenset(f.dep for f in region.filings), lambda r=region: {
+            "page": meta(r.name, r.url, crumbs(*region_crumbs(site, r.code)), f"{r.name}部门预算绩效目标汇总", kind="region"),
+            "region": r, "children": r.child_regions,
+        }))
+    for y in site.years:
+        add(Page(y.url, "year.html", frozenset(f.dep for f in y.filings), lambda y=y: {
+            "page": meta(f"{y.year}年", y.url, crumbs((f"{y.year}年", y.url)), f"{y.year}年部门预算绩效目标汇总", kind="year"),
+            "year": y,
+        }))
+    add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
+        "page": meta("地区", "/regions/", crumbs(("地区", "/regions/"))), "roots": site.region_roots, "regions": site.regions,
+    }))
+    add(Page("/years/", "years.html", frozenset({ALL}), lambda: {
+        "page": meta("年度", "/years/", crumbs(("年度", "/years/"))), "years": site.years,
+    }))
+    for mp in md_pages:
+        url = f"/pages/{mp.slug}/"
+        add(Page(url, "page.html", frozenset({f"page:{mp.slug}"}), lambda mp=mp, url=url: {
+            "page": meta(mp.title, url, crumbs((mp.title, url)), kind="page"), "body": mp.body,
+            # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
+            "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
+        }))
+    add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
+    add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
+    add(Page("/sitemap.xml", "sitemap.xml", frozenset({ALL}), lambda: {"urls": sitemap_urls(pages)}))
+    add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
+    add(Page("/data/", "data.html", frozenset({ALL}), lambda: {
+        "page": meta("开放数据", "/data/", crumbs(("开放数据", "/data/"))), "filings": site.filings,
+    }))
+    return pages
+
+
+def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
+    chain = []
+    current: str | None = code
+    while current:
+        r = site.regions[current]
+        chain.append((r.short_name, r.url))
+        current = r.parent
+    return [("地区", "/regions/"), *reversed(chain)]
+
+
+def filing_context(info: FilingInfo) -> dict[str, Any]:
+    f = info.filing
+    ag = info.agency
+    chart = charts.project_budgets(
+        [(p.name, p.project.budget.total) for p in info.projects], "budgets",
+        f"{info.title}各项目预算（万元）",
+    )
+    return {
+        "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
+                     f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
+                     f"预算合计{info.totals.total}万元", kind="filing"),
+        "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
+        "other_years": [o for o in ag.filings if o is not info],
+    }
+
+
+def project_context(proj: ProjectInfo) -> dict[str, Any]:
+    info = proj.filing
+    f = info.filing
+    ag = info.agency
+    p = proj.project
+    chart = None
+    if p.spending_plan:
+        chart = charts.spending_plan(
+            p.spending_plan.points, p.spending_plan.unit, p.budget.total, "plan",
+            f"{p.name}资金支出计划（累计{'百分比' if p.spending_plan.unit == 'percent' else '金额，万元'}）",
+        )
+    return {
+        "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url),
+                                              (p.name, proj.url)),
+                     f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标",
+                     kind="project"),
+        "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
+    }
+
+
+def sitemap_urls(pages: list[Page]) -> list[str]:
+    return [p.url for p in pages if p.url.endswith("/")]
+
+
+def feed_context(site: SiteModel) -> dict[str, Any]:
+    entries = sorted(site.filings, key=lambda i: (i.updated, i.url), reverse=True)
+    return {"filings": entries, "updated": entries[0].updated if entries else "2000-01-01T00:00:00Z"}

@@ -1,0 +1,141 @@
+"""Stage 4: Jinja2 rendering, Markdown, and static assets.
+
+Templates live in ``layouts/``; autoescape is on for every template. A page
+gets a small explicit context (its own objects, ``page`` metadata and
+``config``), never the whole site. Markdown goes through markdown-it-py with
+raw HTML off and only safe link schemes.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import format as fmt
+from .config import SiteConfig
+from .model import CHECKPOINT_LABELS
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def _validate_link(url: str) -> bool:
+    """Only http(s), mailto and relative links; no javascript:, data:, vbscript:, file:."""
+    u = re.sub(r"[\x00-\x20]", "", url).lower()
+    if ":" not in u.split("/")[0].split("?")[0].split("#")[0]:
+        return True  # relative link or fragment
+    return u.startswith(SAFE_SCHEMES)
+
+
+def make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    md.validateLink = _validate_link
+    return md
+
+
+_MD = make_markdown()
+
+
+@lru_cache(maxsize=32768)
+def markdown_to_html(text: str) -> Markup:
+    return Markup(_MD.render(text))
+
+
+def markdown_inline(text: str) -> Markup:
+    return Markup(_MD.renderInline(text))
+
+
+class Assets:
+    """Static files, fingerprinted: ``css/site.css`` → ``/assets/css/site.3f2a9c1e.css``."""
+
+    def __init__(self, static_dir: Path):
+        self.static_dir = static_dir
+        self.files: dict[str, tuple[str, bytes]] = {}  # logical name -> (output path, bytes)
+        if static_dir.is_dir():
+            for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
+                rel = path.relative_to(static_dir).as_posix()
+                data = path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()[:10]
+                stem, dot, ext = rel.rpartition(".")
+                out = f"/assets/{stem}.{digest}.{ext}" if dot else f"/assets/{rel}.{digest}"
+                self.files[rel] = (out, data)
+
+    def url(self, name: str) -> str:
+        try:
+            return self.files[name][0]
+        except KeyError:
+            raise jinja2.TemplateRuntimeError(f"asset '{name}' not found in static/") from None
+
+    @property
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for name, (out, _) in sorted(self.files.items()):
+            h.update(f"{name}={out}\n".encode())
+        return h.hexdigest()[:16]
+
+
+class Renderer:
+    def __init__(self, layouts_dir: Path, config: SiteConfig, assets: Assets):
+        self.layouts_dir = layouts_dir
+        self.config = config
+        self.assets = assets
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(layouts_dir)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            cache_size=-1,
+        )
+        self.env.filters.update(
+            money=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
+            plain=fmt.plain,
+        )
+        self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, url=self.url, asset=self.asset_url, absolute=self.absolute, config=config)
+        self._closure: dict[str, frozenset[str]] = {}
+
+    def url(self, path: str) -> str:
+        """Site path → href with the base path ("/agencies/" → "/sub/agencies/")."""
+        if path.startswith(("http://", "https://", "mailto:", "#")):
+            return path
+        return self.config.base_path + path.lstrip("/")
+
+    def asset_url(self, name: str) -> str:
+        return self.url(self.assets.url(name))
+
+    def absolute(self, path: str) -> str:
+        return self.config.absolute(path)
+
+    def render(self, template: str, context: dict[str, Any]) -> bytes:
+        return self.env.get_template(template).render(context).encode("utf-8")
+
+    def template_closure(self, name: str) -> frozenset[str]:
+        """The template and every template it extends, includes or imports."""
+        if name not in self._closure:
+            seen: set[str] = set()
+            stack = [name]
+            while stack:
+                current = stack.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                source = self.env.loader.get_source(self.env, current)[0]  # type: ignore[union-attr]
+                for ref in meta.find_referenced_templates(self.env.parse(source)):
+                    if ref:
+                        stack.append(ref)
+            self._closure[name] = frozenset(seen)
+        return self._closure[name]
+
+    def template_hash(self, name: str) -> str:
+        h = hashlib.sha256()
+        for t in sorted(self.template_closure(name)):
+            h.update(t.encode() + b"\0" + (self.layouts_dir / t).read_bytes() + b"\0")
+        return h.hexdigest()[:16]

@@ -1,0 +1,76 @@
+"""Shared test fixtures: where things are, and a way to run the command line.
+
+The constants can be imported by test modules (``from conftest import …``;
+pytest puts this folder on ``sys.path``); the same values are also offered
+as fixtures.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = REPO / "content"
+FILINGS = CONTENT / "filings"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BAD = FIXTURES / "bad"
+SEED_FILES = sorted(FILINGS.glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        """Non-empty lines of standard output."""
+        return [line for line in self.out.splitlines() if line.strip()]
+
+
+def run_cli(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> CliResult:
+    """Run ``site-builder ARGS`` in this process (``cli.main``), from ``cwd``
+    (default: the repository root), capturing stdout, stderr and exit code."""
+    from site_builder.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or REPO), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return CliResult(int(code or 0), out.getvalue(), err.getvalue())
+
+
+def run_cli_process(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
+                    timeout: float = 60) -> CliResult:
+    """Run ``python -m site_builder.cli ARGS`` as a separate process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "site_builder.cli", *[str(a) for a in args]],
+        cwd=cwd or REPO, capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def content_dir() -> Path:
+    return CONTENT
+
+
+@pytest.fixture(name="run_cli")
+def run_cli_fixture():
+    return run_cli

@@ -1,0 +1,78 @@
+// Run search queries against a built site's Pagefind bundle, in Node, with
+// the site's own generated pagefind.js (the same code the browser runs).
+//
+//   node tests/search_query.mjs SITE_DIR < queries.json > results.json
+//
+// stdin:  [{"q": "接待", "filters": {"年度": ["2024"]}, "sort": {"预算金额": "desc"}, "limit": 10}, …]
+//         ("q": null runs a filter-only search.)
+// stdout: {"version": "1.5.2", "filters": {...all filter values and counts...},
+//          "results": [{"q": …, "total": N, "hits": [{"url", "title", "excerpt", "meta", "filters", "words"}]}]}
+//
+// Node has no fetch() for file: URLs, so the script answers Pagefind's
+// requests for bundle files from disk; everything else (wasm, index chunks,
+// decompression, ranking) is Pagefind's own code.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL, fileURLToPath } from "node:url";
+
+const site = process.argv[2];
+if (!site) {
+  console.error("usage: node search_query.mjs SITE_DIR < queries.json");
+  process.exit(2);
+}
+const bundle = path.resolve(site, "pagefind");
+const bundleUrl = pathToFileURL(bundle + "/").href;
+
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = typeof input === "string" ? input : input.url ?? String(input);
+  if (url.startsWith("file:")) {
+    try {
+      const data = await readFile(fileURLToPath(url));
+      const type = url.endsWith(".json") ? "application/json" : "application/octet-stream";
+      return new Response(data, { status: 200, headers: { "content-type": type } });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  }
+  return realFetch(input, init);
+};
+
+async function readStdin() {
+  const chunks = [];
+  for await (const c of process.stdin) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const queries = JSON.parse(await readStdin());
+const pagefind = await import(bundleUrl + "pagefind.js");
+await pagefind.options({ basePath: bundleUrl, noWorker: true });
+await pagefind.init();
+
+const out = { version: null, filters: await pagefind.filters(), results: [] };
+for (const q of queries) {
+  const opts = {};
+  if (q.filters) opts.filters = q.filters;
+  if (q.sort) opts.sort = q.sort;
+  const search = await pagefind.search(q.q ?? null, opts);
+  const limit = q.limit ?? 10;
+  const hits = [];
+  for (const r of search.results.slice(0, limit)) {
+    const d = await r.data();
+    hits.push({
+      url: d.url,
+      title: d.meta?.title ?? null,
+      excerpt: d.excerpt,
+      meta: d.meta,
+      filters: d.filters,
+      words: d.word_count,
+      score: r.score,
+    });
+  }
+  out.results.push({ q: q.q ?? null, filters: q.filters ?? null, total: search.results.length, hits });
+}
+try {
+  const entry = JSON.parse(await readFile(path.join(bundle, "pagefind-entry.json"), "utf8"));
+  out.version = entry.version;
+} catch {}
+process.stdout.write(JSON.stringify(out));

@@ -1,0 +1,234 @@
+"""The built seed site, checked for real: HTML5 parsing, links, totals,
+indicator counts, data downloads, reproducibility and failure safety."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import html5lib
+import pytest
+
+from site_builder.build import BuildError, build
+from site_builder.validate import validate_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
+NS = {"h": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "public"
+    build(ROOT, out, search=False)
+    return out
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def parse(path: Path):
+    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=True)
+    doc = parser.parse(path.read_bytes(), transport_encoding="utf-8")
+    return doc, parser.errors
+
+
+def text_of(el) -> str:
+    return "".join(el.itertext())
+
+
+def test_every_page_parses_as_html5_without_errors(site):
+    pages = html_files(site)
+    assert len(pages) >= 60
+    for page in pages:
+        _, errors = parse(page)
+        assert not errors, f"{page.relative_to(site)}: {errors[:3]}"
+        head = page.read_text(encoding="utf-8")[:200]
+        assert head.startswith("<!doctype html>") and '<html lang="zh-CN">' in head
+
+
+def test_every_internal_link_and_asset_resolves(site):
+    broken = []
+    checked = 0
+    for page in html_files(site):
+        doc, _ = parse(page)
+        for el in doc.iter():
+            for attr in ("href", "src"):
+                ref = el.get(attr)
+                if not ref or ref.startswith(("http://", "https://", "mailto:", "#")):
+                    continue
+                path = unquote(urlsplit(ref).path)
+                if not path.startswith("/"):
+                    path = "/" + str((page.parent.relative_to(site) / path)).lstrip("./")
+                target = site / path.lstrip("/")
+                if path.endswith("/"):
+                    target = target / "index.html"
+                checked += 1
+                if not target.exists():
+                    broken.append(f"{page.relative_to(site)} → {ref}")
+    assert checked > 1000
+    assert not broken, broken[:10]
+
+
+def test_sitemap_lists_only_existing_pages(site):
+    xml = (site / "sitemap.xml").read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>([^<]+)</loc>", xml)
+    assert len(locs) >= 60
+    for loc in locs:
+        path = urlsplit(loc).path
+        assert (site / path.lstrip("/") / "index.html").exists(), loc
+
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_filing_page_shows_total_and_every_project(site, lf):
+    f = lf.filing
+    slug = f"{f.region.code}-{f.agency.code}" if f.agency.code else f.region.code
+    page = site / "agencies" / slug / str(f.year) / "index.html"
+    doc, _ = parse(page)
+    text = text_of(doc)
+    total = sum((p.budget.total for p in f.projects), Decimal(0))
+    assert f"{total:,f}" in text
+    cards = doc.findall(".//h:ol[@class='cards']/h:li", NS)
+    assert [text_of(c.find(".//h:h3", NS)).strip() for c in cards] == [p.name for p in f.projects]
+
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_project_pages_show_all_their_indicators(site, lf):
+    f = lf.filing
+    slug = f"{f.region.code}-{f.agency.code}" if f.agency.code else f.region.code
+    for i, p in enumerate(f.projects):
+        pslug = p.code.lower() if p.code else f"p{i + 1}"
+        doc, _ = parse(site / "agencies" / slug / str(f.year) / "projects" / pslug / "index.html")
+        table = doc.find(".//h:table[@class='data indicators']", NS)
+        rows = table.findall("./h:tbody/h:tr", NS)
+        assert len(rows) == len(p.indicators)
+        names = [text_of(r.find("./h:th[@scope='row']", NS)) for r in rows]
+        assert sorted(names) == sorted(ind.name for ind in p.indicators)
+        # headers are real headers: a column header per column, row groups for levels
+        assert len(table.findall("./h:thead/h:tr/h:th[@scope='col']", NS)) == 6
+        levels = {text_of(th) for th in table.findall(".//h:th[@scope='rowgroup']", NS)}
+        assert {ind.level1 for ind in p.indicators} <= levels
+        text = text_of(doc)
+        assert f"{p.budget.total:,f}" in text
+        for ind in p.indicators:
+            assert ind.target in text
+
+
+def test_site_totals_are_exact(site):
+    total = sum((p.budget.total for lf in SEEDS for p in lf.filing.projects), Decimal(0))
+    assert total == Decimal("4688.1839")  # 1962.52 + 119.61 + 1022 + 1100.0539 + 484.00
+    doc, _ = parse(site / "index.html")
+    assert "4,688.1839" in text_of(doc)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM for Excel"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_csv_downloads_have_the_documented_columns_and_rows(site):
+    projects = read_csv(site / "data" / "projects.csv")
+    assert list(projects[0]) == [
+        "region_code", "agency_code", "agency_name", "year", "project_code", "project_name", "budget_total",
+        "budget_fiscal", "budget_carryover", "budget_other", "plan_unit", "plan_mar", "plan_jun", "plan_oct",
+        "plan_dec", "indicator_count", "url",
+    ]
+    assert len(projects) == 37
+    assert sum(Decimal(r["budget_total"]) for r in projects) == Decimal("4688.1839")
+    indicators = read_csv(site / "data" / "indicators.csv")
+    assert list(indicators[0]) == [
+        "region_code", "agency_code", "year", "project_code", "project_name", "level1", "level2", "name",
+        "description", "target", "target_op", "target_value", "target_unit", "basis", "url",
+    ]
+    assert len(indicators) == sum(len(p.indicators) for lf in SEEDS for p in lf.filing.projects) == 295
+    by_name = {r["project_name"]: r for r in projects}
+    assert by_name["财经大厦经费"]["budget_total"] == "645.13"
+    assert by_name["大型设备运行保障经费"]["plan_unit"] == "amount"
+    assert by_name["事改企人员经费"]["plan_dec"] == ""  # not printed, not invented
+    filings = read_csv(site / "data" / "filings.csv")
+    assert len(filings) == 5
+
+
+def test_per_filing_downloads_match_the_filing(site):
+    for lf in SEEDS:
+        f = lf.filing
+        slug = f"{f.region.code}-{f.agency.code}" if f.agency.code else f.region.code
+        data = json.loads((site / "data" / "filings" / f"{slug}-{f.year}.json").read_text(encoding="utf-8"))
+        assert len(data["projects"]) == len(f.projects)
+        assert Decimal(data["totals"]["budget_total"]) == f.total
+        rows = read_csv(site / "data" / "filings" / f"{slug}-{f.year}.csv")
+        assert len(rows) == sum(len(p.indicators) for p in f.projects)
+
+
+def test_datapackage_validates_with_frictionless(site):
+    from frictionless import Package, system
+
+    with system.use_context(trusted=True):
+        report = Package(str(site / "data" / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_feed_has_one_entry_per_filing(site):
+    xml = (site / "feed.xml").read_text(encoding="utf-8")
+    assert xml.count("<entry>") == 5
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(xml.encode())  # well-formed
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_are_byte_identical(site, tmp_path):
+    again = tmp_path / "again"
+    build(ROOT, again, search=False)
+    assert tree_digest(again) == tree_digest(site)
+
+
+def test_failed_build_leaves_previous_output_untouched(tmp_path):
+    root = tmp_path / "proj"
+    for part in ("content", "layouts", "static"):
+        shutil.copytree(ROOT / part, root / part)
+    out = tmp_path / "public"
+    build(root, out, search=False)
+    before = tree_digest(out)
+    bad = root / "content" / "filings" / "130209-442001-2024.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("total: 0.81", "total: -0.81"), encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        build(root, out, search=False)
+    assert "130209-442001-2024.yaml" in str(err.value) and "negative" in str(err.value)
+    assert tree_digest(out) == before
+    assert not list(tmp_path.glob(".public.*")), "staging folder left behind"
+
+
+def test_no_stale_files_survive_a_rebuild(tmp_path):
+    out = tmp_path / "public"
+    build(ROOT, out, search=False)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    build(ROOT, out, search=False)
+    assert not (out / "stale.html").exists()
+
+
+def test_markdown_pages_render_without_raw_html(site):
+    about = (site / "pages" / "about" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>关于本站</h1>" in about
+    glossary = (site / "pages" / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert "<table>" in glossary and "可持续影响指标" in glossary
+
+
+def test_charts_have_text_alternatives(site):
+    page = (site / "agencies" / "130225-507001" / "2025" / "projects" / "13022525p004t4010029m" / "index.html")
+    html = page.read_text(encoding="utf-8")
+    assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
+    # the missing December checkpoint is shown as such, not invented
+    assert "12月底：未列出" in html
