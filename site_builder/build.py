@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import sys
 import time
@@ -72,20 +73,58 @@ def load_site(project: Project, base_path: str | None = None):
     return config, site, md_pages, result.warnings
 
 
+def render_page(renderer: Renderer, page: Page) -> bytes:
+    try:
+        return renderer.render(page.template, page.context())
+    except Exception as exc:  # name the page and template, keep the cause
+        raise BuildError([], f"rendering {page.url} with layouts/{page.template} failed: {exc}") from exc
+
+
+# Set just before forking workers; children inherit it copy-on-write, so the
+# site model is never pickled.
+_FORK_STATE: tuple[Renderer, list[Page], Callable[[str, bytes], None]] | None = None
+
+
+def _render_slice(worker: int, jobs: int) -> int:
+    assert _FORK_STATE is not None
+    renderer, pages, write = _FORK_STATE
+    n = 0
+    for page in pages[worker::jobs]:
+        write(page.output, render_page(renderer, page))
+        n += 1
+    return n
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def render_pages(renderer: Renderer, pages: list[Page], write: Callable[[str, bytes], None],
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> None:
+    """Render and write every page. With jobs > 1 the pages are split over
+    forked worker processes; each file's bytes do not depend on the split."""
+    global _FORK_STATE
     total = len(pages)
-    for n, page in enumerate(pages, 1):
+    if jobs > 1 and total >= 400 and "fork" in mp.get_all_start_methods():
+        _FORK_STATE = (renderer, pages, write)
         try:
-            write(page.output, renderer.render(page.template, page.context()))
-        except Exception as exc:  # name the page and template, keep the cause
-            raise BuildError([], f"rendering {page.url} with layouts/{page.template} failed: {exc}") from exc
+            with mp.get_context("fork").Pool(jobs) as pool:
+                done = 0
+                for n in pool.starmap(_render_slice, [(w, jobs) for w in range(jobs)]):
+                    done += n
+        finally:
+            _FORK_STATE = None
+        if progress:
+            progress(done, total)
+        return
+    for n, page in enumerate(pages, 1):
+        write(page.output, render_page(renderer, page))
         if progress and (n % 2000 == 0 or n == total):
             progress(n, total)
 
 
 def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bool = False,
-          log: Callable[[str], None] | None = None) -> BuildReport:
+          jobs: int | None = None, log: Callable[[str], None] | None = None) -> BuildReport:
     t0 = time.perf_counter()
     say = log or (lambda s: None)
     project = Project(root)
@@ -95,7 +134,8 @@ def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bo
     pages = build_pages(site, md_pages)
     files = 0
     with staging(out_dir) as st:
-        render_pages(renderer, pages, st.write, lambda n, t: say(f"rendered {n}/{t} pages"))
+        render_pages(renderer, pages, st.write, lambda n, t: say(f"rendered {n}/{t} pages"),
+                     jobs=jobs or default_jobs())
         for name, (out, data) in renderer.assets.files.items():
             st.write(out.lstrip("/"), data)
             files += 1

@@ -46,7 +46,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     root = Path(args.root)
     out = Path(args.out)
     try:
-        report = build(root, out, base_path=args.base_path, search=not args.no_search,
+        report = build(root, out, base_path=args.base_path, search=not args.no_search, jobs=args.jobs,
                        log=lambda s: print(f"  {s}", file=sys.stderr))
     except (BuildError, ConfigError) as exc:
         print(f"site-builder build: failed; the previous output in {out}/ is untouched.", file=sys.stderr)
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="project folder holding content/, layouts/, static/ (default: .)")
     p.add_argument("--base-path", default=None, help="serve the site under this path, e.g. /budget/ (default: from content/site.yaml)")
     p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index (faster)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for rendering (default: all cores)")
     p.set_defaults(func=cmd_build)
 
     return parser
