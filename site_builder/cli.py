@@ -56,7 +56,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(w.format(), file=sys.stderr)
     print(f"Built {report.pages} pages ({report.files} files) from {report.filings} filings "
           f"in {report.seconds:.2f} s → {report.out_dir.resolve()}/")
-    print(f"Open {report.out_dir.resolve()}/index.html or run: site-builder serve")
+    print(f"Preview: python3 -m http.server -d {args.out} 8000  (then open http://127.0.0.1:8000/)")
     return 0
 
 

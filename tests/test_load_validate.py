@@ -8,7 +8,6 @@ an editor can open them); variants of one case are written to ``tmp_path``.
 from __future__ import annotations
 
 import json
-import re
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -63,7 +62,6 @@ def assert_cli_reports(path: Path, problem: Problem) -> None:
     if problem.field:
         expected += f" ({problem.field})"
     assert expected in res.lines, (expected, res.out)
-    assert re.fullmatch(rf"{re.escape(str(path))}:\d+:\d+: error: .+", expected)
     assert "error(s)" in res.err  # the summary goes to stderr
 
 
