@@ -43,6 +43,13 @@ FILING_COLUMNS = [
     ("budget_total", "number", "项目预算合计（万元）"), ("indicator_count", "integer", "绩效指标数"),
     ("note_count", "integer", "一致性提示数"), ("url", "string", "页面地址"),
 ]
+NOTE_COLUMNS = [
+    ("region_code", "string", "行政区划代码"), ("agency_code", "string", "单位代码"), ("year", "integer", "预算年度"),
+    ("project_code", "string", "项目编码（单位整体的提示为空）"), ("project_name", "string", "项目名称（单位整体的提示为空）"),
+    ("code", "string", "提示类型代码，说明见方法说明页 #note-<code>"), ("severity", "string", "性质：warning 或 info"),
+    ("field", "string", "提示所指的字段路径"), ("message", "string", "提示内容"),
+    ("url", "string", "项目（或单位文件）页面地址"),
+]
 
 
 def project_row(p: ProjectInfo, absolute) -> list[str]:
@@ -75,6 +82,16 @@ def filing_row(info: FilingInfo, absolute) -> list[str]:
         f.region.code, f.region.name, f.agency.code or "", f.agency.name, str(f.year), str(len(info.projects)),
         plain(info.totals.total), str(info.totals.indicators), str(len(info.notes)), absolute(info.url),
     ]
+
+
+def note_rows(info: FilingInfo, absolute) -> Iterable[list[str]]:
+    f = info.filing
+    for n in info.notes:
+        p = info.projects[n.project_index] if n.project_index is not None else None
+        yield [
+            f.region.code, f.agency.code or "", str(f.year), (p.project.code or "") if p else "",
+            p.project.name if p else "", n.code, n.severity, n.field, n.message_zh, absolute(p.url if p else info.url),
+        ]
 
 
 def to_csv(columns: list[tuple[str, str, str]], rows: Iterable[list[str]]) -> bytes:
@@ -133,6 +150,7 @@ def datapackage(config_title: str, base: str) -> dict[str, Any]:
             resource("filings", "filings.csv", FILING_COLUMNS, "部门预算绩效目标（每份一行）"),
             resource("projects", "projects.csv", PROJECT_COLUMNS, "预算项目（每个项目一行）"),
             resource("indicators", "indicators.csv", INDICATOR_COLUMNS, "绩效指标（每条指标一行）"),
+            resource("notes", "notes.csv", NOTE_COLUMNS, "一致性提示（每条提示一行）"),
         ],
     }
 
@@ -144,6 +162,7 @@ def site_data_files(site: SiteModel, absolute, title: str) -> dict[str, bytes]:
         "data/filings.csv": to_csv(FILING_COLUMNS, (filing_row(i, absolute) for i in site.filings)),
         "data/projects.csv": to_csv(PROJECT_COLUMNS, (project_row(p, absolute) for p in projects)),
         "data/indicators.csv": to_csv(INDICATOR_COLUMNS, (r for p in projects for r in indicator_rows(p, absolute))),
+        "data/notes.csv": to_csv(NOTE_COLUMNS, (r for i in site.filings for r in note_rows(i, absolute))),
         "data/filings.json": dumps([filing_summary(i, absolute) for i in site.filings]),
         "data/datapackage.json": dumps(datapackage(title, absolute("/"))),
         "data/filing.schema.json": schema_bytes(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import charts
+from . import charts, explore
 from .analyze import FilingInfo, ProjectInfo, SiteModel
 from .load import parse_text
 from .notes import NOTE_TYPES
@@ -117,6 +117,7 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
             # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
             "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
         }))
+    add_explore_pages(site, add)
     add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
     add(Page("/sitemap.xml", "sitemap.xml", frozenset({ALL}), lambda: {"urls": sitemap_urls(pages)}))
@@ -125,6 +126,43 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
         "page": meta("开放数据", "/data/", crumbs(("开放数据", "/data/"))), "filings": site.filings,
     }))
     return pages
+
+
+def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
+    """/quality/, /indicators/ and /compare/: each shows every filing (the
+    taxonomy is a global input, like the templates)."""
+    every = frozenset({ALL})
+    add(Page("/quality/", "quality.html", every, lambda: {
+        "page": meta("数据质量：一致性提示", "/quality/", crumbs(("数据质量", "/quality/")),
+                     "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality"),
+        "report": explore.quality_report(site),
+    }))
+    ind_pages = explore.indicator_pages(site)
+    add(Page("/indicators/", "indicators.html", every, lambda: {
+        "page": meta("绩效指标", "/indicators/", crumbs(("绩效指标", "/indicators/")),
+                     "全部绩效指标按一级、二级指标分类汇总", kind="indicators"),
+        "level1_pages": ind_pages,
+        "total": sum(p.count for p in ind_pages), "measurable": sum(p.measurable for p in ind_pages),
+    }))
+    for lp in ind_pages:
+        add(Page(lp.url, "indicator_level1.html", every, lambda lp=lp: {
+            "page": meta(lp.title, lp.url, crumbs(("绩效指标", "/indicators/"), (lp.title, lp.url)),
+                         f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators"),
+            "lp": lp, "level1_pages": ind_pages,
+        }))
+    index = explore.compare_index(site)
+    add(Page("/compare/", "compare.html", every, lambda: {
+        "page": meta("同类项目比较", "/compare/", crumbs(("比较", "/compare/")),
+                     "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare"),
+        "index": index,
+    }))
+    for cc in index.categories:
+        add(Page(cc.url, "compare_category.html", every, lambda cc=cc: {
+            "page": meta(f"{cc.category.name}：同类项目比较", cc.url,
+                         crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
+                         f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare"),
+            "cc": cc, "index": index,
+        }))
 
 
 def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:

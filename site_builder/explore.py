@@ -1,0 +1,292 @@
+"""Site-wide views for the /quality/, /indicators/ and /compare/ pages.
+
+Everything these pages show — grouping, counts, shares, unit costs — is
+computed here from the site model (``analyze.SiteModel``); the templates
+only print. The consistency notes come from ``notes.py`` (already attached
+to every ``FilingInfo``), the categories and unit costs from ``categories.py``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from .analyze import ZERO, FilingInfo, ProjectInfo, SiteModel, share
+from .categories import Category, Quantity, UnitCost, main_quantity, unit_cost
+from .model import LEVEL1, LEVEL2, Indicator
+from .notes import METHODOLOGY_ANCHORS, NOTE_TYPES, WARNING, Note, NoteType, measurable_share
+
+# --------------------------------------------------------------------------- /quality/
+
+
+@dataclass
+class NoteCount:
+    code: str
+    type: NoteType
+    count: int
+    href: str
+
+
+@dataclass
+class NoteRow:
+    note: Note
+    project: Optional[ProjectInfo]  # None: a note about the filing (unit-level table)
+    filing_url: str
+
+    @property
+    def url(self) -> str:
+        return self.project.url if self.project else self.filing_url
+
+
+@dataclass
+class FilingQuality:
+    info: FilingInfo
+    warnings: list[NoteRow]
+    infos: list[NoteRow]
+    counts: list[NoteCount]  # per note type present, in NOTE_TYPES order
+    measurable: int
+    indicators: int
+
+    @property
+    def total(self) -> int:
+        return len(self.warnings) + len(self.infos)
+
+    @property
+    def measurable_share(self) -> Decimal | None:
+        return share(Decimal(self.measurable), Decimal(self.indicators))
+
+
+@dataclass
+class QualityReport:
+    filings: list[FilingQuality]
+    counts: list[NoteCount]  # every note type, site-wide (zero counts included)
+    warnings: int
+    infos: int
+    measurable: int
+    indicators: int
+
+    @property
+    def total(self) -> int:
+        return self.warnings + self.infos
+
+    @property
+    def measurable_share(self) -> Decimal | None:
+        return share(Decimal(self.measurable), Decimal(self.indicators))
+
+
+def _note_counts(notes: list[Note], *, keep_zero: bool) -> list[NoteCount]:
+    c = Counter(n.code for n in notes)
+    out = []
+    for code, nt in NOTE_TYPES.items():
+        if c[code] or keep_zero:
+            out.append(NoteCount(code, nt, c[code], METHODOLOGY_ANCHORS[code].href))
+    return out
+
+
+def filing_indicators(info: FilingInfo) -> list[Indicator]:
+    """Every indicator of the filing: the unit-level table's, then each project's."""
+    ub = info.filing.unit_budget
+    out = list(ub.indicators) if ub else []
+    for p in info.projects:
+        out.extend(p.project.indicators)
+    return out
+
+
+def filing_quality(info: FilingInfo) -> FilingQuality:
+    rows = []
+    for n in info.notes:
+        proj = info.projects[n.project_index] if n.project_index is not None else None
+        rows.append(NoteRow(n, proj, info.url))
+    measurable, total = measurable_share(filing_indicators(info))
+    return FilingQuality(
+        info=info,
+        warnings=[r for r in rows if r.note.severity == WARNING],
+        infos=[r for r in rows if r.note.severity != WARNING],
+        counts=_note_counts(info.notes, keep_zero=False),
+        measurable=measurable, indicators=total,
+    )
+
+
+def quality_report(site: SiteModel) -> QualityReport:
+    filings = [filing_quality(i) for i in site.filings]
+    all_notes = [n for i in site.filings for n in i.notes]
+    return QualityReport(
+        filings=filings,
+        counts=_note_counts(all_notes, keep_zero=True),
+        warnings=sum(len(f.warnings) for f in filings),
+        infos=sum(len(f.infos) for f in filings),
+        measurable=sum(f.measurable for f in filings),
+        indicators=sum(f.indicators for f in filings),
+    )
+
+
+# --------------------------------------------------------------------------- /indicators/
+
+LEVEL1_SLUGS = {"产出指标": "output", "效益指标": "outcome", "满意度指标": "satisfaction", "成本指标": "cost"}
+OTHER_SLUG = "other"
+_SLUG_ORDER = ["output", "cost", "outcome", "satisfaction", OTHER_SLUG]
+
+
+def level1_slug(level1: str) -> str:
+    """Fixed ASCII slug of a 一级指标 (产出指标 → output …; anything else → other)."""
+    return LEVEL1_SLUGS.get(level1, OTHER_SLUG)
+
+
+def indicators_url(slug: str) -> str:
+    return f"/indicators/{slug}/"
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    info: FilingInfo
+    project: Optional[ProjectInfo]  # None: an indicator of the unit-level table
+
+    @property
+    def url(self) -> str:
+        return self.project.url if self.project else self.info.url
+
+    @property
+    def label(self) -> str:
+        return self.project.name if self.project else "单位整体绩效指标"
+
+
+@dataclass
+class Level2Group:
+    level1: str
+    level2: str
+    rows: list[IndicatorRow]
+    anchor: str  # id of the section on the 一级 page, ASCII
+
+    @property
+    def measurable(self) -> int:
+        return sum(1 for r in self.rows if r.indicator.parsed.measurable)
+
+    @property
+    def label(self) -> str:
+        return self.level2 if self.level1 in LEVEL1_SLUGS else f"{self.level1} · {self.level2}"
+
+
+@dataclass
+class Level1Page:
+    slug: str
+    title: str  # the 一级指标 (or 其他 for the "other" page)
+    groups: list[Level2Group]
+
+    @property
+    def url(self) -> str:
+        return indicators_url(self.slug)
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+    @property
+    def measurable(self) -> int:
+        return sum(g.measurable for g in self.groups)
+
+
+def _level2_rank(level1: str, level2: str) -> tuple[int, int, str]:
+    known = LEVEL2.get(level1, ())
+    return (0, known.index(level2), "") if level2 in known else (1, 0, level2)
+
+
+def indicator_pages(site: SiteModel) -> list[Level1Page]:
+    """Every indicator of every filing, grouped by 一级 (one page each) then 二级."""
+    groups: dict[str, dict[tuple[str, str], list[IndicatorRow]]] = {}
+    for info in site.filings:
+        ub = info.filing.unit_budget
+        for ind in (ub.indicators if ub else ()):
+            groups.setdefault(level1_slug(ind.level1), {}).setdefault((ind.level1, ind.level2), []).append(
+                IndicatorRow(ind, info, None))
+        for p in info.projects:
+            for ind in p.project.indicators:
+                groups.setdefault(level1_slug(ind.level1), {}).setdefault((ind.level1, ind.level2), []).append(
+                    IndicatorRow(ind, info, p))
+    pages = []
+    for slug in sorted(groups, key=_SLUG_ORDER.index):
+        by2 = groups[slug]
+        keys = sorted(by2, key=lambda k: (LEVEL1.index(k[0]) if k[0] in LEVEL1 else 99, k[0], _level2_rank(*k)))
+        title = next((l1 for l1, s in LEVEL1_SLUGS.items() if s == slug), "其他")
+        pages.append(Level1Page(slug, title, [
+            Level2Group(l1, l2, by2[(l1, l2)], f"g{n + 1}") for n, (l1, l2) in enumerate(keys)
+        ]))
+    return pages
+
+
+# --------------------------------------------------------------------------- /compare/
+
+
+def compare_url(slug: str) -> str:
+    return f"/compare/{slug}/"
+
+
+@dataclass
+class CompareRow:
+    project: ProjectInfo
+    quantity: Optional[Quantity]
+    unit_cost: Optional[UnitCost]
+
+    @property
+    def info(self) -> FilingInfo:
+        return self.project.filing
+
+
+@dataclass
+class CategoryCompare:
+    category: Category
+    rows: list[CompareRow] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.category.slug
+
+    @property
+    def url(self) -> str:
+        return compare_url(self.category.slug)
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((r.project.project.budget.total for r in self.rows), ZERO)
+
+    @property
+    def agencies(self) -> int:
+        return len({r.info.agency_slug for r in self.rows})
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({r.info.year for r in self.rows})
+
+    @property
+    def with_unit_cost(self) -> int:
+        return sum(1 for r in self.rows if r.unit_cost is not None)
+
+
+@dataclass
+class CompareIndex:
+    categories: list[CategoryCompare]
+    uncategorised: list[ProjectInfo]
+
+    @property
+    def categorised(self) -> int:
+        return sum(len(c.rows) for c in self.categories)
+
+
+def _row_key(p: ProjectInfo) -> tuple:
+    f = p.filing
+    return (f.filing.region.code, f.agency_slug, -f.year, p.index)
+
+
+def compare_index(site: SiteModel) -> CompareIndex:
+    """Projects per taxonomy category (file order), with the main quantity and
+    the unit cost; uncategorised projects listed separately."""
+    cats = {c.slug: CategoryCompare(c) for c in site.taxonomy.categories}
+    rest: list[ProjectInfo] = []
+    for p in sorted(site.projects, key=_row_key):
+        if p.category is None:
+            rest.append(p)
+            continue
+        c = p.category
+        cats[c.slug].rows.append(CompareRow(p, main_quantity(p.project, c), unit_cost(p.project, c)))
+    return CompareIndex(list(cats.values()), rest)
