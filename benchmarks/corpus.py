@@ -1,6 +1,6 @@
 """Deterministic synthetic corpus of filings for benchmarks.
 
-    python -m benchmarks.corpus --n 10000 --out /tmp/corpus10k [--seed 1]
+    python -m benchmarks.corpus --n 10000 --out /tmp/corpus10k [--seed 1] [--jobs 2]
 
 writes ``N`` valid filing files to ``OUT/filings/`` (the layout of
 ``content/``: ``<region>-<agency>-<year>.yaml``, or ``<region>-<year>.yaml``
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import sys
@@ -850,23 +851,51 @@ def documents(n: int, seed: int = 1, seed_dir: Path = SEED_DIR) -> Iterator[tupl
         yield slot, data, dump(data)
 
 
-def generate(n: int, out_dir: str | Path, seed: int = 1, seed_dir: Path = SEED_DIR) -> list[Path]:
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(seed_dir: str) -> None:
+    _WORKER["vocab"] = load_vocab(Path(seed_dir))
+
+
+def _write_chunk(args: tuple[list[Slot], int, str]) -> list[str]:
+    slots, seed, target = args
+    vocab = _WORKER.get("vocab") or load_vocab()
+    out = []
+    for slot in slots:
+        path = Path(target) / slot.filename
+        text = dump(Gen(vocab, slot, seed).filing(seed))
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        out.append(str(path))
+    return out
+
+
+def generate(n: int, out_dir: str | Path, seed: int = 1, seed_dir: Path = SEED_DIR, jobs: int = 1) -> list[Path]:
     """Write ``n`` filings to ``out_dir/filings/``; return their paths.
 
     YAML files already in ``out_dir/filings/`` are removed first, so that the
-    folder holds exactly this corpus.
+    folder holds exactly this corpus. ``jobs`` > 1 spreads the work over
+    processes; every filing has its own random stream, so the files are the
+    same whatever ``jobs`` is.
     """
     target = Path(out_dir) / "filings"
     target.mkdir(parents=True, exist_ok=True)
     for old in sorted(target.glob("*.yaml")):
         old.unlink()
-    paths = []
-    for slot, _data, text in documents(n, seed, seed_dir):
-        path = target / slot.filename
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        paths.append(path)
-    return paths
+    slots = plan(n, seed)
+    if jobs <= 1 or n < 200:
+        _WORKER["vocab"] = load_vocab(seed_dir)
+        try:
+            return [Path(p) for p in _write_chunk((slots, seed, str(target)))]
+        finally:
+            _WORKER.clear()
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, n // (jobs * 8))
+    chunks = [(slots[i:i + size], seed, str(target)) for i in range(0, n, size)]
+    with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(str(seed_dir),)) as pool:
+        return [Path(p) for chunk in pool.map(_write_chunk, chunks) for p in chunk]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -874,12 +903,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, required=True, help="number of filings")
     ap.add_argument("--out", required=True, help="output folder (files go to OUT/filings/)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     ap.add_argument("--seeds-dir", default=str(SEED_DIR), help="real filings to take the vocabulary from")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("--n must be at least 1")
     t0 = time.perf_counter()
-    paths = generate(args.n, args.out, seed=args.seed, seed_dir=Path(args.seeds_dir))
+    paths = generate(args.n, args.out, seed=args.seed, seed_dir=Path(args.seeds_dir), jobs=args.jobs)
     size = sum(p.stat().st_size for p in paths)
     print(f"wrote {len(paths)} filings ({size / 1e6:.1f} MB) to {Path(args.out) / 'filings'} "
           f"in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

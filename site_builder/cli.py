@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for rendering (default: all cores)")
     p.set_defaults(func=cmd_build)
 
+    from .importer.cli import add_parser as add_import_parser
+
+    add_import_parser(sub)
     return parser
 
 

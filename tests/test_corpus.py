@@ -58,6 +58,13 @@ def test_other_seed_gives_other_files(corpus60: list[Path], tmp_path: Path) -> N
     assert set(other.values()).isdisjoint(first.values())
 
 
+def test_parallel_generation_gives_the_same_files(corpus200, tmp_path: Path) -> None:
+    _out, serial, _result = corpus200
+    parallel = corpus.generate(200, tmp_path, seed=1, jobs=2)
+    assert [p.name for p in parallel] == [p.name for p in serial]
+    assert _read_all(parallel) == _read_all(serial)
+
+
 def test_files_are_named_and_placed_like_content(corpus60: list[Path], tmp_path: Path) -> None:
     for p in corpus60:
         assert p.parent.name == "filings"

@@ -70,6 +70,10 @@ def import_text(text: str, *, region: str | None = None, agency: str | None = No
         if text.startswith("\ufeff"):
             text = text[1:]
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            draft.warn(1, "", "the file is empty: there is no text to import")
+            draft.data["schema"] = 1
+            return ImportResult(draft.data, draft.warnings, "", source_name, draft.comments)
         kind = layout or detect.detect(text)
         reader = detect.READERS.get(kind)
         if reader is None:

@@ -17,6 +17,7 @@ def finish(draft: Draft, text: str, *, region: str | None = None, agency: str | 
            year: int | None = None) -> None:
     data = draft.data
     projects = data.get("projects") or []
+    _completeness(draft, projects)
     code_info = _codes(projects)
 
     # ---- year
@@ -80,6 +81,8 @@ def finish(draft: Draft, text: str, *, region: str | None = None, agency: str | 
         else:
             names = _names_from_text(text)
             reg.update(names)
+            if "province" in names:
+                draft.comment(("region", "province"), "the first province named in the text")
             if "province" not in names:
                 draft.warn(1, "region.province",
                            f"the text does not name the province of division {code}; fill in region.province"
@@ -88,6 +91,8 @@ def finish(draft: Draft, text: str, *, region: str | None = None, agency: str | 
         draft.warn(1, "region.code", "no division code found (no project code carries one); give it with --region")
         names = _names_from_text(text)
         reg.update(names)
+        if "province" in names:
+            draft.comment(("region", "province"), "the first province named in the text")
     data["region"] = reg
 
     # ---- agency
@@ -150,8 +155,6 @@ def _codes(projects: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 _PROVINCE_RE = re.compile(r"([\u4e00-\u9fff]{2,3}(?:省|自治区))")
-_CITY_RE = re.compile(r"(?:省|自治区)?([\u4e00-\u9fff]{2,6}?(?:市|自治州|地区|盟))")
-_COUNTY_RE = re.compile(r"(?:市|州|盟)([\u4e00-\u9fff]{2,4}?(?:县|区|旗))")
 
 
 def _names_from_text(text: str) -> dict[str, str]:
@@ -162,3 +165,17 @@ def _names_from_text(text: str) -> dict[str, str]:
     if m:
         out["province"] = m.group(1)
     return out
+
+
+def _completeness(draft: Draft, projects: list[dict[str, Any]]) -> None:
+    """A project table without its 效益/满意度 rows was probably cut short."""
+    for i, p in enumerate(projects):
+        inds = p.get("indicators") or []
+        if not inds:
+            continue  # the reader already warned
+        have = {ind.get("level1") for ind in inds}
+        missing = [l1 for l1 in ("产出指标", "效益指标", "满意度指标") if l1 not in have]
+        if missing:
+            last = draft.project_lines.get(i, (1, 1))[1]
+            draft.warn(last, ("projects", i, "indicators"),
+                       f"the indicator table has no {'/'.join(missing)} rows; is the text cut short or a row misread?")

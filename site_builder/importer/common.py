@@ -157,10 +157,11 @@ class Draft:
     title_line: tuple[int, str] | None = None
     year_hints: list[tuple[int, int, str]] = field(default_factory=list)  # line, year, where
     notes: list[str] = field(default_factory=list)
+    project_lines: dict[int, tuple[int, int]] = field(default_factory=dict)  # index → (first, last) source line
 
     def warn(self, line: int, path: Path_ | str, message: str) -> None:
         p = path if isinstance(path, str) else format_path(path)
-        item = (max(int(line or 1), 1), p, message)
+        item = (max(int(line or 1), 1), p, " ".join(message.split("\n")))
         if item not in self.warnings:
             self.warnings.append(item)
 

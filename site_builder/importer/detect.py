@@ -79,7 +79,7 @@ def best_effort(text: str, draft: Draft) -> str:
         draft.layout = ""
         return ""
     trial = best[3]
-    draft.layout = trial.layout
+    draft.layout = f"unknown, read as {trial.layout}"
     draft.data = trial.data
     draft.warnings.extend(trial.warnings)
     draft.comments.update(trial.comments)

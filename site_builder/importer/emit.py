@@ -18,7 +18,20 @@ _PLAIN_BAD_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", "y",
 _ALWAYS_QUOTE = {"target", "code"}
 
 
+# characters YAML accepts unescaped (PyYAML's printable set)
+_NONPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _dq(s: str) -> str:
+    """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
+    out = json.dumps(s, ensure_ascii=False)
+    out = re.sub("[\x85\u2028\u2029\ufeff]", lambda m: "\\u%04x" % ord(m.group()), out)
+    return _NONPRINTABLE.sub(lambda m: "\\u%04x" % ord(m.group()) if ord(m.group()) < 0x10000 else "?", out)
+
+
 def _plain_safe(s: str) -> bool:
+    if _NONPRINTABLE.search(s) or "\r" in s or "\x85" in s or "\u2028" in s or "\u2029" in s or "\ufeff" in s:
+        return False
     if not s or s != s.strip() or s.lower() in _PLAIN_BAD_WORDS:
         return False
     if not _PLAIN_OK.match(s):
@@ -38,7 +51,7 @@ def scalar(value: Any, key: str = "") -> str:
     s = str(value)
     if key not in _ALWAYS_QUOTE and _plain_safe(s):
         return s
-    return json.dumps(s, ensure_ascii=False)
+    return _dq(s)
 
 
 def _block_ok(s: str) -> bool:
@@ -49,20 +62,26 @@ def _block_ok(s: str) -> bool:
         and all(line == line.rstrip() for line in lines)
         and "\r" not in s
         and not s.endswith("\n")
-        and all(ord(c) >= 32 or c == "\n" for c in s)
+        and not _NONPRINTABLE.search(s.replace("\n", " "))
+        and not any(c in s for c in "\x85\u2028\u2029\ufeff\t")
     )
+
+
+def _comment_safe(text: str) -> str:
+    text = re.sub("[\r\x85\u2028\u2029\ufeff]", " ", text)
+    return _NONPRINTABLE.sub("?", text)
 
 
 def to_yaml(data: dict[str, Any], comments: dict[Path_, list[str]], header: list[str]) -> str:
     out: list[str] = []
     for h in header:
-        out.extend("# " + x if x else "#" for x in h.split("\n"))
+        out.extend("# " + x if x else "#" for x in _comment_safe(h).split("\n"))
     if header:
         out.append("")
 
     def emit_comments(path: Path_, indent: str) -> None:
         for c in comments.get(path, []):
-            for part in c.split("\n"):
+            for part in _comment_safe(c).split("\n"):
                 out.append(f"{indent}# {part}")
 
     def emit_block(lead: str, text: str, indent: str) -> None:

@@ -90,6 +90,7 @@ def read_items(items: list[Row | Para], draft: Draft) -> None:
         else:
             p = _project_table(rows, draft, len(projects), line)
             if p:
+                draft.project_lines[len(projects)] = (line, rows[-1].line if rows else line)
                 projects.append(p)
     if projects:
         draft.data["projects"] = projects

@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Any
 
 from .common import (
-    AGENCY_LINE_RE, LEVEL1, LEVEL2, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact, has_enum, is_noise,
+    AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, LEVEL1, LEVEL2, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact, has_enum, is_noise,
     join_wrapped, parse_amount, strip_enum, width,
 )
 from .tables import PART2_RE, SECTION_TITLES, find_title, overview_from, plan_from_values
@@ -69,7 +69,7 @@ def read(text: str, draft: Draft) -> None:
         if PART2_RE.match(compact(t)):
             continue
         starts = PROJECT_HEADING_RE.match(t) or _agency(t) or compact(t).startswith("项目编码")
-        if starts and has_code and (not compact(t).startswith("项目编码") or True):
+        if starts and has_code:
             segments.append(cur)
             cur, has_code = [], False
         if compact(t).startswith("项目编码"):
@@ -84,6 +84,7 @@ def read(text: str, draft: Draft) -> None:
     for seg in segments:
         p = _project(seg, len(projects), draft, name_width)
         if p:
+            draft.project_lines[len(projects)] = (seg[0][1], seg[-1][1])
             projects.append(p)
     if projects:
         draft.data["projects"] = projects
@@ -121,7 +122,7 @@ def _name_width(segments: list[list[Line]]) -> float:
     name's first line among names that wrap (default 5)."""
     c: Counter[float] = Counter()
     for seg in segments:
-        rows = _indicator_rows([x for x in seg], None, None, None)
+        rows = _indicator_rows(seg, None, None)
         for r in rows:
             body = r["body"]
             if len(body) >= 3:
@@ -161,7 +162,7 @@ def _match_level2(lines: list[Line], i: int, level1: str) -> tuple[str, int, str
     return None
 
 
-def _indicator_rows(seg: list[Line], draft: Draft | None, P: tuple[Any, ...] | None, _unused: Any) -> list[dict[str, Any]]:
+def _indicator_rows(seg: list[Line], draft: Draft | None, P: tuple[Any, ...] | None) -> list[dict[str, Any]]:
     """Split the indicator part of a project into rows (level1, level2, body lines)."""
     i = 0
     while i < len(seg) and not compact(seg[i][0]).startswith("一级指标"):
@@ -297,7 +298,7 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
         i += 1
 
     # ---- indicator table
-    rows = _indicator_rows(seg, draft, P, None)
+    rows = _indicator_rows(seg, draft, P)
     indicators: list[dict[str, Any]] = []
     for r in rows:
         j = len(indicators)
@@ -389,7 +390,6 @@ def _budget(seg: list[Line], i: int, P: tuple[Any, ...], proj: dict[str, Any], b
             draft: Draft) -> int:
     """From 预算规模及资金用途 to 资金支出计划: amounts, then the purpose text."""
     pending = ""
-    pending_line = 0
     seen_other = False
     purpose: list[Line] = []
     while i < len(seg):
@@ -406,9 +406,7 @@ def _budget(seg: list[Line], i: int, P: tuple[Any, ...], proj: dict[str, Any], b
             if tok in ("预算规模及", "资金用途", "预算规模及资金用途", "资金", "预算规模"):
                 continue
             if label:
-                if pending:
-                    pass  # the previous label's cell is blank
-                pending, pending_line = label, n
+                pending = label  # a label whose cell is blank is simply replaced
                 if label == "other":
                     seen_other = True
                 continue
@@ -467,8 +465,6 @@ def _plan(seg: list[Line], i: int, P: tuple[Any, ...], proj: dict[str, Any], bud
         draft.warn(vline, P + ("spending_plan",),
                    f"{len(months)} checkpoints but {len(toks)} values; cannot tell which value belongs to which month")
         return i
-    from .common import CHECKPOINT_BY_MONTH
-
     values: dict[str, tuple[str, str, int]] = {}
     for mo, tk in zip(months, toks):
         key = CHECKPOINT_BY_MONTH.get(mo)

@@ -8,7 +8,7 @@ the blocks into the overview and the projects of a filing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .common import (
@@ -65,6 +65,7 @@ HEADER_COLUMNS = {
     "绩效指标描述": "description", "指标描述": "description",
     "指标值": "target", "指标值确定依据": "basis", "确定依据": "basis",
 }
+IND_ORDER = ("level1", "level2", "name", "description", "target", "basis")
 PLAN_MONTH_RE = re.compile(r"^(\d{1,2})月(?:底|末)?$")
 PLAN_VALUE_RE = re.compile(r"^(\d{1,12}(?:\.\d{1,4})?)\s*([%％]?)$")
 
@@ -171,12 +172,13 @@ def read_blocks(blocks: list[Block], draft: Draft, clean: Cleaner | None = None)
                     draft.warn(b.line, f"projects[{len(projects)}]",
                                f"heading '{b.text.strip()}' is not followed by a project table; skipped")
                 elif isinstance(b, Para) and not PART2_RE.match(compact(b.text)) and not _is_unit(b):
-                    draft.warn(b.line, "projects", f"text outside the tables ignored: '{b.text.strip()[:40]}'")
+                    draft.warn(b.line, "", f"text outside the tables ignored: '{b.text.strip()[:40]}'")
                 elif _marker_kind(b) == "agency":
                     _agency(b, draft)
             continue
         p = _read_project(seg, len(projects), draft, clean)
         if p is not None:
+            draft.project_lines[len(projects)] = (seg[0].line, seg[-1].line)
             projects.append(p)
     if projects:
         draft.data["projects"] = projects
@@ -242,16 +244,23 @@ def _read_project(seg: list[Block], index: int, draft: Draft, clean: Cleaner) ->
     header: dict[str, int] | None = None
     header_len = 0
     indicators: list[dict[str, Any]] = []
-    ind_lines: list[int] = []
     last_level1 = last_level2 = ""
     expect = ""  # "purpose" after the budget row, "plan" after the plan header
     goals: list[str] = []
     seg_line = seg[0].line
+    cleaned = [0]
 
     def val(text: str, path: tuple[Any, ...], line: int) -> str:
+        if "\n" in text:  # paragraphs of one Word cell
+            joined = ""
+            for part in text.split("\n"):
+                joined = join_wrapped(joined, part)
+            text = joined
         out, changed = clean(text.strip())
         if changed:
-            draft.comment(path, f"spaces inside words removed (line {line}: '{text.strip()}')")
+            cleaned[0] += 1
+            if path[-1] in ("name", "target"):
+                draft.comment(path, f"spaces inside words removed (line {line}: '{text.strip()}')")
         return out
 
     for b in seg:
@@ -312,6 +321,7 @@ def _read_project(seg: list[Block], index: int, draft: Draft, clean: Cleaner) ->
                     prev[k] = join_wrapped(prev.get(k, ""), v)
                     draft.comment(P + ("indicators", j, k),
                                   f"joined with line {b.line}: the cell continues across a page break")
+                indicators[-1] = {k: prev[k] for k in IND_ORDER if k in prev}
                 continue
             lv1 = ind.get("level1", "")
             if lv1:
@@ -331,9 +341,8 @@ def _read_project(seg: list[Block], index: int, draft: Draft, clean: Cleaner) ->
                     ind["level2"] = last_level2
                 else:
                     draft.warn(b.line, P + ("indicators", len(indicators), "level2"), "empty 二级指标 cell with no row above to continue")
-            ordered = {k: ind[k] for k in ("level1", "level2", "name", "description", "target", "basis") if ind.get(k)}
+            ordered = {k: ind[k] for k in IND_ORDER if ind.get(k)}
             indicators.append(ordered)
-            ind_lines.append(b.line)
             continue
 
         labels = [norm_label(c.text) for c in b.cells]
@@ -402,6 +411,8 @@ def _read_project(seg: list[Block], index: int, draft: Draft, clean: Cleaner) ->
     if expect == "plan":
         draft.warn(plan_line, P + ("spending_plan",), "资金支出计划 header without a row of values below it")
 
+    if cleaned[0]:
+        draft.comment(P, f"spaces inside words (PDF conversion) removed in {cleaned[0]} cell(s) of this table")
     # ---- assemble in the format's order
     if "name" not in proj:
         if heading:
