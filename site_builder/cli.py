@@ -46,7 +46,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     root = Path(args.root)
     out = Path(args.out)
     try:
-        report = build(root, out, base_path=args.base_path, search=not args.no_search, jobs=args.jobs,
+        report = build(root, out, base_path=args.base_path, search=not args.no_search, jobs=args.jobs, clean=args.clean,
                        log=lambda s: print(f"  {s}", file=sys.stderr))
     except (BuildError, ConfigError) as exc:
         print(f"site-builder build: failed; the previous output in {out}/ is untouched.", file=sys.stderr)
@@ -54,8 +54,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     for w in report.warnings:
         print(w.format(), file=sys.stderr)
+    how = "full build" if report.full else f"{len(report.rendered)} page(s) re-rendered, {len(report.written)} file(s) changed, {len(report.deleted)} removed"
     print(f"Built {report.pages} pages ({report.files} files) from {report.filings} filings "
-          f"in {report.seconds:.2f} s → {report.out_dir.resolve()}/")
+          f"in {report.seconds:.2f} s ({how}) → {report.out_dir.resolve()}/")
     print(f"Preview: python3 -m http.server -d {args.out} 8000  (then open http://127.0.0.1:8000/)")
     return 0
 
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="project folder holding content/, layouts/, static/ (default: .)")
     p.add_argument("--base-path", default=None, help="serve the site under this path, e.g. /budget/ (default: from content/site.yaml)")
     p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index (faster)")
+    p.add_argument("--clean", action="store_true", help="ignore the build cache and rebuild everything")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for rendering (default: all cores)")
     p.set_defaults(func=cmd_build)
 

@@ -13,7 +13,7 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .analyze import FilingInfo, ProjectInfo, SiteModel
 from .format import plain
@@ -155,18 +155,39 @@ def datapackage(config_title: str, base: str) -> dict[str, Any]:
     }
 
 
-def site_data_files(site: SiteModel, absolute, title: str) -> dict[str, bytes]:
-    """The site-wide files under /data/ (depend on every filing)."""
-    projects = [p for info in site.filings for p in info.projects]
-    files = {
-        "data/filings.csv": to_csv(FILING_COLUMNS, (filing_row(i, absolute) for i in site.filings)),
-        "data/projects.csv": to_csv(PROJECT_COLUMNS, (project_row(p, absolute) for p in projects)),
-        "data/indicators.csv": to_csv(INDICATOR_COLUMNS, (r for p in projects for r in indicator_rows(p, absolute))),
-        "data/notes.csv": to_csv(NOTE_COLUMNS, (r for i in site.filings for r in note_rows(i, absolute))),
-        "data/filings.json": dumps([filing_summary(i, absolute) for i in site.filings]),
-        "data/datapackage.json": dumps(datapackage(title, absolute("/"))),
-        "data/filing.schema.json": schema_bytes(),
+def csv_rows(rows: Iterable[list[str]]) -> bytes:
+    """CSV lines without header or BOM: the per-filing chunk of a site-wide file."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def filing_chunks(info: FilingInfo, absolute) -> dict[str, bytes]:
+    """This filing's rows of every site-wide file. They depend on this filing
+    alone, so a rebuild after one edit re-makes one chunk and joins the rest."""
+    return {
+        "filings.csv": csv_rows([filing_row(info, absolute)]),
+        "projects.csv": csv_rows(project_row(p, absolute) for p in info.projects),
+        "indicators.csv": csv_rows(r for p in info.projects for r in indicator_rows(p, absolute)),
+        "notes.csv": csv_rows(note_rows(info, absolute)),
+        "filings.json": json.dumps(filing_summary(info, absolute), ensure_ascii=False, default=_json_default).encode("utf-8"),
     }
+
+
+_SITE_CSV = {"filings.csv": FILING_COLUMNS, "projects.csv": PROJECT_COLUMNS,
+             "indicators.csv": INDICATOR_COLUMNS, "notes.csv": NOTE_COLUMNS}
+
+
+def site_data_files(site: SiteModel, absolute, title: str, chunks: Callable[[FilingInfo], dict[str, bytes]] | None = None
+                    ) -> dict[str, bytes]:
+    """The site-wide files under /data/ (depend on every filing), joined from
+    per-filing chunks (``chunks`` may serve them from a cache)."""
+    get = chunks or (lambda info: filing_chunks(info, absolute))
+    parts = [get(info) for info in site.filings]
+    files = {f"data/{name}": to_csv(cols, ()) + b"".join(c[name] for c in parts) for name, cols in _SITE_CSV.items()}
+    files["data/filings.json"] = b"[\n" + b",\n".join(c["filings.json"] for c in parts) + b"\n]\n"
+    files["data/datapackage.json"] = dumps(datapackage(title, absolute("/")))
+    files["data/filing.schema.json"] = schema_bytes()
     return files
 
 

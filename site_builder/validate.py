@@ -17,7 +17,7 @@ from typing import Any, Iterable, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .load import Document, LoadError, Problem, Scalar, find_yaml_files, format_path, load_file
+from .load import Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, load_file
 from .model import LEVEL1, LEVEL2, MAX_DECIMALS, Filing, field_label
 
 
@@ -27,7 +27,9 @@ class LoadedFiling:
 
     path: str
     filing: Filing
-    document: Document = field(compare=False, repr=False)
+    # where agency.code is written, for errors that involve two files; the
+    # whole Document is not kept (it is large and holds libyaml marks)
+    agency_position: Position = field(compare=False, repr=False)
 
 
 @dataclass
@@ -251,7 +253,7 @@ def validate_file(path: str | os.PathLike[str]) -> tuple[LoadedFiling | None, li
     except LoadError as exc:
         return None, [exc.problem]
     filing, problems = validate_document(doc)
-    return (LoadedFiling(str(path), filing, doc) if filing else None), problems
+    return (LoadedFiling(str(path), filing, doc.position(("agency", "code"))) if filing else None), problems
 
 
 def check_across(filings: list[LoadedFiling]) -> list[Problem]:
@@ -262,7 +264,7 @@ def check_across(filings: list[LoadedFiling]) -> list[Problem]:
         key = lf.filing.key
         if key in first:
             other = first[key]
-            pos = lf.document.position(("agency", "code"))
+            pos = lf.agency_position
             agency = f"agency {key[1]}" if key[1] else "an agency without code"
             problems.append(Problem(
                 lf.path, pos.line, pos.column, "error",
