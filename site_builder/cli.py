@@ -61,6 +61,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(Path(args.root), Path(args.out), port=args.port, host=args.host, search=args.search)
+
+
 def _filing_paths(paths: list[str]) -> list[str]:
     """``check content/`` means the filings in it, not the site config."""
     out = []
@@ -92,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clean", action="store_true", help="ignore the build cache and rebuild everything")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for rendering (default: all cores)")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="live preview: build, serve, rebuild on every edit, reload the browser")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--out", default=".preview", help="preview output folder (default: .preview)")
+    p.add_argument("--root", default=".", help="project folder (default: .)")
+    p.add_argument("--search", action="store_true", help="build the search index once at start")
+    p.set_defaults(func=cmd_serve)
 
     from .importer.cli import add_parser as add_import_parser
 

@@ -177,8 +177,10 @@ class Builder:
         return list(fresh.values())
 
     # -- the build ---------------------------------------------------------
-    def build(self, *, clean: bool = False, search: bool = False, jobs: int = 1,
+    def build(self, *, clean: bool = False, search: bool = False, jobs: int = 1, verify_output: bool = True,
               log: Callable[[str], None] | None = None) -> BuildReport:
+        """``verify_output``: also delete files in the output folder that no
+        build produced (a walk of the folder; ``serve`` trusts its own state)."""
         t0 = time.perf_counter()
         say = log or (lambda s: None)
         project = self.project
@@ -249,7 +251,7 @@ class Builder:
             report.written = sorted(hashes)
         else:
             hashes = self._incremental_write(renderer, changed, pages, site, absolute, config.title, chunks,
-                                             assets, say, search, report)
+                                             assets, say, search, report, verify_output)
             report.rendered = [p.output for p in changed]
         state.out_dir = str(self.out_dir)
         state.version = CODE_FINGERPRINT
@@ -291,8 +293,8 @@ class Builder:
                 report.search = index_site(st.path, log=say)
         return hashes
 
-    def _incremental_write(self, renderer, changed, pages, site, absolute, title, chunks, assets, say, search, report
-                           ) -> dict[str, str]:
+    def _incremental_write(self, renderer, changed, pages, site, absolute, title, chunks, assets, say, search, report,
+                           verify_output: bool) -> dict[str, str]:
         from .build import render_page
 
         state = self.state
@@ -324,7 +326,15 @@ class Builder:
             os.replace(tmp, target)
             hashes[rel] = h
             report.written.append(rel)
-        for rel in sorted(set(state.file_hashes) - expected):
+        known = set(state.file_hashes)
+        if verify_output:
+            for dirpath, dirnames, filenames in os.walk(self.out_dir):
+                rel_dir = os.path.relpath(dirpath, self.out_dir)
+                if rel_dir == ".":
+                    dirnames[:] = [d for d in dirnames if d != "pagefind"]  # Pagefind's bundle is its own
+                prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+                known.update(prefix + f for f in filenames)
+        for rel in sorted(known - expected):
             target = self.out_dir / rel
             if target.exists():
                 target.unlink()

@@ -1,0 +1,136 @@
+"""Live preview for editors: build, serve on 127.0.0.1, rebuild what an edit
+affects, reload the browser.
+
+A broken edit (YAML, validation or template error) is printed in the
+terminal as ``file:line:col: message`` and shown as a banner at the top of
+every page, while the last good site keeps being served; the next good save
+clears it. The search index is not rebuilt on each edit (it takes seconds);
+``--search`` builds it once at start.
+"""
+from __future__ import annotations
+
+import html
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from .config import ConfigError
+from .incremental import Builder, BuildError, BuildReport
+
+BANNER_ID = "site-builder-error"
+
+
+class PreviewState:
+    """The last build's outcome, shared with the HTTP handler."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+        self.generation = 0
+        self.lock = threading.Lock()
+
+    def banner(self) -> bytes:
+        if not self.error:
+            return b""
+        text = html.escape(self.error)
+        return (
+            f'<div id="{BANNER_ID}" role="alert" style="position:sticky;top:0;z-index:1000;background:#b3261e;'
+            f'color:#fff;padding:12px 16px;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap">'
+            f"<strong>构建失败，正在显示上一次成功的版本 · Build failed, showing the last good site</strong>\n{text}</div>"
+        ).encode("utf-8")
+
+
+def inject_banner(body: bytes, banner: bytes) -> bytes:
+    if not banner:
+        return body
+    i = body.find(b"<body")
+    if i < 0:
+        return banner + body
+    j = body.find(b">", i)
+    return body[: j + 1] + banner + body[j + 1:]
+
+
+def rebuild(builder: Builder, preview: PreviewState, log: Callable[[str], None]) -> BuildReport | None:
+    t0 = time.perf_counter()
+    try:
+        report = builder.build(jobs=1, verify_output=False)
+    except (BuildError, ConfigError) as exc:
+        message = str(exc)
+        with preview.lock:
+            preview.error = message
+            preview.generation += 1
+        log(f"build failed; still serving the last good site:\n{message}")
+        return None
+    except Exception as exc:  # a template or code error: report, keep serving
+        message = f"{type(exc).__name__}: {exc}"
+        with preview.lock:
+            preview.error = message
+            preview.generation += 1
+        log(f"build failed; still serving the last good site:\n{message}")
+        return None
+    with preview.lock:
+        recovered = preview.error is not None
+        preview.error = None
+        preview.generation += 1
+    log(f"rebuilt in {(time.perf_counter() - t0) * 1000:.0f} ms: {len(report.rendered)} page(s) re-rendered, "
+        f"{len(report.written)} file(s) changed, {len(report.deleted)} removed" + (" — error fixed" if recovered else ""))
+    return report
+
+
+def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], None]):
+    """A livereload server over the output folder whose pages carry the error banner."""
+    from livereload import Server
+    from livereload.handlers import StaticFileHandler
+
+    class PreviewHandler(StaticFileHandler):
+        """Adds the build-error banner to HTML pages; never cached."""
+
+        def _is_html(self) -> bool:
+            return str(self.absolute_path or "").endswith(".html")
+
+        def set_extra_headers(self, path: str) -> None:
+            self.set_header("Cache-Control", "no-store")
+
+        def compute_etag(self):  # the banner changes while the file does not
+            return None
+
+        def should_return_304(self) -> bool:
+            return False
+
+        def get_content_size(self) -> int:
+            if self._is_html() and preview.error:
+                return len(inject_banner(Path(self.absolute_path).read_bytes(), preview.banner()))
+            return super().get_content_size()
+
+        def get_content(self, abspath, start=None, end=None):  # type: ignore[override]
+            if abspath.endswith(".html") and preview.error:
+                return inject_banner(Path(abspath).read_bytes(), preview.banner())
+            return super().get_content(abspath, start, end)
+
+    server = Server()
+    server.SFH = PreviewHandler
+    project = builder.project
+    for folder in (project.content, project.layouts, project.static):
+        server.watch(str(folder), lambda: rebuild(builder, preview, log), delay=0)
+    return server
+
+
+def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1", search: bool = False,
+          log: Callable[[str], None] | None = None) -> int:
+    say = log or (lambda s: print(s, file=sys.stderr, flush=True))
+    builder = Builder(root, out_dir)
+    preview = PreviewState()
+    try:
+        report = builder.build(clean=True, search=search, jobs=1, log=say)
+        say(f"built {report.pages} pages in {report.seconds:.2f} s")
+    except (BuildError, ConfigError) as exc:
+        if not out_dir.is_dir():
+            say(f"the site cannot be built yet, and there is no earlier build to show:\n{exc}")
+            return 1
+        preview.error = str(exc)
+        say(f"build failed; serving the last good site in {out_dir}:\n{exc}")
+    server = make_server(builder, preview, say)
+    say(f"serving {out_dir} on http://{host}:{port}/ — watching content/, layouts/, static/ (Ctrl-C stops)")
+    server.serve(port=port, host=host, root=str(out_dir), open_url_delay=None, restart_delay=0)
+    return 0

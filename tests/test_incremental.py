@@ -1,0 +1,233 @@
+"""Incremental builds equal clean builds, rebuild exactly what an edit
+affects, and the live preview serves edits, error banners and reloads."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import BuildError, build
+from site_builder.incremental import Builder
+
+ROOT = Path(__file__).resolve().parents[1]
+CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "proj"
+    for part in ("content", "layouts", "static"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def assert_equals_clean(root: Path, out: Path, tmp: Path) -> None:
+    clean = tmp / f"clean-{time.monotonic_ns()}"
+    build(root, clean, search=False, clean=True)
+    assert digest(out) == digest(clean)
+
+
+def test_incremental_equals_clean_after_a_sequence_of_edits(project, tmp_path):
+    out = tmp_path / "public"
+    first = build(project, out, search=False)
+    assert first.full
+    f = project / CAOFEIDIAN
+
+    # 1. change an amount
+    edit(f, "total: 0.81", "total: 0.91")
+    edit(f, "fiscal: 0.81", "fiscal: 0.91")
+    r = build(project, out, search=False)
+    assert not r.full and r.written
+    assert_equals_clean(project, out, tmp_path)
+
+    # 2. add a project (a copy of the last one with its own code and name)
+    text = f.read_text(encoding="utf-8")
+    last = text.index("  - code: \"13020924P00098810001T\"")
+    block = text[last:].replace("13020924P00098810001T", "13020924P00098810009X").replace("购置公务用车", "新增测试项目")
+    f.write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")
+    r = build(project, out, search=False)
+    assert "agencies/130209-442001/2024/projects/13020924p00098810009x/index.html" in r.written
+    assert_equals_clean(project, out, tmp_path)
+
+    # 3. rename a project
+    edit(f, "name: 新增测试项目", "name: 改名后的测试项目")
+    build(project, out, search=False)
+    assert "改名后的测试项目" in (out / "agencies/130209-442001/2024/index.html").read_text(encoding="utf-8")
+    assert_equals_clean(project, out, tmp_path)
+
+    # 4. delete a filing: its pages and downloads disappear
+    (project / "content/filings/130225-507001-2025.yaml").unlink()
+    r = build(project, out, search=False)
+    assert "agencies/130225-507001/2025/index.html" in r.deleted
+    assert not (out / "agencies/130225-507001").exists()
+    assert not (out / "data/filings/130225-507001-2025.json").exists()
+    assert_equals_clean(project, out, tmp_path)
+
+    # 5. edit a template used by project pages only
+    edit(project / "layouts/project.html", "<h2>绩效目标</h2>", "<h2>项目绩效目标</h2>")
+    r = build(project, out, search=False)
+    assert r.rendered and all("/projects/" in p for p in r.rendered)
+    assert_equals_clean(project, out, tmp_path)
+
+    # 6. edit the CSS: a new fingerprinted file, the old one removed, every page relinked
+    css = project / "static/css/site.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.test-rule { color: #000; }\n", encoding="utf-8")
+    old_css = sorted(p.name for p in (out / "assets/css").glob("site.*.css"))
+    r = build(project, out, search=False)
+    new_css = sorted(p.name for p in (out / "assets/css").glob("site.*.css"))
+    assert len(new_css) == 1 and new_css != old_css
+    assert_equals_clean(project, out, tmp_path)
+
+
+def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, tmp_path):
+    out = tmp_path / "public"
+    build(project, out, search=False)
+    edit(project / CAOFEIDIAN, "total: 0.81", "total: 0.91")
+    edit(project / CAOFEIDIAN, "fiscal: 0.81", "fiscal: 0.91")
+    r = build(project, out, search=False)
+    rendered = set(r.rendered)
+    own = {
+        "agencies/130209-442001/index.html",
+        "agencies/130209-442001/2024/index.html",
+        "agencies/130209-442001/2024/projects/13020924p00056410001n/index.html",
+        "agencies/130209-442001/2024/projects/13020924p000558100016/index.html",
+        "agencies/130209-442001/2024/projects/13020924p00098810001t/index.html",
+        "regions/130000/index.html", "regions/130200/index.html", "regions/130209/index.html",
+        "years/2024/index.html",
+    }
+    aggregates = {
+        "index.html", "agencies/index.html", "regions/index.html", "years/index.html", "sitemap.xml", "feed.xml",
+        "data/index.html", "quality/index.html", "indicators/index.html", "compare/index.html",
+    }
+    assert own | aggregates <= rendered
+    extra = rendered - own - aggregates
+    # the only other pages re-rendered are the explorer's per-level and per-category pages (they list every filing)
+    assert all(p.startswith(("indicators/", "compare/")) for p in extra), extra
+    untouched = {
+        "agencies/130202-430001/2025/index.html", "agencies/130535-430001/2024/index.html",
+        "regions/130202/index.html", "regions/620000/index.html", "years/2025/index.html",
+        "pages/about/index.html", "404.html",
+    }
+    assert not untouched & rendered
+    assert "data/filings/130209-442001-2024.json" in r.written
+    assert "data/filings/130202-430001-2025.json" not in r.written
+    assert "data/projects.csv" in r.written
+
+
+def test_a_broken_edit_changes_nothing_and_the_next_good_one_recovers(project, tmp_path):
+    out = tmp_path / "public"
+    builder = Builder(project, out)
+    builder.build()
+    before = digest(out)
+    edit(project / CAOFEIDIAN, "total: 0.81", "total: [broken")
+    with pytest.raises(BuildError) as err:
+        builder.build()
+    assert "130209-442001-2024.yaml:" in str(err.value)
+    assert digest(out) == before
+    edit(project / CAOFEIDIAN, "total: [broken", "total: 0.81")
+    edit(project / "layouts/project.html", "{{ project.name }}</h1>", "{{ project.name | nosuchfilter }}</h1>")
+    with pytest.raises(Exception) as err:
+        builder.build()
+    assert "nosuchfilter" in str(err.value)
+    assert digest(out) == before
+    edit(project / "layouts/project.html", "{{ project.name | nosuchfilter }}</h1>", "{{ project.name }}</h1>")
+    r = builder.build()
+    assert digest(out) == before and not r.written
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def preview(project, tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "site_builder.cli", "serve", "--root", str(project), "--out", str(tmp_path / "preview"),
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: "<html" in fetch(base + "/"), timeout=60)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_serve_shows_edits_error_banner_and_recovers(project, preview):
+    base, _ = preview
+    page = base + "/agencies/130209-442001/2024/"
+    assert "119.61" in fetch(page)
+    edit(project / CAOFEIDIAN, "total: 0.81", "total: 0.91")
+    edit(project / CAOFEIDIAN, "fiscal: 0.81", "fiscal: 0.91")
+    wait_for(lambda: "119.71" in fetch(page))
+    edit(project / CAOFEIDIAN, "total: 0.91", "total: -1")
+    html = wait_for(lambda: (h := fetch(page)) and "site-builder-error" in h and h)
+    assert re.search(r"130209-442001-2024\.yaml:\d+:\d+: error: .*negative", html)
+    assert "119.71" in html  # the last good site is still served
+    edit(project / CAOFEIDIAN, "total: -1", "total: 0.91")
+    wait_for(lambda: "site-builder-error" not in fetch(page))
+
+
+def test_a_real_browser_receives_the_reload(project, preview):
+    from playwright.sync_api import sync_playwright
+
+    base, _ = preview
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.goto(base + "/agencies/130209-442001/2024/")
+            page.wait_for_function("() => window.LiveReload !== undefined", timeout=15000)
+            assert "119.61" in page.content()
+            edit(project / CAOFEIDIAN, "name: 办公设备购置", "name: 办公设备购置（改）")
+            page.wait_for_function("() => document.body.innerText.includes('办公设备购置（改）')", timeout=20000)
+        finally:
+            browser.close()
