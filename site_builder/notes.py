@@ -59,6 +59,7 @@ The rules, precisely (the explanations in ``NOTE_TYPES`` say the same):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -262,6 +263,7 @@ def _diff(a: Decimal, b: Decimal) -> Decimal:
     return abs(a - b)
 
 
+@lru_cache(maxsize=1 << 16)
 def norm_text(text: Optional[str]) -> str:
     """Text for comparisons: NFKC (full-width → half-width), no whitespace,
     no trailing sentence punctuation."""
@@ -544,11 +546,13 @@ def shared_rows(a: Project, b: Project) -> int:
 def _copied_indicator_notes(filing: Filing) -> dict[int, Note]:
     out: dict[int, Note] = {}
     projects = filing.projects
+    # one Counter per project, not one per pair: the pair loop is quadratic
+    keys = [Counter(indicator_row_key(x) for x in p.indicators) for p in projects]
     for j, pj in enumerate(projects):
         best: tuple[int, int] | None = None  # (shared, i)
         for i in range(j):
             pi = projects[i]
-            shared = shared_rows(pi, pj)
+            shared = sum((keys[i] & keys[j]).values())
             larger = max(len(pi.indicators), len(pj.indicators))
             if shared >= COPY_MIN_ROWS and Decimal(shared) >= COPY_MIN_SHARE * larger:
                 if best is None or shared > best[0]:
@@ -635,6 +639,13 @@ def _longest_common(a: str, b: str, containing: str) -> str:
 def _goal_names_other_notes(filing: Filing) -> dict[int, list[Note]]:
     projects = filing.projects
     name_grams = [cjk_trigrams(p.name) for p in projects]
+    # cheap pre-check: the full-text trigram sets below are only needed when
+    # some goal shares a trigram with another project's name
+    if not any(
+        not (gg & name_grams[i]) and any(j != i and name_grams[j] & gg for j in range(len(projects)))
+        for i, p in enumerate(projects) for gg in (cjk_trigrams(g) for g in p.goals)
+    ):
+        return {}
     text_grams = [cjk_trigrams(_all_text(p)) for p in projects]
     own_grams = [cjk_trigrams(_own_text(p)) for p in projects]
     in_projects = Counter(g for gs in text_grams for g in gs)
