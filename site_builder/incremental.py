@@ -70,6 +70,7 @@ CODE_FINGERPRINT = _code_fingerprint()
 
 @dataclass
 class CachedFiling:
+    key: str  # the file's path
     stat: tuple[int, int]  # (mtime_ns, size)
     sha: str
     loaded: LoadedFiling | None
@@ -155,9 +156,12 @@ class Builder:
         self.state = state or State()
 
     # -- inputs ----------------------------------------------------------
-    def _scan_filings(self) -> list[CachedFiling]:
+    def _scan_filings(self, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
+        """Re-use cached filings whose bytes did not change; parse, validate
+        and analyze the others (in worker processes when there are many)."""
         cache = self.state.filings
         fresh: dict[str, CachedFiling] = {}
+        todo: list[tuple[str, tuple[int, int], str]] = []
         for path in find_yaml_files([self.project.content / "filings"]):
             key = str(path)
             st = path.stat()
@@ -171,8 +175,10 @@ class Builder:
                 c.stat = stat
                 fresh[key] = c
                 continue
-            loaded, problems = validate_file(path)
-            fresh[key] = CachedFiling(stat, digest, loaded, problems)
+            fresh[key] = None  # type: ignore[assignment]  # keeps the file order
+            todo.append((key, stat, digest))
+        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs):
+            fresh[c.key] = c
         self.state.filings = fresh
         return list(fresh.values())
 
@@ -192,7 +198,7 @@ class Builder:
         assets = Assets(project.static)
         renderer = Renderer(project.layouts, config, assets)
 
-        cached = self._scan_filings()
+        cached = self._scan_filings(taxonomy, taxonomy_fp, jobs)
         loaded = [c.loaded for c in cached if c.loaded is not None]
         problems = [p for c in cached for p in c.problems] + check_across(loaded)
         errors = [p for p in problems if p.severity == "error"]
@@ -201,11 +207,11 @@ class Builder:
         if not loaded:
             raise BuildError([Problem(str(project.content / "filings"), 1, 1, "error", "no filings found")])
         for c in cached:
-            if c.info is None or c.analyzed_with != taxonomy_fp:
+            if c.loaded is not None and (c.info is None or c.analyzed_with != taxonomy_fp):
                 c.info = analyze_filing(c.loaded, taxonomy, content_hash=c.sha)
                 c.analyzed_with = taxonomy_fp
                 c.chunks = None
-        infos = [c.info for c in cached]
+        infos = [c.info for c in cached if c.info is not None]
         site = build_site_model(infos, taxonomy)
         say(f"{len(site.filings)} filings, {site.totals.projects} projects, {site.totals.indicators} indicators")
         pages = build_pages(site, md_pages)
@@ -357,6 +363,43 @@ class Builder:
                 raise
             shutil.rmtree(old, ignore_errors=True)
         return hashes
+
+
+def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
+    loaded, problems = validate_file(key)
+    c = CachedFiling(key, stat, digest, loaded, problems)
+    if loaded is not None:
+        c.info = analyze_filing(loaded, taxonomy, content_hash=digest)
+        c.analyzed_with = taxonomy_fp
+    return c
+
+
+_PARSE_STATE: tuple | None = None  # inherited by forked workers
+
+
+def _parse_slice(worker: int, jobs: int) -> list[CachedFiling]:
+    assert _PARSE_STATE is not None
+    todo, taxonomy, taxonomy_fp = _PARSE_STATE
+    return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo[worker::jobs]]
+
+
+def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
+    """Parse, validate and analyze files; the result order is the input order."""
+    global _PARSE_STATE
+    import multiprocessing as mp
+
+    if jobs <= 1 or len(todo) < 200 or "fork" not in mp.get_all_start_methods():
+        return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo]
+    _PARSE_STATE = (todo, taxonomy, taxonomy_fp)
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            parts = pool.starmap(_parse_slice, [(w, jobs) for w in range(jobs)])
+    finally:
+        _PARSE_STATE = None
+    out: list[CachedFiling] = [None] * len(todo)  # type: ignore[list-item]
+    for w, part in enumerate(parts):
+        out[w::jobs] = part
+    return out
 
 
 def filing_files_paths(info: FilingInfo) -> list[str]:
