@@ -227,19 +227,20 @@ def _key(info) -> str:
 
 
 def export_for_hugo(root: Path, dest: Path) -> dict:
-    """Analyse the corpus once (the same load_site our build uses) and write
+    """Analyse the corpus once (the same Builder.prepare our build uses) and write
     the result as JSON: one data file per filing plus site.json with the
     agencies, regions and years (lists of filing keys and totals). Amounts
     are exported already formatted; indicator tables already grouped by
     level; SVG charts exported as markup — so Hugo does strictly less work
     per page than our renderer, which keeps the ratio conservative."""
     from site_builder import charts
-    from site_builder.build import Project, load_site
+    from site_builder.incremental import Builder
     from site_builder.format import percent
     from site_builder.pages import region_crumbs
     from site_builder.render import CHECKPOINT_LABELS
 
-    config, site, _md, _w = load_site(Project(root))
+    prep = Builder(root, dest / ".unused").prepare()
+    config, site = prep.config, prep.site
     fdir = dest / "filings"
     if dest.exists():
         shutil.rmtree(dest)

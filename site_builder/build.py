@@ -1,6 +1,10 @@
-"""The whole build, readable top to bottom:
+"""The build command's entry point and the page renderer.
 
-    filings → validate → analyze → pages → render → write (staging) → index → swap
+    filings → validate → analyze → pages → render → write → index
+    (incremental.Builder.prepare)  (Builder.build)   (write.py, search.py)
+
+``build()`` keeps a cache of the last build into the same folder, so a
+repeated build re-renders only what changed; ``clean=True`` ignores it.
 """
 from __future__ import annotations
 
@@ -11,29 +15,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .analyze import analyze_filing, build_site_model, SiteModel
-from .categories import load_taxonomy
-from .config import load_config
-from .load import Problem
-from .pages import Page, build_pages, load_markdown_pages
+from .pages import Page
 from .render import Renderer
-from .validate import validate_paths
 from .incremental import Builder, BuildError, BuildReport, Project, State, load_state, save_state, state_path
-
-
-def load_site(project: Project, base_path: str | None = None):
-    """Validate and analyze everything (no caching); raise BuildError on any error."""
-    config = load_config(project.content, base_path)
-    result = validate_paths([project.content / "filings"])
-    if result.errors:
-        raise BuildError(result.errors)
-    if not result.filings:
-        raise BuildError([Problem(str(project.content / "filings"), 1, 1, "error", "no filings found")])
-    taxonomy = load_taxonomy(project.content / "taxonomy.yaml")
-    infos = [analyze_filing(lf, taxonomy) for lf in result.filings]
-    site = build_site_model(infos, taxonomy)
-    md_pages = load_markdown_pages(project.content / "pages")
-    return config, site, md_pages, result.warnings
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:

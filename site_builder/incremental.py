@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __name__ as _pkg
-from .analyze import FilingInfo, analyze_filing, build_site_model
+from .analyze import FilingInfo, SiteModel, analyze_filing, build_site_model
 from .categories import load_taxonomy
-from .config import load_config
+from .config import SiteConfig, load_config
 from .data_export import filing_chunks, filing_files, site_data_files
 from .load import Problem, find_yaml_files
-from .pages import ALL, Page, build_pages, load_markdown_pages
+from .pages import ALL, MarkdownPage, Page, build_pages, load_markdown_pages
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
 from .write import staging
@@ -104,6 +103,19 @@ class BuildReport:
     written: list[str] = field(default_factory=list)  # files whose bytes changed
     deleted: list[str] = field(default_factory=list)
     search: dict | None = None
+
+
+@dataclass
+class Prepared:
+    """Everything a build renders from, before anything is written."""
+
+    config: SiteConfig
+    site: SiteModel
+    md_pages: list[MarkdownPage]
+    pages: list[Page]
+    assets: Assets
+    taxonomy_fp: str
+    warnings: list[Problem]
 
 
 @dataclass
@@ -183,12 +195,9 @@ class Builder:
         return list(fresh.values())
 
     # -- the build ---------------------------------------------------------
-    def build(self, *, clean: bool = False, search: bool = False, jobs: int = 1, verify_output: bool = True,
-              log: Callable[[str], None] | None = None) -> BuildReport:
-        """``verify_output``: also delete files in the output folder that no
-        build produced (a walk of the folder; ``serve`` trusts its own state)."""
-        t0 = time.perf_counter()
-        say = log or (lambda s: None)
+    def prepare(self, jobs: int = 1, say: Callable[[str], None] = lambda s: None) -> Prepared:
+        """Inputs → validated, analyzed site model and page map. Raises
+        BuildError listing every error; nothing is written."""
         project = self.project
         config = load_config(project.content, self.base_path)
         taxonomy_file = project.content / "taxonomy.yaml"
@@ -196,9 +205,10 @@ class Builder:
         taxonomy_fp = sha(taxonomy_file.read_bytes() if taxonomy_file.exists() else b"")[:16]
         md_pages = load_markdown_pages(project.content / "pages")
         assets = Assets(project.static)
-        renderer = Renderer(project.layouts, config, assets)
 
+        t_scan = time.perf_counter()
         cached = self._scan_filings(taxonomy, taxonomy_fp, jobs)
+        say(f"read {len(cached)} filings in {time.perf_counter() - t_scan:.2f} s")
         loaded = [c.loaded for c in cached if c.loaded is not None]
         problems = [p for c in cached for p in c.problems] + check_across(loaded)
         errors = [p for p in problems if p.severity == "error"]
@@ -207,14 +217,31 @@ class Builder:
         if not loaded:
             raise BuildError([Problem(str(project.content / "filings"), 1, 1, "error", "no filings found")])
         for c in cached:
-            if c.loaded is not None and (c.info is None or c.analyzed_with != taxonomy_fp):
+            if c.info is None or c.analyzed_with != taxonomy_fp:
                 c.info = analyze_filing(c.loaded, taxonomy, content_hash=c.sha)
                 c.analyzed_with = taxonomy_fp
                 c.chunks = None
-        infos = [c.info for c in cached if c.info is not None]
-        site = build_site_model(infos, taxonomy)
+        t_model = time.perf_counter()
+        site = build_site_model([c.info for c in cached], taxonomy)
         say(f"{len(site.filings)} filings, {site.totals.projects} projects, {site.totals.indicators} indicators")
         pages = build_pages(site, md_pages)
+        say(f"site model and page map in {time.perf_counter() - t_model:.2f} s")
+        return Prepared(config, site, md_pages, pages, assets, taxonomy_fp,
+                        [p for p in problems if p.severity == "warning"])
+
+    def build(self, *, clean: bool = False, search: bool = False, jobs: int = 1, verify_output: bool = True,
+              log: Callable[[str], None] | None = None) -> BuildReport:
+        """The whole build: prepare, fingerprint, render what changed, write.
+        ``verify_output``: also delete files in the output folder that no
+        build produced (a walk of the folder; ``serve`` trusts its own state)."""
+        t0 = time.perf_counter()
+        say = log or (lambda s: None)
+        prep = self.prepare(jobs, say)
+        config, site, md_pages, pages, assets = prep.config, prep.site, prep.md_pages, prep.pages, prep.assets
+        renderer = Renderer(self.project.layouts, config, assets)
+        infos = site.filings
+        taxonomy_fp = prep.taxonomy_fp
+        problems = prep.warnings
 
         # -- fingerprints --------------------------------------------------
         global_fp = sha(json.dumps([
@@ -290,9 +317,13 @@ class Builder:
                 st.write(rel, data)
                 return sha(data)
 
+            t = time.perf_counter()
             hashes.update(render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"), jobs=jobs))
+            say(f"pages rendered and written in {time.perf_counter() - t:.2f} s")
+            t = time.perf_counter()
             for rel, data in self._other_files(site, absolute, title, chunks, assets).items():
                 hashes[rel] = write(rel, data)
+            say(f"data downloads and assets in {time.perf_counter() - t:.2f} s")
             if search:
                 from .search import index_site
 
