@@ -209,6 +209,7 @@ class SiteModel:
     years: list[YearInfo]
     totals: Totals
     largest_projects: list[ProjectInfo]
+    newest_filings: list[FilingInfo]  # for the home page: a fixed number, whatever the corpus size
     taxonomy: Taxonomy
 
     @property
@@ -267,6 +268,9 @@ def _region_chain(f: Filing) -> list[tuple[str, str, str, str]]:
     return dedup
 
 
+NEWEST_ON_HOME = 20
+
+
 def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int = 10) -> SiteModel:
     """Aggregate per-filing information across the whole site."""
     infos = sorted(infos, key=lambda i: (i.filing.region.code, i.filing.agency.code or "", -i.year))
@@ -315,6 +319,7 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
         years=sorted(years.values(), key=lambda y: -y.year),
         totals=site_totals,
         largest_projects=top,
+        newest_filings=sorted(infos, key=lambda i: (i.updated, i.url), reverse=True)[:NEWEST_ON_HOME],
         taxonomy=taxonomy,
     )
 
