@@ -129,19 +129,24 @@ _TAG_SHORT = {
 }
 
 
-_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_STR, _NULL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
+_STR = "tag:yaml.org,2002:str"
 
 
 class _FilingLoader(_Loader):  # type: ignore[misc, valid-type]
-    """Every scalar stays text (the validator types it), so YAML's implicit
-    resolver — regex matching in Python for every scalar, a fifth of the
-    parse time — is replaced by the one distinction we need: null or not."""
+    """YAML's implicit resolver runs regexes in Python for every scalar — a
+    fifth of the parse time. Filings are mostly Chinese text, which can only
+    be a string: only plain scalars that start like a number, a boolean, a
+    date or null go through the real resolver (tags stay exact)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            return _NULL if implicit[0] and value in _NULLS else _STR
+        if kind is yaml.ScalarNode and implicit[0]:
+            if not value or value[0] in _MAYBE_TYPED:
+                return super().resolve(kind, value, implicit)
+            return _STR
         return super().resolve(kind, value, implicit)
+
+
+_MAYBE_TYPED = frozenset("0123456789+-.~nNtTfFyYoO")
 
 
 def _pos(mark: Any) -> Position:
