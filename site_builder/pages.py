@@ -119,6 +119,7 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
         }))
     add_explore_pages(site, add)
     add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
+    add(Page("/search/", "search.html", frozenset(), lambda: {"page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
     add(Page("/sitemap.xml", "sitemap.xml", frozenset({ALL}), lambda: {"urls": sitemap_urls(pages)}))
     add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))

@@ -74,3 +74,26 @@ def content_dir() -> Path:
 @pytest.fixture(name="run_cli")
 def run_cli_fixture():
     return run_cli
+
+
+# One Playwright session for the whole run: the sync API cannot be started
+# twice in one process while another instance is alive.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: run scripts/setup-test-env (apt-get install chromium)"
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()

@@ -3,10 +3,17 @@
 //
 //   node tests/search_query.mjs SITE_DIR < queries.json > results.json
 //
+// (static/js/search.js is an ES module without a package.json "type"; add
+// --disable-warning=MODULE_TYPELESS_PACKAGE_JSON to silence Node's notice.)
+//
 // stdin:  [{"q": "接待", "filters": {"年度": ["2024"]}, "sort": {"预算金额": "desc"}, "limit": 10}, …]
-//         ("q": null runs a filter-only search.)
-// stdout: {"version": "1.5.2", "filters": {...all filter values and counts...},
-//          "results": [{"q": …, "total": N, "hits": [{"url", "title", "excerpt", "meta", "filters", "words"}]}]}
+//         ("q": null runs a filter-only search; "content": true adds each
+//         hit's indexed text.)
+// stdout: {"version": "1.5.2", "filters": {filter: {value: count}},
+//          "results": [{"q", "filters", "total",
+//                       "hits": [{"url", "title", "excerpt", "shown", "meta", "filters", "score"}]}]}
+// "excerpt" is Pagefind's own excerpt; "shown" is what the /search/ page
+// displays instead (displayExcerpt() of static/js/search.js).
 //
 // Node has no fetch() for file: URLs, so the script answers Pagefind's
 // requests for bundle files from disk; everything else (wasm, index chunks,
@@ -14,6 +21,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
+import { displayExcerpt } from "../static/js/search.js";
 
 const site = process.argv[2];
 if (!site) {
@@ -44,9 +52,18 @@ async function readStdin() {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+// pagefind.js picks the index language, and with it whether the query is
+// word-segmented (Intl.Segmenter for zh/ja/th), from <html lang>. Give it the
+// site's language, as a browser would.
+const lang = process.env.SEARCH_LANG || "zh-CN";
+globalThis.document = {
+  currentScript: null,
+  querySelector: (sel) => (sel === "html" ? { getAttribute: (a) => (a === "lang" ? lang : null) } : null),
+};
+
 const queries = JSON.parse(await readStdin());
 const pagefind = await import(bundleUrl + "pagefind.js");
-await pagefind.options({ basePath: bundleUrl, noWorker: true });
+await pagefind.options({ basePath: bundleUrl, baseUrl: "/", noWorker: true });
 await pagefind.init();
 
 const out = { version: null, filters: await pagefind.filters(), results: [] };
@@ -63,10 +80,11 @@ for (const q of queries) {
       url: d.url,
       title: d.meta?.title ?? null,
       excerpt: d.excerpt,
+      shown: displayExcerpt(d, q.q ?? ""),
       meta: d.meta,
       filters: d.filters,
-      words: d.word_count,
       score: r.score,
+      ...(q.content ? { content: d.content, plain_excerpt: d.plain_excerpt } : {}),
     });
   }
   out.results.push({ q: q.q ?? null, filters: q.filters ?? null, total: search.results.length, hits });

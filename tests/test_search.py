@@ -1,0 +1,608 @@
+"""Search: the Pagefind index of the seed site, queried the way browsers do.
+
+* A table of queries with the page expected among the first results, run
+  against the built index by the site's own generated ``pagefind.js`` in Node
+  (``tests/search_query.mjs``): full names, 2- and 3-character fragments from
+  the middle of names, agency and county names, indicator terms, project-code
+  fragments, and filter-only searches.
+* A subset through the real /search/ page in headless Chromium (Debian
+  ``chromium`` + Playwright): type, see results, click, land on the page;
+  ``?q=`` prefill; the header form; no-JS fallback; excerpts as shown.
+* The build fails when Pagefind is not the extended build.
+* The bytes a browser downloads for its first query (printed; see also
+  ``benchmarks/search_bytes.py``).
+
+Nothing is mocked: the seed site is built once per session with search on.
+Run with ``-s`` to see the measurements.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+
+from conftest import REPO, run_cli
+
+sys.path.insert(0, str(REPO))  # benchmarks/ (pytest may run without the repository on sys.path)
+
+from playwright.sync_api import expect  # noqa: E402
+
+from benchmarks.search_bytes import CHROMIUM, CHROMIUM_ARGS, QuietHandler, first_query_bytes, serve  # noqa: E402
+from site_builder.build import BuildError, build  # noqa: E402
+from site_builder.search import BINARY_ENV, PAGEFIND_VERSION, SearchIndexError, check_output, index_site  # noqa: E402
+
+NODE = shutil.which("node") or "/usr/bin/node"
+QUERY_SCRIPT = REPO / "tests" / "search_query.mjs"
+FIELD_MARK = "⁂"  # static/js/search.js FIELD_MARK, layouts/partials/search_attrs.html
+
+# --------------------------------------------------------------------------- the site
+
+A = "/agencies/"
+LUNAN = A + "130202-430001/"  # 唐山市路南区机关事务中心(接待中心), 2025
+CAOFEIDIAN = A + "130209-442001/"  # 曹妃甸区政务接待中心, 2024
+LAOTING = A + "130225-507001/"  # 乐亭县机关事务中心, 2025
+LINXI = A + "130535-430001/"  # 临西县机关后勤服务中心, 2024
+HEZHENG = A + "622925/"  # 和政县机关事务管理局, 2024
+LN, CF, LT, LX, HZ = (LUNAN + "2025/projects/", CAOFEIDIAN + "2024/projects/", LAOTING + "2025/projects/",
+                      LINXI + "2024/projects/", HEZHENG + "2024/projects/")
+ZHOUZHUAN = LN + "13020225p00888510002l/"  # 周转房屋租赁费用
+ZHAOSHANG = LN + "13020225p008888100012/"  # 招商引资专项业务费
+KUANDAI = LN + "13020225p00005010001c/"  # 互联网专线宽带经费
+CAIJING = LN + "13020225p00004810001j/"  # 财经大厦经费
+BAOAN = LN + "13020225p00005210001p/"  # 保安保洁物业管理服务
+WEIXIU = LN + "13020225p00005310001d/"  # 维修维护等物业管理服务
+WAIWANG = LN + "13020225p000051100012/"  # 政务外网设备服务经费
+YUNSHIPIN = LN + "13020225p000049100018/"  # 联通云视频网络设备
+JIEDAI_CF = CF + "13020924p000558100016/"  # 各项公务接待活动
+JIEDAI_LT = LT + "13022525p004t4010026t/"  # 接待管理经费
+GONGCHE_LT = LT + "13022525p004t4010027e/"  # 公务用车监督管理平台经费
+DAYUAN = LT + "13022525p004t40100282/"  # 机关运行及大院维护经费
+SHIGAIQI = LT + "13022525p004t4010029m/"  # 事改企人员经费
+GELIDIAN = LX + "13053524p00000110735k/"  # 疫情防控隔离点餐费
+YEJING = LX + "13053524p00000110737t/"  # 城市夜景品质提升项目-临西大剧院
+SHUANGCHUANG = LX + "13053524p000002102804/"  # 双创园办公楼运行保障
+ZHAODAISUO = LX + "13053524p000002102979/"  # 招待所运行费
+WUYE = LX + "13053524p000002102785/"  # 物业管理事务
+YUANNEI = LX + "13053524p00000210279q/"  # 机关院内后勤运行保障
+DIANTI_LX = LX + "13053524p00000210281p/"  # 大型设备运行保障经费 (电梯数量, 电梯维修合格率)
+ZONGHE_LX = LX + "13053524p000002102952/"  # 综合事务管理运行 (三干会议参加人员数)
+YUNXING_LX = LX + "13053524p00000210277h/"  # 机关运行保障经费 (通讯故障排除率)
+GUANGCHANG, SHUIFEI, JIEDAI_HZ, LAOWU, ZAO, DIANFEI, DIANTI = (HZ + p for p in ("p1/", "p2/", "p4/", "p5/", "p6/", "p7/", "p8/"))
+ANY_PROJECT = "any project page"
+
+CF_2024_PROJECTS = {JIEDAI_CF, CF + "13020924p00056410001n/", CF + "13020924p00098810001t/"}
+HZ_PROJECTS = {HZ + f"p{i}/" for i in range(1, 9)}
+
+
+@dataclass(frozen=True)
+class Case:
+    q: str | None
+    expect: tuple[str, ...] | str  # acceptable URLs, or ANY_PROJECT
+    top: int = 5  # the page must be among the first `top` results
+    filters: dict | None = None
+    why: str = ""
+
+
+def C(q, *expect, top=5, filters=None, why=""):
+    return Case(q, expect[0] if expect == (ANY_PROJECT,) else tuple(expect), top, filters, why)
+
+
+CASES = [
+    # full project names, as printed
+    C("周转房屋租赁费用", ZHOUZHUAN, top=1),
+    C("疫情防控隔离点餐费", GELIDIAN, top=1),
+    C("一、二号统办楼7部电梯运行、维护费用", DIANTI, top=1),
+    C("招商引资专项业务费", ZHAOSHANG, top=1),
+    C("2024年后勤服务人员劳务派遣费用", LAOWU, top=1),
+    C("城市夜景品质提升项目-临西大剧院", YEJING, top=1),
+    C("互联网专线宽带经费", KUANDAI, top=1),
+    # 2- and 3-character fragments, many from the middle of a name and cutting
+    # across the words jieba (index) and Intl.Segmenter (browser) see
+    C("周转房", ZHOUZHUAN, top=1),
+    C("转房", ZHOUZHUAN),
+    C("房屋租赁", ZHOUZHUAN),
+    C("电梯", DIANTI, DIANTI_LX),
+    C("电梯运行", DIANTI, top=1),
+    C("接待", JIEDAI_LT, JIEDAI_CF, JIEDAI_HZ, top=5),
+    C("接待管理", JIEDAI_LT, top=1),
+    C("公务接待", JIEDAI_CF, JIEDAI_HZ, top=8, why="also the 公务接待 comparison and category pages"),
+    C("隔离点", GELIDIAN, top=1),
+    C("离点餐", GELIDIAN, top=1),
+    C("点餐费", GELIDIAN, top=1),
+    C("专项", ZHAOSHANG, top=3),
+    C("专项业务", ZHAOSHANG, top=1),
+    C("引资专项", ZHAOSHANG, top=1),
+    C("夜景", YEJING, top=1),
+    C("大剧院", YEJING, top=1),
+    C("剧院", YEJING, top=1),
+    C("派遣", LAOWU, top=1),
+    C("务派遣", LAOWU, top=1),
+    C("劳务派遣", LAOWU, top=1),
+    C("聚兴广场", GUANGCHANG, top=1),
+    C("兴广", GUANGCHANG, top=1),
+    C("统办楼", GUANGCHANG, SHUIFEI, DIANFEI, DIANTI),
+    C("办楼", GUANGCHANG, SHUIFEI, DIANFEI, DIANTI, SHUANGCHUANG),
+    C("用车监督", GONGCHE_LT, top=1),
+    C("车监督", GONGCHE_LT, top=2),
+    C("线宽带", KUANDAI, top=1),
+    C("宽带", KUANDAI, top=2),
+    C("云视频", YUNSHIPIN, top=1),
+    C("外网设备", WAIWANG, top=1),
+    C("事改企", SHIGAIQI, top=2),
+    C("改企", SHIGAIQI, top=2),
+    C("双创园", SHUANGCHUANG, top=1),
+    C("创园", SHUANGCHUANG, top=1),
+    C("招待所", ZHAODAISUO, top=1),
+    C("待所", ZHAODAISUO, top=3),
+    C("机关灶", ZAO, top=1),
+    C("职工灶", ZAO, top=1),
+    C("财经大厦", CAIJING, top=1),
+    C("经大厦", CAIJING, top=1),
+    C("保安保洁", BAOAN, top=1),
+    C("安保洁", BAOAN, top=1),
+    C("院内后勤", YUANNEI, top=1),
+    C("大院维护", DAYUAN, top=1),
+    C("院维", DAYUAN, top=10, why="院 + 维 are single characters to the segmenter: recall is guaranteed, rank is not"),
+    C("物业管理事务", WUYE, top=2),
+    # agency and place names
+    C("曹妃甸区政务接待中心", CAOFEIDIAN, CAOFEIDIAN + "2024/", top=2),
+    C("政务接待中心", CAOFEIDIAN, CAOFEIDIAN + "2024/", top=2),
+    C("务接待", CAOFEIDIAN, CAOFEIDIAN + "2024/", JIEDAI_CF, top=5),
+    C("临西县机关后勤服务中心", LINXI, LINXI + "2024/", top=2),
+    C("后勤服务中心", LINXI, LINXI + "2024/", top=2),
+    C("和政县机关事务管理局", HEZHENG, HEZHENG + "2024/", top=2),
+    C("事务管理局", HEZHENG, HEZHENG + "2024/", top=3),
+    C("务管理局", HEZHENG, HEZHENG + "2024/", top=3),
+    C("乐亭县机关事务中心", LAOTING, LAOTING + "2025/", top=2),
+    C("乐亭", LAOTING, LAOTING + "2025/", "/regions/130225/", top=2),
+    C("路南区", LUNAN, LUNAN + "2025/", "/regions/130202/", top=2),
+    C("南区", LUNAN, LUNAN + "2025/", "/regions/130202/", top=3),
+    C("曹妃甸", CAOFEIDIAN, CAOFEIDIAN + "2024/", "/regions/130209/", top=2),
+    C("妃甸", CAOFEIDIAN, CAOFEIDIAN + "2024/", "/regions/130209/", top=3),
+    C("临西县", LINXI, LINXI + "2024/", "/regions/130535/", top=2),
+    C("和政县", HEZHENG, HEZHENG + "2024/", "/regions/622925/", top=2),
+    C("临夏", HEZHENG, HEZHENG + "2024/", "/regions/622900/", "/regions/622925/", top=3),
+    # indicator names and terms
+    C("满意度", ANY_PROJECT, top=5),
+    C("意度", ANY_PROJECT, top=5),
+    C("服务对象满意度", ANY_PROJECT, top=5),
+    C("隔离点人员满意度", GELIDIAN, top=1),
+    C("群众满意度", YEJING, top=2),
+    C("劳务派遣", LAOWU, top=1),
+    C("维修", GUANGCHANG, WEIXIU, DIANTI, DIANTI_LX, top=5),
+    C("维修维护", GUANGCHANG, WEIXIU, top=3),
+    C("夜景提升灯具", YEJING, top=1),
+    C("灯具", YEJING, top=1),
+    C("植被成活率", WUYE, top=1),
+    C("成活率", WUYE, top=1),
+    C("泵站", GUANGCHANG, top=1),
+    C("三干会议", ZONGHE_LX, top=1),
+    C("干会议", ZONGHE_LX, top=1),
+    C("通讯故障", YUNXING_LX, top=1),
+    C("返修率", GUANGCHANG, top=1),
+    # numbers people type: 项目编码, whole or in part, any case
+    C("13020225P00888510002L", ZHOUZHUAN, top=1),
+    C("13020225p008885", ZHOUZHUAN, top=1),
+    C("888510002", ZHOUZHUAN, top=1),
+    C("4010026", JIEDAI_LT, top=1),
+    C("P004T4010027E", GONGCHE_LT, top=1),
+    C("110735", GELIDIAN, top=1),
+]
+
+# filter-only searches: (filters, the exact set of pages expected)
+FILTER_CASES = [
+    ({"地区": "河北省唐山市", "年度": "2024", "页面类型": "项目"}, CF_2024_PROJECTS),
+    ({"单位": "和政县机关事务管理局", "页面类型": "项目"}, HZ_PROJECTS),
+    ({"指标类别": "成本指标", "页面类型": "项目"}, HZ_PROJECTS),  # only the 和政 template has 成本指标 as 一级指标
+    ({"地区": "河北省唐山市曹妃甸区", "页面类型": "单位"}, {CAOFEIDIAN}),
+    ({"地区": "甘肃省", "页面类型": "年度报告"}, {HEZHENG + "2024/"}),
+]
+
+
+# --------------------------------------------------------------------------- fixtures and helpers
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The seed site, built once with search; (site folder, build report)."""
+    out = tmp_path_factory.mktemp("search") / "site"
+    report = build(REPO, out, search=True)
+    return out, report
+
+
+@pytest.fixture(scope="session")
+def site(built) -> Path:
+    return built[0]
+
+
+def run_queries(site: Path, queries: list[dict]) -> dict:
+    proc = subprocess.run([NODE, "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", str(QUERY_SCRIPT), str(site)], input=json.dumps(queries, ensure_ascii=False),
+                          capture_output=True, text=True, encoding="utf-8", cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def table(site) -> dict[str, dict]:
+    """Every query of CASES, run once in Node: {query: result}."""
+    queries = sorted({c.q for c in CASES})
+    out = run_queries(site, [{"q": q, "limit": 10, "content": True} for q in queries])
+    return dict(zip(queries, out["results"]))
+
+
+def visible_text(content: str) -> str:
+    return content.split(FIELD_MARK, 1)[0]
+
+
+def squash(text: str) -> str:
+    """For comparing what is shown with what is on the page: no spaces, no
+    separators the excerpt code adds or Pagefind inserts between blocks."""
+    text = re.sub(r"</?mark>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    text = text.replace("&#39;", "'").replace("&amp;", "&")
+    return re.sub(r"[\s.·…]", "", text)
+
+
+# --------------------------------------------------------------------------- the index
+
+def test_build_report(built):
+    site, report = built
+    s = report.search
+    assert s["version"] == PAGEFIND_VERSION
+    assert s["pages"] >= 80 and s["words"] > 1000
+    assert s["filters"] == 5 and s["sorts"] == 1
+    assert s["bytes"] > s["index_bytes"] > 0
+    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "pagefind" / "pagefind-ui.js").is_file()
+    print(f"\nsearch index of the seed site: {s}")
+
+
+def test_query_table_is_big_enough():
+    assert len(CASES) >= 40
+    kinds = {"fragment": sum(1 for c in CASES if c.q and 2 <= len(c.q) <= 3)}
+    assert kinds["fragment"] >= 20
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.q}" for c in CASES])
+def test_query_finds_page(case, table):
+    result = table[case.q]
+    urls = [h["url"] for h in result["hits"]]
+    if case.expect == ANY_PROJECT:
+        ok = [u for u in urls[: case.top] if "/projects/" in u]
+    else:
+        ok = [u for u in urls[: case.top] if u in case.expect]
+    assert ok, (f"{case.q!r}: expected {case.expect} among the first {case.top} results, got "
+                f"{urls[:10]} ({result['total']} in all)")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.q}" for c in CASES])
+def test_excerpts_show_only_visible_text(case, table):
+    """What the results list shows comes from the visible page, never from the
+    hidden fragment field, and marks the searched text where it is visible."""
+    for hit in table[case.q]["hits"][:5]:
+        shown = hit["shown"]
+        assert FIELD_MARK not in shown
+        visible = visible_text(hit["content"])
+        assert squash(shown) in squash(visible) or squash(shown) == squash(hit["meta"].get("summary", "")), \
+            f"{case.q!r} → {hit['url']}: shown excerpt is not visible text: {shown}"
+        if case.q.lower() in visible.lower():
+            assert re.search(r"<mark>[^<]+</mark>", shown), f"{case.q!r} → {hit['url']}: nothing marked: {shown}"
+
+
+def test_project_results_carry_meta_and_filters(table):
+    hit = next(h for h in table["周转房"]["hits"] if h["url"] == ZHOUZHUAN)
+    assert hit["meta"]["title"] == "周转房屋租赁费用"
+    assert hit["meta"]["amount"] == "21.60 万元"
+    assert hit["meta"]["context"] == "唐山市路南区机关事务中心(接待中心) · 2025年"
+    f = hit["filters"]
+    assert f["页面类型"] == ["项目"] and f["年度"] == ["2025"]
+    assert set(f["地区"]) == {"河北省", "河北省唐山市", "河北省唐山市路南区"}
+    assert f["单位"] == ["唐山市路南区机关事务中心(接待中心)"]
+    assert set(f["指标类别"]) == {"产出指标", "效益指标", "满意度指标"}
+
+
+def test_filters_and_their_values(site):
+    out = run_queries(site, [])
+    filters = out["filters"]
+    assert set(filters) == {"地区", "年度", "单位", "页面类型", "指标类别"}
+    assert set(filters["页面类型"]) == {"单位", "年度报告", "项目"}
+    assert filters["页面类型"]["项目"] == 37 and filters["页面类型"]["单位"] == 5 and filters["页面类型"]["年度报告"] == 5
+    assert set(filters["年度"]) == {"2024", "2025"}
+    assert {"河北省", "河北省唐山市", "河北省唐山市路南区", "甘肃省临夏回族自治州和政县"} <= set(filters["地区"])
+    assert set(filters["指标类别"]) == {"产出指标", "效益指标", "满意度指标", "成本指标"}
+    assert len(filters["单位"]) == 5
+
+
+@pytest.mark.parametrize("filters,expected", FILTER_CASES, ids=[json.dumps(f, ensure_ascii=False) for f, _ in FILTER_CASES])
+def test_filter_only_search(site, filters, expected):
+    out = run_queries(site, [{"q": None, "filters": filters, "limit": 100}])
+    urls = {h["url"] for h in out["results"][0]["hits"]}
+    assert urls == expected
+
+
+def test_query_with_filter(site):
+    out = run_queries(site, [{"q": "接待", "filters": {"年度": "2025", "页面类型": "项目"}, "limit": 50}])
+    hits = out["results"][0]["hits"]
+    assert JIEDAI_LT in [h["url"] for h in hits]
+    assert all(h["filters"]["年度"] == ["2025"] and "/projects/" in h["url"] for h in hits)
+
+
+def test_sort_by_budget(site):
+    out = run_queries(site, [
+        {"q": None, "filters": {"页面类型": "项目"}, "sort": {"预算金额": "desc"}, "limit": 40},
+        {"q": None, "filters": {"页面类型": "项目"}, "sort": {"预算金额": "asc"}, "limit": 3},
+    ])
+    desc, asc = out["results"]
+    amounts = [float(h["meta"]["amount"].split()[0].replace(",", "")) for h in desc["hits"]]
+    assert len(amounts) == 37 and amounts == sorted(amounts, reverse=True)
+    assert desc["hits"][0]["meta"]["title"] == "机关后勤保障经费"  # 713.84 万元
+    assert asc["hits"][0]["meta"]["title"] == "办公设备购置"  # 0.81 万元
+
+
+def test_only_main_content_is_indexed(table):
+    """Header, navigation and footer are on every page, outside <main>: not indexed."""
+    for hit in table["满意度"]["hits"]:
+        content = hit["content"]
+        assert "跳到正文" not in content and "订阅更新" not in content and "数据来自各部门公开发布" not in content
+        assert "方法说明" not in content.split(FIELD_MARK)[0][:40]
+
+
+# --------------------------------------------------------------------------- the build fails without the extended binary
+
+FAKE_PAGEFIND = """#!/bin/sh
+echo "Running Pagefind v{version}{flavour}"
+echo "Note: Pagefind is running in {mode} mode. Chinese text will not be segmented."
+mkdir -p "$3/pagefind" 2>/dev/null
+echo "Indexed 1 pages"
+exit 0
+"""
+
+
+def fake_binary(tmp_path: Path, version=PAGEFIND_VERSION, flavour="", mode="non-extended") -> Path:
+    path = tmp_path / "pagefind"
+    path.write_text(FAKE_PAGEFIND.format(version=version, flavour=flavour, mode=mode))
+    path.chmod(0o755)
+    return path
+
+
+def test_non_extended_binary_fails_the_build(tmp_path, monkeypatch):
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "previous.html").write_text("the site that was published before")
+    monkeypatch.setenv(BINARY_ENV, str(fake_binary(tmp_path)))
+    result = run_cli("build", "--out", out)
+    assert result.code == 1
+    assert "non-extended" in result.err and "pagefind[extended]==" in result.err
+    assert (out / "previous.html").read_text() == "the site that was published before"
+    assert not (out / "index.html").exists()
+
+
+def test_index_site_rejects_wrong_builds(tmp_path):
+    site = tmp_path / "s"
+    site.mkdir()
+    with pytest.raises(SearchIndexError, match="non-extended"):
+        index_site(site, binary=fake_binary(tmp_path))
+    with pytest.raises(BuildError, match="v1.4.0 ran"):
+        index_site(site, binary=fake_binary(tmp_path, version="1.4.0", flavour=" (Extended)", mode="extended"))
+    with pytest.raises(SearchIndexError, match="does not exist"):
+        index_site(site, binary=tmp_path / "nowhere")
+
+
+def test_check_output_accepts_the_real_banner():
+    assert check_output("\nRunning Pagefind v1.5.2 (Extended)\nRunning from: \"/tmp\"\n") == "1.5.2"
+    with pytest.raises(SearchIndexError):
+        check_output("\nRunning Pagefind v1.5.2\n")
+
+
+# --------------------------------------------------------------------------- the real UI, in Chromium
+
+# The policy the site is meant to be served with (docs/search.md): no inline
+# script or style anywhere; Pagefind needs WebAssembly and a worker.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'")
+
+
+class CspHandler(QuietHandler):
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", CSP)
+        super().end_headers()
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    with serve(site, CspHandler) as base:
+        yield base
+
+
+
+
+@pytest.fixture(params=[(1280, 900)], ids=["desktop"])
+def page(request, browser):
+    """A fresh page; fails the test on any console error or CSP violation."""
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    pg.set_default_timeout(20000)
+    yield pg
+    context.close()
+    assert not problems, problems
+
+
+def results(pg):
+    pg.wait_for_selector(".pagefind-ui__result")
+    return pg.locator(".pagefind-ui__result")
+
+
+def result_link(pg, url):
+    return pg.locator(f'.pagefind-ui__result-link[href="{url}"]')
+
+
+UI_CASES = [("周转房", ZHOUZHUAN, "周转房屋租赁费用"), ("隔离点", GELIDIAN, "疫情防控隔离点餐费"),
+            ("务派遣", LAOWU, "2024年后勤服务人员劳务派遣费用"), ("888510002", ZHOUZHUAN, "周转房屋租赁费用")]
+
+
+@pytest.mark.parametrize("query,url,title", UI_CASES, ids=[c[0] for c in UI_CASES])
+def test_ui_type_see_click_land(page, server, query, url, title):
+    page.goto(f"{server}/search/")
+    box = page.locator(".pagefind-ui__search-input")
+    assert box.get_attribute("placeholder") == "输入项目、单位、指标名称中的两个字以上"
+    box.press_sequentially(query, delay=30)
+    link = result_link(page, url)
+    link.first.wait_for()
+    expect(page.locator(".pagefind-ui__message")).to_have_text(re.compile(f"^找到 \\d+ 个与“{re.escape(query)}”相关的页面"))
+    assert unquote(urlsplit(page.url).query) == f"q={query}"  # the address bar follows the search
+    link.first.click()
+    page.wait_for_url(f"**{url}")
+    assert page.locator("h1").inner_text() == title
+
+
+def test_ui_prefill_from_url(page, server):
+    page.goto(f"{server}/search/?q={quote('接待')}")
+    assert page.locator(".pagefind-ui__search-input").input_value() == "接待"
+    assert page.locator("#site-search").input_value() == "接待"  # the header box too
+    results(page)
+    hrefs = page.locator(".pagefind-ui__result-link").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert JIEDAI_LT in hrefs[:5]
+    assert page.title().startswith("搜索：接待")
+
+
+def test_header_form_leads_to_search(page, server):
+    page.goto(f"{server}/agencies/")
+    page.locator("#site-search").fill("双创园")
+    page.locator("#site-search").press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    result_link(page, SHUANGCHUANG).first.wait_for()
+
+
+def test_ui_excerpts_are_readable(page, server):
+    page.goto(f"{server}/search/?q={quote('转房')}")
+    items = results(page)
+    assert items.count() >= 1
+    texts = page.locator(".pagefind-ui__result-excerpt").all_inner_texts()
+    assert texts and all(FIELD_MARK not in t for t in texts)
+    first = page.locator(".pagefind-ui__result").first
+    assert first.locator(".pagefind-ui__result-link").get_attribute("href") == ZHOUZHUAN
+    assert "转房" in first.locator(".pagefind-ui__result-excerpt mark").all_inner_texts()
+    assert "唐山市路南区机关事务中心(接待中心) · 2025年 · 预算 21.60 万元" in first.locator(".search-result-meta").inner_text()
+    assert page.locator(".pagefind-ui__result-tags").count() == 0  # metadata is in the line above, not as tags
+    # every shown excerpt is text a reader can find on the page it links to
+    shown = {first.locator(".pagefind-ui__result-link").get_attribute("href"): texts[0]}
+    for href, text in shown.items():
+        page.goto(server + href)
+        body = page.locator("main").inner_text()
+        excerpt = text.split("\n", 1)[-1]
+        assert squash(excerpt) in squash(body), (excerpt, href)
+
+
+def test_ui_filters_in_chinese(page, server):
+    """The filter panel (shown once there are results) has the five filters;
+    ticking 项目, 2024 and 河北省唐山市 narrows 满意度 to the three 2024
+    projects in 唐山市. (Pagefind UI 1.5 runs no search without a term;
+    filter-only searches are in the Node table above.)"""
+    page.goto(f"{server}/search/?q={quote('满意度')}")
+    results(page)
+    expect(page.locator(".pagefind-ui__filter-name")).to_have_count(5)
+    names = [t.strip() for t in page.locator(".pagefind-ui__filter-name").all_inner_texts()]
+    assert set(names) == {"地区", "年度", "单位", "页面类型", "指标类别"}
+    assert page.locator(".pagefind-ui__filter-panel-label").inner_text() == "筛选"
+    for group, value in [("页面类型", "项目"), ("年度", "2024"), ("地区", "河北省唐山市")]:
+        page.locator(".pagefind-ui__filter-name", has_text=group).click()
+        label = page.locator(f'label[for="{group}-{value}"]')
+        assert re.fullmatch(rf"{re.escape(value)} \(\d+\)", label.inner_text())
+        label.click()
+    for url in CF_2024_PROJECTS:  # (expect retries while the list settles)
+        expect(result_link(page, url)).to_have_count(1)
+    expect(page.locator(".pagefind-ui__result")).to_have_count(3)
+
+
+def test_ui_sort_by_budget(page, server):
+    page.goto(f"{server}/search/?q={quote('经费')}&sort=amount-desc")
+    assert page.locator("#search-sort").input_value() == "amount-desc"
+    results(page)
+    page.wait_for_load_state("networkidle")
+    lines = page.locator(".search-result-meta").all_inner_texts()
+    amounts = [float(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算 ([\d,.]+) 万元", t))]
+    assert len(amounts) >= 3 and amounts == sorted(amounts, reverse=True)
+    page.locator("#search-sort").select_option("amount-asc")
+    page.wait_for_url("**sort=amount-asc*")
+    page.locator(".search-result-meta").nth(2).wait_for()
+    page.wait_for_load_state("networkidle")
+    lines = page.locator(".search-result-meta").all_inner_texts()
+    amounts = [float(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算 ([\d,.]+) 万元", t))]
+    assert amounts == sorted(amounts)
+
+
+def test_ui_on_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    try:
+        pg = context.new_page()
+        pg.goto(f"{server}/search/?q={quote('接待')}")
+        results(pg)
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+        assert "找到" in pg.locator(".pagefind-ui__message").inner_text()
+        assert pg.locator(".pagefind-ui__result-title").first.bounding_box()["width"] <= 375
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_page_explains(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        pg = context.new_page()
+        pg.goto(f"{server}/search/?q={quote('接待')}")
+        fallback = pg.locator("#search-fallback")
+        assert fallback.is_visible()
+        assert "JavaScript" in fallback.inner_text()
+        assert pg.locator("#search-fallback a[href='/agencies/']").count() == 1
+    finally:
+        context.close()
+
+
+def test_first_query_bytes(browser, server):
+    """Bytes the browser fetches from /pagefind/ for its first search (empty cache)."""
+    context = browser.new_context()
+    try:
+        dl = first_query_bytes(context.new_page(), server, "接待")
+    finally:
+        context.close()
+    kinds = ", ".join(f"{k} {v / 1024:.1f}" for k, v in sorted(dl.by_kind().items(), key=lambda kv: -kv[1]))
+    print(f"\nfirst query '接待' on the seed site: {len(dl.files)} files, {dl.bytes / 1024:.1f} KB as served, "
+          f"~{dl.gzip_bytes / 1024:.1f} KB with gzip for text (KB: {kinds})")
+    assert dl.results >= 1
+    assert dl.gzip_bytes < 300 * 1024
+
+
+def test_query_table_in_chromium(page, server):
+    """The whole table again, through pagefind.js in Chromium: its Intl.Segmenter
+    (ICU) splits Chinese differently from Node's, and from jieba's."""
+    page.goto(f"{server}/search/")
+    queries = sorted({c.q for c in CASES})
+    got = page.evaluate("""async (queries) => {
+        const pagefind = await import("/pagefind/pagefind.js");
+        await pagefind.options({ baseUrl: "/" });
+        const seg = new Intl.Segmenter("zh-CN", { granularity: "word" });
+        const out = {};
+        for (const q of queries) {
+            const search = await pagefind.search(q);
+            const urls = [];
+            for (const r of search.results.slice(0, 10)) urls.push((await r.data()).url);
+            out[q] = { urls, words: [...seg.segment(q)].filter((s) => s.isWordLike).map((s) => s.segment) };
+        }
+        return out;
+    }""", queries)
+    failures = []
+    for case in CASES:
+        urls = got[case.q]["urls"][: case.top]
+        ok = [u for u in urls if ("/projects/" in u if case.expect == ANY_PROJECT else u in case.expect)]
+        if not ok:
+            failures.append(f"{case.q!r} (segmented {got[case.q]['words']}): {got[case.q]['urls']}")
+    assert not failures, "\n".join(failures)
