@@ -195,6 +195,19 @@ class Builder:
         return list(fresh.values())
 
     # -- the build ---------------------------------------------------------
+    def _renderer(self, config: SiteConfig, assets: Assets) -> Renderer:
+        """Keep Jinja's compiled templates between rebuilds while the layouts,
+        settings and assets are unchanged (compiling is most of a small rebuild)."""
+        h = hashlib.sha256(json.dumps([config.model_dump(mode="json"), config.base_path, assets.fingerprint],
+                                      sort_keys=True).encode())
+        for p in sorted(self.project.layouts.rglob("*")):
+            if p.is_file():
+                h.update(p.relative_to(self.project.layouts).as_posix().encode() + b"\0" + p.read_bytes())
+        key = h.hexdigest()
+        if getattr(self, "_renderer_key", None) != key:
+            self._renderer_obj, self._renderer_key = Renderer(self.project.layouts, config, assets), key
+        return self._renderer_obj
+
     def prepare(self, jobs: int = 1, say: Callable[[str], None] = lambda s: None) -> Prepared:
         """Inputs → validated, analyzed site model and page map. Raises
         BuildError listing every error; nothing is written."""
@@ -238,7 +251,7 @@ class Builder:
         say = log or (lambda s: None)
         prep = self.prepare(jobs, say)
         config, site, md_pages, pages, assets = prep.config, prep.site, prep.md_pages, prep.pages, prep.assets
-        renderer = Renderer(self.project.layouts, config, assets)
+        renderer = self._renderer(config, assets)
         infos = site.filings
         taxonomy_fp = prep.taxonomy_fp
         problems = prep.warnings
