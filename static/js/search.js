@@ -212,6 +212,7 @@ function start() {
       },
       processResult: (r) => decorate(r, term),
     });
+    labelSearchBox(root);
     if (term) ui.triggerSearch(term);
   };
   // Pagefind UI calls processTerm only for non-empty terms: follow the box too.
@@ -226,6 +227,20 @@ function start() {
     mount();
   });
   mount();
+}
+
+/** Pagefind UI names its input by a title attribute only: give it a real
+ * <label> (visually hidden), as every other field on the site has. */
+function labelSearchBox(root) {
+  const box = root.querySelector(".pagefind-ui__search-input");
+  if (!box) return;
+  box.id = box.id || "search-input";
+  if (root.querySelector(`label[for="${box.id}"]`)) return;
+  const label = document.createElement("label");
+  label.htmlFor = box.id;
+  label.className = "visually-hidden";
+  label.textContent = "搜索项目、单位、地区或绩效指标";
+  box.before(label);
 }
 
 if (typeof document !== "undefined") {
