@@ -67,6 +67,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(Path(args.root), Path(args.out), port=args.port, host=args.host, search=args.search)
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_filing
+
+    try:
+        path = new_filing(Path(args.root) / DEFAULT_CONTENT, args.region, args.agency, args.year)
+    except ScaffoldError as exc:
+        print(f"site-builder new: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {path}: fill it in from the published filing, then run: site-builder check {path}")
+    return 0
+
+
 def _filing_paths(paths: list[str]) -> list[str]:
     """``check content/`` means the filings in it, not the site config."""
     out = []
@@ -106,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="project folder (default: .)")
     p.add_argument("--search", action="store_true", help="build the search index once at start")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("new", help="write a filing skeleton with every section, explained in Chinese")
+    p.add_argument("--region", required=True, help="6-digit division code, e.g. 130202")
+    p.add_argument("--agency", default=None, help="agency code, e.g. 430001 (leave out when none is printed)")
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--root", default=".", help="project folder (default: .)")
+    p.set_defaults(func=cmd_new)
 
     from .importer.cli import add_parser as add_import_parser
 
