@@ -222,9 +222,12 @@ function start() {
       syncUrl();
     }
   });
+  // A new sort order loads the page again with it in the address: Pagefind UI
+  // cannot change its sort in place, and destroying it while its worker is
+  // searching raises "Pagefind worker terminated".
   select.addEventListener("change", () => {
     syncUrl();
-    mount();
+    window.location.reload();
   });
   mount();
 }
