@@ -156,12 +156,10 @@ class IndicatorRow:
 class Level2Group:
     level1: str
     level2: str
-    rows: list[IndicatorRow]
-    anchor: str  # id of the section on the 一级 page, ASCII
-
-    @property
-    def measurable(self) -> int:
-        return sum(1 for r in self.rows if r.indicator.parsed.measurable)
+    anchor: str  # id of the section on the 一级 pages, ASCII (the same on every page of a listing)
+    count: int = 0  # indicators in the whole site
+    measurable: int = 0
+    rows: list[IndicatorRow] = field(default_factory=list)  # only those of one listing page's filings
 
     @property
     def label(self) -> str:
@@ -172,7 +170,8 @@ class Level2Group:
 class Level1Page:
     slug: str
     title: str  # the 一级指标 (or 其他 for the "other" page)
-    groups: list[Level2Group]
+    groups: list[Level2Group]  # site-wide counts, no rows
+    filings: list[FilingInfo] = field(default_factory=list, repr=False)  # those with indicators of this 一级
 
     @property
     def url(self) -> str:
@@ -180,11 +179,21 @@ class Level1Page:
 
     @property
     def count(self) -> int:
-        return sum(len(g.rows) for g in self.groups)
+        return sum(g.count for g in self.groups)
 
     @property
     def measurable(self) -> int:
         return sum(g.measurable for g in self.groups)
+
+    def rows_for(self, infos: list[FilingInfo]) -> list[Level2Group]:
+        """This 一级's indicators of ``infos`` (one listing page), grouped like
+        the site-wide groups; groups without rows on this page are left out."""
+        rows: dict[tuple[str, str], list[IndicatorRow]] = {}
+        for info, proj, ind in _indicators_of(infos):
+            if level1_slug(ind.level1) == self.slug:
+                rows.setdefault((ind.level1, ind.level2), []).append(IndicatorRow(ind, info, proj))
+        return [Level2Group(g.level1, g.level2, g.anchor, g.count, g.measurable, rows[(g.level1, g.level2)])
+                for g in self.groups if (g.level1, g.level2) in rows]
 
 
 def _level2_rank(level1: str, level2: str) -> tuple[int, int, str]:
@@ -192,26 +201,36 @@ def _level2_rank(level1: str, level2: str) -> tuple[int, int, str]:
     return (0, known.index(level2), "") if level2 in known else (1, 0, level2)
 
 
-def indicator_pages(site: SiteModel) -> list[Level1Page]:
-    """Every indicator of every filing, grouped by 一级 (one page each) then 二级."""
-    groups: dict[str, dict[tuple[str, str], list[IndicatorRow]]] = {}
-    for info in site.filings:
+def _indicators_of(infos: list[FilingInfo]):
+    """(filing, project or None, indicator) in page order: each filing's
+    unit-level indicators, then each project's."""
+    for info in infos:
         ub = info.filing.unit_budget
         for ind in (ub.indicators if ub else ()):
-            groups.setdefault(level1_slug(ind.level1), {}).setdefault((ind.level1, ind.level2), []).append(
-                IndicatorRow(ind, info, None))
+            yield info, None, ind
         for p in info.projects:
             for ind in p.project.indicators:
-                groups.setdefault(level1_slug(ind.level1), {}).setdefault((ind.level1, ind.level2), []).append(
-                    IndicatorRow(ind, info, p))
+                yield info, p, ind
+
+
+def indicator_pages(site: SiteModel) -> list[Level1Page]:
+    """Site-wide counts per 一级 (one listing each) and 二级 indicator."""
+    counts: dict[str, dict[tuple[str, str], list[int]]] = {}
+    filings: dict[str, dict[int, FilingInfo]] = {}
+    for info, _proj, ind in _indicators_of(site.filings):
+        slug = level1_slug(ind.level1)
+        c = counts.setdefault(slug, {}).setdefault((ind.level1, ind.level2), [0, 0])
+        c[0] += 1
+        c[1] += ind.parsed.measurable
+        filings.setdefault(slug, {})[id(info)] = info
     pages = []
-    for slug in sorted(groups, key=_SLUG_ORDER.index):
-        by2 = groups[slug]
+    for slug in sorted(counts, key=_SLUG_ORDER.index):
+        by2 = counts[slug]
         keys = sorted(by2, key=lambda k: (LEVEL1.index(k[0]) if k[0] in LEVEL1 else 99, k[0], _level2_rank(*k)))
         title = next((l1 for l1, s in LEVEL1_SLUGS.items() if s == slug), "其他")
         pages.append(Level1Page(slug, title, [
-            Level2Group(l1, l2, by2[(l1, l2)], f"g{n + 1}") for n, (l1, l2) in enumerate(keys)
-        ]))
+            Level2Group(l1, l2, f"g{n + 1}", *by2[(l1, l2)]) for n, (l1, l2) in enumerate(keys)
+        ], list(filings[slug].values())))
     return pages
 
 

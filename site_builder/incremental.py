@@ -268,7 +268,7 @@ class Builder:
         template_fp = {name: renderer.template_hash(name) for name in {p.template for p in pages}}
 
         def fingerprint(page: Page) -> str:
-            parts = [global_fp, template_fp[page.template], page.url, *sorted(dep_hash[d] for d in page.deps)]
+            parts = [global_fp, template_fp[page.template], page.url, *sorted(d if d.startswith("const:") else dep_hash[d] for d in page.deps)]
             return sha("\0".join(parts).encode())[:20]
 
         fps = {p.output: fingerprint(p) for p in pages}

@@ -182,6 +182,8 @@ def parse_text(text: str, path: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in what:  # libyaml ≥ 0.2.6 (PyYAML 6.0.4) stops runaway nesting itself
+            raise fail(mark, f"structure nested deeper than {MAX_DEPTH} levels; a filing is never this deep") from None
         raise fail(mark, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - all libyaml errors are marked
         raise fail(None, f"YAML error: {exc}") from None

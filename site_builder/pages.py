@@ -7,6 +7,7 @@ Markdown page. Templates are dependencies too, found by the renderer.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +18,14 @@ from .load import parse_text
 from .notes import NOTE_TYPES
 
 ALL = "*"
+
+# Listings are split into pages of a bounded size so that no page grows with
+# the site (a phone must open any page of a province-scale site), and so that
+# editing one filing re-renders a bounded amount of output (issue 8). A site
+# as small as the seeds has one page per listing.
+FILINGS_PER_PAGE = 100  # filing and agency tables
+DETAIL_FILINGS_PER_PAGE = 25  # listings that show each filing's notes or indicators
+PROJECTS_PER_PAGE = 100  # project tables
 
 
 @dataclass
@@ -39,6 +48,61 @@ class MarkdownPage:
     body: str
     source: str
     order: int
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page sits in a listing split over ``count`` pages."""
+
+    base: str  # the first page's URL
+    number: int  # 1-based
+    count: int
+
+    def url_of(self, n: int) -> str:
+        return self.base if n == 1 else f"{self.base}page/{n}/"
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.number)
+
+    @property
+    def prev(self) -> str | None:
+        return self.url_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.url_of(self.number + 1) if self.number < self.count else None
+
+    @property
+    def window(self) -> list[int | None]:
+        """Page numbers to link: the first, the last and two either side of
+        this one; None marks a gap."""
+        keep = {1, self.count, *range(self.number - 2, self.number + 3)}
+        out: list[int | None] = []
+        for n in range(1, self.count + 1):
+            if n in keep:
+                out.append(n)
+            elif out and out[-1] is not None:
+                out.append(None)
+        return out
+
+    def title(self, title: str) -> str:
+        return title if self.number == 1 else f"{title}（第 {self.number} 页）"
+
+
+def paged(base: str, items: list, per_page: int) -> list[tuple[Pager, list]]:
+    """Split ``items`` into listing pages (always at least one)."""
+    parts = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
+    return [(Pager(base, n, len(parts)), part) for n, part in enumerate(parts, 1)]
+
+
+def part_deps(first_page_deps: frozenset[str], pager: Pager, part: Any, title: str) -> frozenset[str]:
+    """Page 1 of a listing carries its summary (``first_page_deps``); a later
+    page shows only its own part and its title, so it depends on that part,
+    the title and the page count (its pager)."""
+    if pager.number == 1:
+        return first_page_deps
+    return frozenset(part) | {f"const:{pager.count}:{title}"}
 
 
 def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
@@ -81,9 +145,14 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
     add(Page("/", "home.html", frozenset({ALL}), lambda: {
         "page": meta("首页", "/", [], kind="home"), "site": site, "nav_pages": nav_pages,
     }))
-    add(Page("/agencies/", "agencies.html", frozenset({ALL}), lambda: {
-        "page": meta("全部单位", "/agencies/", crumbs(("单位", "/agencies/"))), "agencies": site.agencies,
-    }))
+    for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
+        title = pager.title("全部单位")
+        add(Page(pager.url, "agencies.html",
+                 part_deps(frozenset({ALL}), pager, (f.dep for a in part for f in a.filings), title),
+                 lambda pager=pager, part=part, title=title: {
+            "page": meta(title, pager.url, crumbs(("单位", "/agencies/"))), "agencies": part, "pager": pager,
+            "count": len(site.agencies),
+        }))
     for ag in site.agencies:
         add(Page(ag.url, "agency.html", frozenset(f.dep for f in ag.filings), lambda ag=ag: {
             "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)),
@@ -95,15 +164,25 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
             for proj in info.projects:
                 add(Page(proj.url, "project.html", frozenset({info.dep}), lambda proj=proj: project_context(proj)))
     for region in site.regions.values():
-        add(Page(region.url, "region.html", frozenset(f.dep for f in region.filings), lambda r=region: {
-            "page": meta(r.name, r.url, crumbs(*region_crumbs(site, r.code)), f"{r.name}部门预算绩效目标汇总", kind="region"),
-            "region": r, "children": r.child_regions,
-        }))
+        every_filing = frozenset(f.dep for f in region.filings)
+        for pager, part in paged(region.url, region.filings, FILINGS_PER_PAGE):
+            title = pager.title(region.name)
+            add(Page(pager.url, "region.html", part_deps(every_filing, pager, (f.dep for f in part), title),
+                     lambda r=region, pager=pager, part=part, title=title: {
+                "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), f"{r.name}部门预算绩效目标汇总",
+                             kind="region"),
+                "region": r, "children": r.child_regions, "filings": part, "pager": pager,
+            }))
     for y in site.years:
-        add(Page(y.url, "year.html", frozenset(f.dep for f in y.filings), lambda y=y: {
-            "page": meta(f"{y.year}年", y.url, crumbs((f"{y.year}年", y.url)), f"{y.year}年部门预算绩效目标汇总", kind="year"),
-            "year": y,
-        }))
+        every_filing = frozenset(f.dep for f in y.filings)
+        for pager, part in paged(y.url, y.filings, FILINGS_PER_PAGE):
+            title = pager.title(f"{y.year}年")
+            add(Page(pager.url, "year.html", part_deps(every_filing, pager, (f.dep for f in part), title),
+                     lambda y=y, pager=pager, part=part, title=title: {
+                "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)), f"{y.year}年部门预算绩效目标汇总",
+                             kind="year"),
+                "year": y, "filings": part, "pager": pager,
+            }))
     add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
         "page": meta("地区", "/regions/", crumbs(("地区", "/regions/"))), "roots": site.region_roots, "regions": site.regions,
     }))
@@ -121,23 +200,32 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
     add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
     add(Page("/search/", "search.html", frozenset(), lambda: {"page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
-    add(Page("/sitemap.xml", "sitemap.xml", frozenset({ALL}), lambda: {"urls": sitemap_urls(pages)}))
+    add_sitemaps(pages, add)
     add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
-    add(Page("/data/", "data.html", frozenset({ALL}), lambda: {
-        "page": meta("开放数据", "/data/", crumbs(("开放数据", "/data/"))), "filings": site.filings,
-    }))
+    for pager, part in paged("/data/", site.filings, FILINGS_PER_PAGE):
+        title = pager.title("开放数据")
+        own = frozenset(f.dep for f in part) | {f"const:{pager.count}"}
+        add(Page(pager.url, "data.html", part_deps(own, pager, own, title),
+                 lambda pager=pager, part=part, title=title: {
+            "page": meta(title, pager.url, crumbs(("开放数据", "/data/"))), "filings": part, "pager": pager,
+        }))
     return pages
 
 
 def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
-    """/quality/, /indicators/ and /compare/: each shows every filing (the
-    taxonomy is a global input, like the templates)."""
+    """/quality/, /indicators/ and /compare/. The first page of each listing
+    shows site-wide figures (it depends on every filing; the taxonomy is a
+    global input, like the templates); later pages only their own part."""
     every = frozenset({ALL})
-    add(Page("/quality/", "quality.html", every, lambda: {
-        "page": meta("数据质量：一致性提示", "/quality/", crumbs(("数据质量", "/quality/")),
-                     "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality"),
-        "report": explore.quality_report(site),
-    }))
+    report = explore.quality_report(site)
+    for pager, part in paged("/quality/", report.filings, DETAIL_FILINGS_PER_PAGE):
+        title = pager.title("数据质量：一致性提示")
+        add(Page(pager.url, "quality.html", part_deps(every, pager, (fq.info.dep for fq in part), title),
+                 lambda pager=pager, part=part, title=title: {
+            "page": meta(title, pager.url, crumbs(("数据质量", "/quality/")),
+                         "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality"),
+            "report": report, "filings": part, "pager": pager,
+        }))
     ind_pages = explore.indicator_pages(site)
     add(Page("/indicators/", "indicators.html", every, lambda: {
         "page": meta("绩效指标", "/indicators/", crumbs(("绩效指标", "/indicators/")),
@@ -146,24 +234,33 @@ def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
         "total": sum(p.count for p in ind_pages), "measurable": sum(p.measurable for p in ind_pages),
     }))
     for lp in ind_pages:
-        add(Page(lp.url, "indicator_level1.html", every, lambda lp=lp: {
-            "page": meta(lp.title, lp.url, crumbs(("绩效指标", "/indicators/"), (lp.title, lp.url)),
-                         f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators"),
-            "lp": lp, "level1_pages": ind_pages,
-        }))
+        for pager, part in paged(lp.url, lp.filings, DETAIL_FILINGS_PER_PAGE):
+            title = pager.title(lp.title)
+            tabs = ",".join(o.slug for o in ind_pages)  # later pages show the tabs too
+            add(Page(pager.url, "indicator_level1.html", part_deps(every, pager, (f.dep for f in part), title + tabs),
+                     lambda lp=lp, pager=pager, part=part, title=title: {
+                "page": meta(title, pager.url, crumbs(("绩效指标", "/indicators/"), (lp.title, lp.url)),
+                             f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators"),
+                "lp": lp, "level1_pages": ind_pages, "groups": lp.rows_for(part), "pager": pager,
+            }))
     index = explore.compare_index(site)
-    add(Page("/compare/", "compare.html", every, lambda: {
-        "page": meta("同类项目比较", "/compare/", crumbs(("比较", "/compare/")),
-                     "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare"),
-        "index": index,
-    }))
-    for cc in index.categories:
-        add(Page(cc.url, "compare_category.html", every, lambda cc=cc: {
-            "page": meta(f"{cc.category.name}：同类项目比较", cc.url,
-                         crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
-                         f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare"),
-            "cc": cc, "index": index,
+    for pager, part in paged("/compare/", index.uncategorised, PROJECTS_PER_PAGE):
+        title = pager.title("同类项目比较")
+        add(Page(pager.url, "compare.html", part_deps(every, pager, (p.filing.dep for p in part), title),
+                 lambda pager=pager, part=part, title=title: {
+            "page": meta(title, pager.url, crumbs(("比较", "/compare/")),
+                         "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare"),
+            "index": index, "uncategorised": part, "pager": pager,
         }))
+    for cc in index.categories:
+        for pager, part in paged(cc.url, cc.rows, PROJECTS_PER_PAGE):
+            title = pager.title(f"{cc.category.name}：同类项目比较")
+            add(Page(pager.url, "compare_category.html", part_deps(every, pager, (r.info.dep for r in part), title),
+                     lambda cc=cc, pager=pager, part=part, title=title: {
+                "page": meta(title, pager.url, crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
+                             f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare"),
+                "cc": cc, "index": index, "rows": part, "pager": pager,
+            }))
 
 
 def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
@@ -212,10 +309,31 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
     }
 
 
-def sitemap_urls(pages: list[Page]) -> list[str]:
-    return [p.url for p in pages if p.url.endswith("/")]
+SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
+
+
+def add_sitemaps(pages: list[Page], add: Callable[[Page], None]) -> None:
+    """/sitemap.xml lists every HTML page; above 50,000 URLs it becomes a
+    sitemap index of /sitemaps/<n>.xml files. A sitemap depends only on the
+    list of URLs (a const dependency), not on what the pages say."""
+    urls = [p.url for p in pages if p.url.endswith("/")]
+    parts = [urls[i:i + SITEMAP_MAX_URLS] for i in range(0, len(urls), SITEMAP_MAX_URLS)] or [[]]
+
+    def const(items: list[str]) -> frozenset[str]:
+        return frozenset({"const:" + hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]})
+
+    if len(parts) == 1:
+        add(Page("/sitemap.xml", "sitemap.xml", const(urls), lambda: {"urls": urls}))
+        return
+    files = [f"/sitemaps/{n}.xml" for n in range(1, len(parts) + 1)]
+    add(Page("/sitemap.xml", "sitemap_index.xml", const(files), lambda: {"sitemaps": files}))
+    for url, part in zip(files, parts):
+        add(Page(url, "sitemap.xml", const(part), lambda part=part: {"urls": part}))
+
+
+FEED_ENTRIES = 50  # newest filings in the Atom feed (readers poll it; it must stay small)
 
 
 def feed_context(site: SiteModel) -> dict[str, Any]:
-    entries = sorted(site.filings, key=lambda i: (i.updated, i.url), reverse=True)
+    entries = sorted(site.filings, key=lambda i: (i.updated, i.url), reverse=True)[:FEED_ENTRIES]
     return {"filings": entries, "updated": entries[0].updated if entries else "2000-01-01T00:00:00Z"}

@@ -116,7 +116,7 @@ def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, 
         "years/2024/index.html",
     }
     aggregates = {
-        "index.html", "agencies/index.html", "regions/index.html", "years/index.html", "sitemap.xml", "feed.xml",
+        "index.html", "agencies/index.html", "regions/index.html", "years/index.html", "feed.xml",
         "data/index.html", "quality/index.html", "indicators/index.html", "compare/index.html",
     }
     assert own | aggregates <= rendered
@@ -127,11 +127,51 @@ def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, 
         "agencies/130202-430001/2025/index.html", "agencies/130535-430001/2024/index.html",
         "regions/130202/index.html", "regions/620000/index.html", "years/2025/index.html",
         "pages/about/index.html", "404.html",
+        "sitemap.xml",  # it depends on the list of URLs only, and no URL changed
     }
     assert not untouched & rendered
     assert "data/filings/130209-442001-2024.json" in r.written
     assert "data/filings/130202-430001-2025.json" not in r.written
     assert "data/projects.csv" in r.written
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Listings split into pages of 1–3 items, so that the seeds exercise
+    pagination (a province-scale site does; the seed site fits on one page)."""
+    from site_builder import pages
+
+    monkeypatch.setattr(pages, "FILINGS_PER_PAGE", 2)
+    monkeypatch.setattr(pages, "DETAIL_FILINGS_PER_PAGE", 1)
+    monkeypatch.setattr(pages, "PROJECTS_PER_PAGE", 3)
+
+
+def test_paginated_listings_rebuild_only_the_page_holding_the_edit(project, tmp_path, small_pages):
+    out = tmp_path / "public"
+    build(project, out, search=False)
+    for listing in ("agencies", "quality", "indicators/output", "compare/reception", "data", "years/2024", "regions/130000"):
+        html = (out / listing / "page/2/index.html").read_text(encoding="utf-8")
+        assert 'rel="prev"' in html and 'aria-current="page">2<' in html, listing
+    # 5 filings, one per page on /quality/: the 曹妃甸 filing is on exactly one of them
+    pages_with = [p for p in sorted((out / "quality").rglob("index.html"))
+                  if "130209-442001" in p.read_text(encoding="utf-8").split('id="notes"')[1]]
+    assert len(pages_with) == 1
+    holder = pages_with[0].relative_to(out).as_posix()
+
+    edit(project / CAOFEIDIAN, "total: 0.81", "total: 0.91")
+    edit(project / CAOFEIDIAN, "fiscal: 0.81", "fiscal: 0.91")
+    r = build(project, out, search=False)
+    quality = {p for p in r.rendered if p.startswith("quality/")}
+    assert quality == {"quality/index.html", holder}
+    # pages of other filings are left alone: only page 1 (site-wide figures) and the holder
+    data_pages = {p for p in r.rendered if p.startswith("data/")}
+    assert len(data_pages) == 1 and data_pages < {"data/index.html", *(f"data/page/{n}/index.html" for n in (2, 3))}
+    assert_equals_clean(project, out, tmp_path)
+
+    # deleting a filing moves the others between pages: still equal to a clean build
+    (project / "content/filings/130202-430001-2025.yaml").unlink()
+    build(project, out, search=False)
+    assert_equals_clean(project, out, tmp_path)
 
 
 def test_a_broken_edit_changes_nothing_and_the_next_good_one_recovers(project, tmp_path):
