@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
@@ -124,6 +125,9 @@ class FilingInfo:
     notes: list[Note]
     content_hash: str
     agency: "AgencyInfo" = field(default=None, repr=False)  # type: ignore[assignment]
+    # views of this filing alone that site-wide pages merge (explore.py); kept
+    # with the filing, so a rebuild re-computes them only for changed filings
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -162,7 +166,7 @@ class FilingInfo:
     def csv_url(self) -> str:
         return urls.filing_data(self.agency_slug, self.year, "csv")
 
-    @property
+    @cached_property
     def dep(self) -> str:
         """The dependency key of this filing, for incremental rebuilds."""
         return f"filing:{self.agency_slug}/{self.year}"

@@ -29,13 +29,19 @@ def render_page(renderer: Renderer, page: Page) -> bytes:
 
 # Set just before forking workers; children inherit it copy-on-write, so the
 # site model is never pickled.
-_FORK_STATE: tuple[Renderer, list[Page], Callable[[str, bytes], None]] | None = None
+_FORK_STATE: tuple | None = None
 
 
-def _render_slice(worker: int, jobs: int) -> dict[str, str]:
+def _render_slice(worker: int, jobs: int) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
     assert _FORK_STATE is not None
-    renderer, pages, write = _FORK_STATE
-    return {page.output: write(page.output, render_page(renderer, page)) for page in pages[worker::jobs]}
+    renderer, pages, write, filings, filing_data = _FORK_STATE
+    hashes = {page.output: write(page.output, render_page(renderer, page)) for page in pages[worker::jobs]}
+    chunks = {}
+    for info in filings[worker::jobs]:
+        files, chunks[info.dep] = filing_data(info)
+        for rel, data in files.items():
+            hashes[rel] = write(rel, data)
+    return hashes, chunks
 
 
 def default_jobs() -> int:
@@ -43,29 +49,40 @@ def default_jobs() -> int:
 
 
 def render_pages(renderer: Renderer, pages: list[Page], write: Callable[[str, bytes], str],
-                 progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> dict[str, str]:
-    """Render and write every page; ``write`` returns the hash of the bytes.
-    With jobs > 1 the pages are split over forked worker processes; each
-    file's bytes do not depend on the split. Returns {output path: hash}."""
+                 progress: Callable[[int, int], None] | None = None, jobs: int = 1,
+                 filings: list | None = None, filing_data: Callable | None = None
+                 ) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+    """Render and write every page, and each filing's downloads
+    (``filing_data(info)`` → (files, chunks of the site-wide files));
+    ``write`` returns the hash of the bytes. With jobs > 1 the work is split
+    over forked worker processes; each file's bytes do not depend on the
+    split. Returns ({output path: hash}, {filing dep: chunks})."""
     global _FORK_STATE
+    filings = filings or []
     total = len(pages)
     hashes: dict[str, str] = {}
+    chunks: dict[str, dict[str, bytes]] = {}
     if jobs > 1 and total >= 400 and "fork" in mp.get_all_start_methods():
-        _FORK_STATE = (renderer, pages, write)
+        _FORK_STATE = (renderer, pages, write, filings, filing_data)
         try:
             with mp.get_context("fork").Pool(jobs) as pool:
-                for part in pool.starmap(_render_slice, [(w, jobs) for w in range(jobs)]):
+                for part, part_chunks in pool.starmap(_render_slice, [(w, jobs) for w in range(jobs)]):
                     hashes.update(part)
+                    chunks.update(part_chunks)
         finally:
             _FORK_STATE = None
         if progress:
-            progress(len(hashes), total)
-        return hashes
+            progress(total, total)
+        return hashes, chunks
     for n, page in enumerate(pages, 1):
         hashes[page.output] = write(page.output, render_page(renderer, page))
         if progress and (n % 2000 == 0 or n == total):
             progress(n, total)
-    return hashes
+    for info in filings:
+        files, chunks[info.dep] = filing_data(info)
+        for rel, data in files.items():
+            hashes[rel] = write(rel, data)
+    return hashes, chunks
 
 
 def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bool = False,

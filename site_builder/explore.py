@@ -108,8 +108,24 @@ def filing_quality(info: FilingInfo) -> FilingQuality:
     )
 
 
+def _derived(info: FilingInfo, key: str, make):
+    """``make(info)``, computed once per analysed filing (see FilingInfo.derived)."""
+    d = info.derived
+    if key not in d:
+        d[key] = make(info)
+    return d[key]
+
+
+def derive(info: FilingInfo) -> None:
+    """Compute every per-filing view the site-wide pages merge (in the parse
+    workers, so that the parent only merges)."""
+    _derived(info, "quality", filing_quality)
+    _derived(info, "indicator_counts", _indicator_counts)
+    _derived(info, "compare_rows", _compare_rows)
+
+
 def quality_report(site: SiteModel) -> QualityReport:
-    filings = [filing_quality(i) for i in site.filings]
+    filings = [_derived(i, "quality", filing_quality) for i in site.filings]
     all_notes = [n for i in site.filings for n in i.notes]
     return QualityReport(
         filings=filings,
@@ -213,16 +229,28 @@ def _indicators_of(infos: list[FilingInfo]):
                 yield info, p, ind
 
 
+def _indicator_counts(info: FilingInfo) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
+    """{一级 slug: {(一级, 二级): (indicators, measurable)}} of one filing."""
+    out: dict[str, dict[tuple[str, str], list[int]]] = {}
+    for _info, _proj, ind in _indicators_of([info]):
+        c = out.setdefault(level1_slug(ind.level1), {}).setdefault((ind.level1, ind.level2), [0, 0])
+        c[0] += 1
+        c[1] += ind.parsed.measurable
+    return {slug: {k: (n, m) for k, (n, m) in by2.items()} for slug, by2 in out.items()}
+
+
 def indicator_pages(site: SiteModel) -> list[Level1Page]:
     """Site-wide counts per 一级 (one listing each) and 二级 indicator."""
     counts: dict[str, dict[tuple[str, str], list[int]]] = {}
-    filings: dict[str, dict[int, FilingInfo]] = {}
-    for info, _proj, ind in _indicators_of(site.filings):
-        slug = level1_slug(ind.level1)
-        c = counts.setdefault(slug, {}).setdefault((ind.level1, ind.level2), [0, 0])
-        c[0] += 1
-        c[1] += ind.parsed.measurable
-        filings.setdefault(slug, {})[id(info)] = info
+    filings: dict[str, list[FilingInfo]] = {}
+    for info in site.filings:
+        for slug, by2 in _derived(info, "indicator_counts", _indicator_counts).items():
+            filings.setdefault(slug, []).append(info)
+            into = counts.setdefault(slug, {})
+            for key, (n, m) in by2.items():
+                c = into.setdefault(key, [0, 0])
+                c[0] += n
+                c[1] += m
     pages = []
     for slug in sorted(counts, key=_SLUG_ORDER.index):
         by2 = counts[slug]
@@ -230,7 +258,7 @@ def indicator_pages(site: SiteModel) -> list[Level1Page]:
         title = next((l1 for l1, s in LEVEL1_SLUGS.items() if s == slug), "其他")
         pages.append(Level1Page(slug, title, [
             Level2Group(l1, l2, f"g{n + 1}", *by2[(l1, l2)]) for n, (l1, l2) in enumerate(keys)
-        ], list(filings[slug].values())))
+        ], filings[slug]))
     return pages
 
 
@@ -292,20 +320,22 @@ class CompareIndex:
         return sum(len(c.rows) for c in self.categories)
 
 
-def _row_key(p: ProjectInfo) -> tuple:
-    f = p.filing
-    return (f.filing.region.code, f.agency_slug, -f.year, p.index)
-
-
 def compare_index(site: SiteModel) -> CompareIndex:
     """Projects per taxonomy category (file order), with the main quantity and
     the unit cost; uncategorised projects listed separately."""
     cats = {c.slug: CategoryCompare(c) for c in site.taxonomy.categories}
     rest: list[ProjectInfo] = []
-    for p in sorted(site.projects, key=_row_key):
-        if p.category is None:
-            rest.append(p)
-            continue
-        c = p.category
-        cats[c.slug].rows.append(CompareRow(p, main_quantity(p.project, c), unit_cost(p.project, c)))
+    for info in sorted(site.filings, key=lambda f: (f.filing.region.code, f.agency_slug, -f.year)):
+        for p, row in _derived(info, "compare_rows", _compare_rows):
+            if row is None:
+                rest.append(p)
+            else:
+                cats[p.category.slug].rows.append(row)
     return CompareIndex(list(cats.values()), rest)
+
+
+def _compare_rows(info: FilingInfo) -> list[tuple[ProjectInfo, Optional[CompareRow]]]:
+    """Each project with its comparison row (None: uncategorised), in filing order."""
+    return [(p, None if p.category is None else
+             CompareRow(p, main_quantity(p.project, p.category), unit_cost(p.project, p.category)))
+            for p in info.projects]

@@ -241,9 +241,13 @@ _SAFE_NESTING_BOUND = 1000
 _LINE_PREFIX = re.compile(r"^[ \t]*(?:[-?:][ \t]+)*", re.M)
 
 
-def _refuse_deep_nesting(text: str, fail: Any) -> None:
+def _nesting_bound(text: str) -> int:
     longest_prefix = max((m.end() - m.start() for m in _LINE_PREFIX.finditer(text)), default=0)
-    if 2 * longest_prefix + 2 + text.count("[") + text.count("{") <= _SAFE_NESTING_BOUND:
+    return 2 * longest_prefix + 2 + text.count("[") + text.count("{")
+
+
+def _refuse_deep_nesting(text: str, fail: Any) -> None:
+    if _nesting_bound(text) <= _SAFE_NESTING_BOUND:
         return
     depth = 0
     try:
@@ -268,8 +272,94 @@ def _first_alias_mark(text: str) -> Any:
     return None
 
 
-def load_file(path: str | os.PathLike[str]) -> Document:
-    """Read and parse one YAML file. Raises LoadError naming the file."""
+class _PlainLoader(_Loader):  # type: ignore[misc, valid-type]
+    """No implicit resolution at all: every untagged node gets the str tag
+    from a C-level callable (``str.format`` ignores its arguments), so libyaml
+    never calls back into Python while composing. ``plain_data`` recognises
+    nulls itself; everything else stays text anyway."""
+
+    resolve = _STR.format
+
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_PLAIN_TAGS = frozenset({_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                         "tag:yaml.org,2002:timestamp"})
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class _Slow(Exception):
+    """The fast path met something only the full loader reports well."""
+
+
+def plain_data(text: str) -> tuple[Any, Any]:
+    """The fast path for well-formed files: ``text`` → dicts, lists, str and
+    None (the shape ``parse_text(...).data`` has after nulls are read as None
+    and scalars as their text), without source positions. Returns ``_SLOW``
+    whenever anything is unusual — anchors, aliases, merge keys, duplicate
+    keys, odd tags, deep nesting, a syntax error — so that ``parse_text`` can
+    report it with its position. Also returns the YAML node tree, for
+    ``node_position``."""
+    if _MAYBE_ALIAS.search(text) or "<<" in text or _nesting_bound(text) > _SAFE_NESTING_BOUND:
+        return _SLOW, None  # possible anchors/aliases/merge keys, or deep nesting: the full loader checks
+    try:
+        node = yaml.compose(text, Loader=_PlainLoader)
+        return (_plain(node, 0), node) if node is not None else (_SLOW, None)
+    except (yaml.YAMLError, _Slow, RecursionError):
+        return _SLOW, None
+
+
+_SLOW: Any = object()
+# an anchor or alias can only start a node: after a space, a line start or a
+# flow indicator ("实际支出数/预算数*100%" is text)
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,])[*&]", re.M)
+_Mapping, _Sequence = yaml.MappingNode, yaml.SequenceNode
+
+
+def _plain(n: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Slow
+    if n.__class__ is _Mapping:
+        out: dict[str, Any] = {}
+        for k, v in n.value:
+            if k.__class__ is _Mapping or k.__class__ is _Sequence or k.tag != _STR:
+                raise _Slow
+            key = k.value
+            if key in out:
+                raise _Slow
+            out[key] = _plain(v, depth + 1)
+        return out
+    if n.__class__ is _Sequence:
+        return [_plain(v, depth + 1) for v in n.value]
+    tag = n.tag
+    if tag == _STR:
+        value = n.value
+        return None if not n.style and value in _NULLS else value  # plain: libyaml says "", PyYAML None
+    if tag == _NULL_TAG:
+        return None
+    if tag in _PLAIN_TAGS:
+        return n.value
+    raise _Slow
+
+
+def node_position(node: Any, path: Path_) -> Position:
+    """Where the value at ``path`` of a node tree starts (for the few
+    positions a valid filing keeps), or of its nearest ancestor."""
+    pos = node.start_mark
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+        if node is None:
+            break
+        pos = node.start_mark
+    return _pos(pos)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A filing's text: size-checked, UTF-8 (BOM dropped). Raises LoadError."""
     name = str(path)
     try:
         size = os.path.getsize(path)
@@ -292,7 +382,12 @@ def load_file(path: str | os.PathLike[str]) -> Document:
         )) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return parse_text(text, name)
+    return text
+
+
+def load_file(path: str | os.PathLike[str]) -> Document:
+    """Read and parse one YAML file. Raises LoadError naming the file."""
+    return parse_text(read_text(path), str(path))
 
 
 def find_yaml_files(paths: list[str | os.PathLike[str]]) -> Iterator[Path]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import charts, explore
-from .analyze import FilingInfo, ProjectInfo, SiteModel
+from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel
 from .load import parse_text
 from .notes import NOTE_TYPES
 
@@ -24,8 +24,8 @@ ALL = "*"
 # editing one filing re-renders a bounded amount of output (issue 8). A site
 # as small as the seeds has one page per listing.
 FILINGS_PER_PAGE = 100  # filing and agency tables
-DETAIL_FILINGS_PER_PAGE = 25  # listings that show each filing's notes or indicators
-PROJECTS_PER_PAGE = 100  # project tables
+DETAIL_FILINGS_PER_PAGE = 10  # listings that show each filing's notes or indicators
+PROJECTS_PER_PAGE = 50  # project tables
 
 
 @dataclass
@@ -38,7 +38,12 @@ class Page:
     @property
     def output(self) -> str:
         """Path of the file inside the output folder."""
-        return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
+        return output_of(self.url)
+
+
+def output_of(url: str) -> str:
+    """Path inside the output folder of the page at ``url``."""
+    return url.lstrip("/") + "index.html" if url.endswith("/") else url.lstrip("/")
 
 
 @dataclass
@@ -132,12 +137,38 @@ def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
     return sorted(out, key=lambda p: (p.order, p.slug))
 
 
-def filing_deps(info: FilingInfo) -> frozenset[str]:
-    """A filing page shows its own data and links to its agency's other years."""
-    return frozenset(f.dep for f in info.agency.filings)
+# The templates of an agency's own pages (see agency_pages).
+AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
+
+
+def agency_pages(ag: AgencyInfo) -> list[Page]:
+    """An agency's page, its filings' pages and their projects' pages: they
+    depend on that agency's filings and nothing else, so a rebuild skips the
+    whole group when none of them changed (at 10,000 filings that is ~85% of
+    the site not even listed)."""
+    deps = frozenset(f.dep for f in ag.filings)
+    pages = [Page(ag.url, "agency.html", deps, lambda: {
+        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)),
+                     f"{ag.region_name}{ag.name}历年部门预算绩效目标", kind="agency"),
+        "agency": ag,
+    })]
+    for info in ag.filings:
+        pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(info)))
+        own = frozenset({info.dep})
+        for proj in info.projects:
+            pages.append(Page(proj.url, "project.html", own, lambda proj=proj: project_context(proj)))
+    return pages
 
 
 def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
+    """Every page of the site: each agency's group, then the site-wide pages."""
+    own = [p for ag in site.agencies for p in agency_pages(ag)]
+    return own + site_pages(site, md_pages, [p.url for p in own])
+
+
+def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[str]) -> list[Page]:
+    """The pages that are not an agency's own; ``agency_urls`` (every agency
+    group's page URLs, in site order) go into the sitemap."""
     pages: list[Page] = []
     add = pages.append
     nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
@@ -153,16 +184,6 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
             "page": meta(title, pager.url, crumbs(("单位", "/agencies/"))), "agencies": part, "pager": pager,
             "count": len(site.agencies),
         }))
-    for ag in site.agencies:
-        add(Page(ag.url, "agency.html", frozenset(f.dep for f in ag.filings), lambda ag=ag: {
-            "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)),
-                         f"{ag.region_name}{ag.name}历年部门预算绩效目标", kind="agency"),
-            "agency": ag,
-        }))
-        for info in ag.filings:
-            add(Page(info.url, "filing.html", filing_deps(info), lambda info=info: filing_context(info)))
-            for proj in info.projects:
-                add(Page(proj.url, "project.html", frozenset({info.dep}), lambda proj=proj: project_context(proj)))
     for region in site.regions.values():
         every_filing = frozenset(f.dep for f in region.filings)
         for pager, part in paged(region.url, region.filings, FILINGS_PER_PAGE):
@@ -200,7 +221,7 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
     add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
     add(Page("/search/", "search.html", frozenset(), lambda: {"page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
-    add_sitemaps(pages, add)
+    add_sitemaps([p.url for p in pages] + agency_urls, add)
     add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
     for pager, part in paged("/data/", site.filings, FILINGS_PER_PAGE):
         title = pager.title("开放数据")
@@ -253,9 +274,12 @@ def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
             "index": index, "uncategorised": part, "pager": pager,
         }))
     for cc in index.categories:
-        for pager, part in paged(cc.url, cc.rows, PROJECTS_PER_PAGE):
+        listing = paged(cc.url, cc.rows, PROJECTS_PER_PAGE)
+        # page 1 sums this category's projects only; the taxonomy is a global input
+        first = frozenset(r.info.dep for r in cc.rows) | {f"const:{len(listing)}"}
+        for pager, part in listing:
             title = pager.title(f"{cc.category.name}：同类项目比较")
-            add(Page(pager.url, "compare_category.html", part_deps(every, pager, (r.info.dep for r in part), title),
+            add(Page(pager.url, "compare_category.html", part_deps(first, pager, (r.info.dep for r in part), title),
                      lambda cc=cc, pager=pager, part=part, title=title: {
                 "page": meta(title, pager.url, crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
                              f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare"),
@@ -312,11 +336,11 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
-def add_sitemaps(pages: list[Page], add: Callable[[Page], None]) -> None:
+def add_sitemaps(page_urls: list[str], add: Callable[[Page], None]) -> None:
     """/sitemap.xml lists every HTML page; above 50,000 URLs it becomes a
     sitemap index of /sitemaps/<n>.xml files. A sitemap depends only on the
     list of URLs (a const dependency), not on what the pages say."""
-    urls = [p.url for p in pages if p.url.endswith("/")]
+    urls = [u for u in page_urls if u.endswith("/")]
     parts = [urls[i:i + SITEMAP_MAX_URLS] for i in range(0, len(urls), SITEMAP_MAX_URLS)] or [[]]
 
     def const(items: list[str]) -> frozenset[str]:

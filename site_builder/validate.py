@@ -17,7 +17,8 @@ from typing import Any, Iterable, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .load import Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, load_file
+from .load import (Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, load_file,
+                   node_position, parse_text, plain_data, read_text)
 from .model import LEVEL1, LEVEL2, MAX_DECIMALS, Filing, field_label
 
 
@@ -249,11 +250,35 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]]) -> Result:
 
 def validate_file(path: str | os.PathLike[str]) -> tuple[LoadedFiling | None, list[Problem]]:
     try:
-        doc = load_file(path)
+        text = read_text(path)
+    except LoadError as exc:
+        return None, [exc.problem]
+    fast, node = _validate_fast(text)
+    if fast is not None:
+        return LoadedFiling(str(path), fast, node_position(node, ("agency", "code"))), []
+    try:
+        doc = parse_text(text, str(path))
     except LoadError as exc:
         return None, [exc.problem]
     filing, problems = validate_document(doc)
     return (LoadedFiling(str(path), filing, doc.position(("agency", "code"))) if filing else None), problems
+
+
+def _validate_fast(text: str) -> tuple[Filing | None, Any]:
+    """A well-formed filing with nothing to report, validated without
+    keeping source positions (~40% of the parse time). Anything else —
+    unusual YAML, a schema error, a warning — returns None, and the full path
+    (``parse_text`` + ``validate_document``) reports it with line and column."""
+    data, node = plain_data(text)
+    if not isinstance(data, dict):  # includes the _SLOW marker
+        return None, None
+    try:
+        filing = Filing.model_validate(data)
+    except ValidationError:
+        return None, None
+    found: list[str] = []
+    _check_filing(filing, lambda *args, **kw: found.append("x"))
+    return (None, None) if found else (filing, node)
 
 
 def check_across(filings: list[LoadedFiling]) -> list[Problem]:

@@ -512,3 +512,55 @@ def test_moderate_nesting_names_the_field(tmp_path):
     [p] = errors_of(path)
     assert p.field == "a" + "[0]" * MAX_DEPTH
     assert "nested deeper than" in p.message
+
+
+# --- the fast path (no source positions) agrees with the full one ---------
+
+def _both_paths(text: str, name: str):
+    from site_builder.load import parse_text
+    from site_builder.validate import _validate_fast, validate_document
+
+    fast, node = _validate_fast(text)
+    doc = parse_text(text, name)
+    full, problems = validate_document(doc)
+    return fast, node, full, problems, doc
+
+
+@pytest.mark.parametrize("path", sorted(FILINGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_fast_path_gives_the_same_filing_and_position_as_the_full_path(path):
+    from site_builder.load import node_position, read_text
+
+    text = read_text(path)
+    fast, node, full, problems, doc = _both_paths(text, str(path))
+    assert full is not None and not problems
+    assert fast is not None, "a clean seed filing must take the fast path"
+    assert fast == full
+    assert node_position(node, ("agency", "code")) == doc.position(("agency", "code"))
+
+
+def test_multiplication_signs_are_text_and_aliases_take_the_full_path():
+    from site_builder.load import _SLOW, plain_data
+
+    # 乐亭's filing writes formulas like 实际支出数/预算下达数*100%
+    assert plain_data("a: 实际支出数/预算下达数*100%\n")[0] == {"a": "实际支出数/预算下达数*100%"}
+    for text in ("a: &x 1\nb: *x\n", "a: [*x]\n", "a:\n  - *x\n", "? *x\n: 1\n", "<<: {a: 1}\n", "a: 1\na: 2\n",
+                 "a: !!binary aGVsbG8=\n", "a: [" * 600 + "]" * 600 + "\n"):
+        assert plain_data(text)[0] is _SLOW, text
+    # nulls are read as the full loader reads them; quoted ones stay text
+    assert plain_data('a:\nb: ~\nc: null\nd: "null"\ne: \'\'\n')[0] == {"a": None, "b": None, "c": None, "d": "null", "e": ""}
+
+
+def test_a_file_with_a_warning_is_reported_by_the_full_path(tmp_path):
+    from site_builder.validate import validate_file
+
+    src = next(FILINGS.glob("130202-*.yaml")).read_text(encoding="utf-8")
+    assert "level2: 数量指标" in src
+    f = tmp_path / "w.yaml"
+    f.write_text(src.replace("level2: 数量指标", "level2: 数量指数", 1), encoding="utf-8")
+    loaded, problems = validate_file(f)
+    assert loaded is not None
+    assert [p.severity for p in problems] == ["warning"] and p_line(problems[0]) > 1
+
+
+def p_line(p) -> int:
+    return p.line
