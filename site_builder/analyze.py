@@ -8,6 +8,7 @@ only print.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -314,8 +315,8 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
     for ag in agencies.values():
         # the newest filing's name is the agency's current name
         ag.name = ag.filings[0].filing.agency.name
-    all_projects = [p for i in infos for p in i.projects]
-    top = sorted(all_projects, key=lambda p: (-p.project.budget.total, p.url))[:largest]
+    top = heapq.nsmallest(largest, (p for i in infos for p in i.projects),
+                          key=lambda p: (-p.project.budget.total, p.url))
     return SiteModel(
         filings=infos,
         agencies=sorted(agencies.values(), key=lambda a: (a.region_code, a.slug)),
@@ -323,7 +324,7 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
         years=sorted(years.values(), key=lambda y: -y.year),
         totals=site_totals,
         largest_projects=top,
-        newest_filings=sorted(infos, key=lambda i: (i.updated, i.url), reverse=True)[:NEWEST_ON_HOME],
+        newest_filings=heapq.nlargest(NEWEST_ON_HOME, infos, key=lambda i: (i.updated, i.url)),
         taxonomy=taxonomy,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Optional
 
@@ -274,10 +275,10 @@ class CompareRow:
     project: ProjectInfo
     quantity: Optional[Quantity]
     unit_cost: Optional[UnitCost]
+    info: FilingInfo = field(init=False, repr=False)
 
-    @property
-    def info(self) -> FilingInfo:
-        return self.project.filing
+    def __post_init__(self) -> None:
+        self.info = self.project.filing
 
 
 @dataclass
@@ -293,19 +294,19 @@ class CategoryCompare:
     def url(self) -> str:
         return compare_url(self.category.slug)
 
-    @property
+    @cached_property  # rows are complete once compare_index returns
     def budget(self) -> Decimal:
         return sum((r.project.project.budget.total for r in self.rows), ZERO)
 
-    @property
+    @cached_property
     def agencies(self) -> int:
         return len({r.info.agency_slug for r in self.rows})
 
-    @property
+    @cached_property
     def years(self) -> list[int]:
         return sorted({r.info.year for r in self.rows})
 
-    @property
+    @cached_property
     def with_unit_cost(self) -> int:
         return sum(1 for r in self.rows if r.unit_cost is not None)
 

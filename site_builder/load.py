@@ -391,10 +391,20 @@ def load_file(path: str | os.PathLike[str]) -> Document:
 
 
 def find_yaml_files(paths: list[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Expand files and directories into YAML files, in a stable order."""
+    """Expand files and directories into YAML files, in a stable order
+    (by path components; os.walk and string keys: sorting 10,000 Path
+    objects was a tenth of a one-filing rebuild)."""
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            yield from sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+            found = []
+            for dirpath, _dirs, files in os.walk(p):
+                for name in files:
+                    if name.endswith((".yaml", ".yml")):
+                        full = os.path.join(dirpath, name)
+                        found.append((tuple(os.path.relpath(full, p).split(os.sep)), full))
+            found.sort()
+            for _key, full in found:
+                yield Path(full)
         else:
             yield p

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import ConfigError
+from .build import default_jobs
 from .incremental import Builder, BuildError, BuildReport
 
 BANNER_ID = "site-builder-error"
@@ -122,7 +123,7 @@ def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1
     builder = Builder(root, out_dir)
     preview = PreviewState()
     try:
-        report = builder.build(clean=True, search=search, jobs=1, log=say)
+        report = builder.build(clean=True, search=search, jobs=default_jobs(), log=say)
         say(f"built {report.pages} pages in {report.seconds:.2f} s")
     except (BuildError, ConfigError) as exc:
         if not out_dir.is_dir():
