@@ -47,7 +47,7 @@ HUGO_SITE = ROOT / "benchmarks" / "hugo"
 DOC = ROOT / "docs" / "performance.md"
 HUGO_VERSION = "0.168.0"
 
-COLUMNS = ["N filings", "pages", "build s (no search)", "CPU s", "pages/s", "peak RSS MB", "output MB",
+COLUMNS = ["N filings", "pages", "build s (no search)", "CPU s", "pages/s", "peak RSS MB", "peak PSS MB", "output MB",
            "rebuild after 1 edit s", "build+search s", "Hugo s", "Hugo CPU s", "Hugo peak RSS MB", "ours/Hugo"]
 
 
@@ -78,19 +78,39 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (a forked worker's copy-on-write
+    view of its parent) are split between the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return _rss_kb(pid)
+
+
 def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, interval: float = 0.05) -> dict:
-    """Run ``cmd``; return wall seconds, peak tree RSS (MB), stdout+stderr."""
+    """Run ``cmd``; return wall seconds, CPU seconds, peak tree RSS and PSS
+    (MB), stdout+stderr. PSS is sampled every 5th tick (reading it walks the
+    page tables)."""
     import resource
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
+        tick = 0
         while not done.is_set():
-            peak = max(peak, sum(_rss_kb(p) for p in _tree(proc.pid)))
+            tree = _tree(proc.pid)
+            peak = max(peak, sum(_rss_kb(p) for p in tree))
+            if tick % 5 == 0:
+                peak_pss = max(peak_pss, sum(_pss_kb(p) for p in tree))
+            tick += 1
             done.wait(interval)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -103,7 +123,7 @@ def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{output[-4000:]}")
-    return {"wall": wall, "cpu": cpu, "peak_mb": peak / 1024, "output": output}
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak / 1024, "peak_pss_mb": peak_pss / 1024, "output": output}
 
 
 def tree_size(path: Path) -> tuple[int, int]:
@@ -239,7 +259,10 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     from site_builder.pages import region_crumbs
     from site_builder.render import CHECKPOINT_LABELS
 
-    prep = Builder(root, dest / ".unused").prepare()
+    import gc
+
+    gc.disable()  # as in a build (see incremental.no_gc); the export is not timed
+    prep = Builder(root, dest / ".unused").prepare(jobs=len(os.sched_getaffinity(0)))
     config, site = prep.config, prep.site
     fdir = dest / "filings"
     if dest.exists():
@@ -379,6 +402,7 @@ def table(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---:" for _ in COLUMNS) + "|"]
     for r in rows:
         cells = [r["n"], r["pages"], fmt(r["build"]), fmt(r.get("cpu"), 1), fmt(r["pps"], 0), fmt(r["rss"], 0),
+                 fmt(r.get("pss"), 0),
                  fmt(r["size_mb"], 1), fmt(r["rebuild"]), fmt(r.get("search")), fmt(r.get("hugo")),
                  fmt(r.get("hugo_cpu"), 1), fmt(r.get("hugo_rss"), 0), fmt(r.get("ratio"))]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
@@ -409,6 +433,7 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
     pages = count_pages(out)
     size, files = tree_size(out)
     row = {"n": n, "pages": pages, "files": files, "build": m["wall"], "cpu": m["cpu"], "pps": pages / m["wall"], "rss": m["peak_mb"],
+           "pss": m["peak_pss_mb"],
            "size_mb": size / 1e6}
     print(f"  {m['wall']:.2f} s, {pages} pages, {files} files, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
 
