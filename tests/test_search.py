@@ -437,7 +437,16 @@ def page(request, browser):
 
 
 def results(pg):
+    """The result list once every shown result has loaded: Pagefind fills
+    its result items one by one as each page's fragment arrives, so a list
+    read right after the first item appears can be short (a CI failure)."""
     pg.wait_for_selector(".pagefind-ui__result")
+    pg.wait_for_function("""() => {
+        const items = document.querySelectorAll('.pagefind-ui__result');
+        return items.length > 0
+            && document.querySelectorAll('.pagefind-ui__results .pagefind-ui__loading').length === 0
+            && document.querySelectorAll('.pagefind-ui__result-link').length === items.length;
+    }""")
     return pg.locator(".pagefind-ui__result")
 
 
