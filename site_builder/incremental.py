@@ -39,7 +39,7 @@ from .load import Problem, find_yaml_files
 from .pages import AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of, site_pages
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
-from .write import staging
+from .write import safe_relpath, staging
 
 STATE_VERSION = 2
 SITE_DATA_FILES = frozenset(f"data/{n}" for n in ("filings.csv", "projects.csv", "indicators.csv", "notes.csv",
@@ -441,7 +441,7 @@ class Builder:
         hashes = {rel: h for rel, h in state.file_hashes.items() if rel in expected}
         for rel, data in sorted(outputs.items()):
             h = data_identity if rel in SITE_DATA_FILES else sha(data)
-            target = self.out_dir / rel
+            target = self.out_dir / safe_relpath(rel)
             if hashes.get(rel) == h and target.exists():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -109,18 +109,23 @@ class Renderer:
             auto_reload=False,
             cache_size=-1,
         )
+        self.base_path = config.base_path  # computed once: templates ask for it on every link
+        # Links are filters, not global functions: Jinja folds a filter applied
+        # to a constant ({{ '/agencies/'|href }}) into the compiled template,
+        # and calls the others directly instead of through Context.call.
         self.env.filters.update(
             money=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
             plain=fmt.plain, name_fragments=name_fragments,
+            href=self.url, asset=self.asset_url, absolute=self.absolute,
         )
-        self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, url=self.url, asset=self.asset_url, absolute=self.absolute, config=config)
+        self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config)
         self._closure: dict[str, frozenset[str]] = {}
 
     def url(self, path: str) -> str:
         """Site path → href with the base path ("/agencies/" → "/sub/agencies/")."""
         if path.startswith(("http://", "https://", "mailto:", "#")):
             return path
-        return self.config.base_path + path.lstrip("/")
+        return self.base_path + path.lstrip("/")
 
     def asset_url(self, name: str) -> str:
         return self.url(self.assets.url(name))
