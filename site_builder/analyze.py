@@ -54,14 +54,15 @@ class Totals:
         self.projects += 1
         self.indicators += len(p.indicators)
 
-    def add(self, other: "Totals") -> None:
-        self.total += other.total
-        self.fiscal += other.fiscal
-        self.carryover += other.carryover
-        self.other += other.other
-        self.projects += other.projects
-        self.filings += other.filings
-        self.indicators += other.indicators
+    def add(self, other: "Totals", sign: int = 1) -> None:
+        """Add ``other`` (``sign=-1``: take it away; exact, Decimal)."""
+        self.total += sign * other.total
+        self.fiscal += sign * other.fiscal
+        self.carryover += sign * other.carryover
+        self.other += sign * other.other
+        self.projects += sign * other.projects
+        self.filings += sign * other.filings
+        self.indicators += sign * other.indicators
 
     @property
     def by_source(self) -> list[tuple[str, Decimal, Decimal | None]]:
@@ -315,8 +316,7 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
     for ag in agencies.values():
         # the newest filing's name is the agency's current name
         ag.name = ag.filings[0].filing.agency.name
-    top = heapq.nsmallest(largest, (p for i in infos for p in i.projects),
-                          key=lambda p: (-p.project.budget.total, p.url))
+    top = _largest(infos, largest)
     return SiteModel(
         filings=infos,
         agencies=sorted(agencies.values(), key=lambda a: (a.region_code, a.slug)),
@@ -331,3 +331,77 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
 
 def checkpoint_values(plan: Any) -> list[Decimal | None]:
     return [getattr(plan, k) for k in CHECKPOINTS] if plan else [None] * 4
+
+
+def _largest_key(p: ProjectInfo) -> tuple[Decimal, str]:
+    return (-p.project.budget.total, p.url)
+
+
+def _largest(infos: Iterable[FilingInfo], n: int) -> list[ProjectInfo]:
+    return heapq.nsmallest(n, (p for i in infos for p in i.projects), key=_largest_key)
+
+
+# --------------------------------------------------------------------------- one edited filing
+
+def filing_shape(info: FilingInfo) -> tuple:
+    """What of a filing decides the site's structure rather than what pages
+    say: its identity and sort position, the names the site-wide lists and
+    region tree take from it, its project pages and categories, and which
+    indicator listings it appears in. An edit that keeps the shape changes
+    no URL, no listing's order or pagination: only page contents
+    (``replace_filing``)."""
+    f = info.filing
+    return (
+        info.dep, info.url, f.region.code, f.region.name, f.region.province, f.region.city, f.region.county,
+        f.agency.code, f.agency.name, info.updated,
+        tuple((p.url, p.category.slug if p.category else None) for p in info.projects),
+        tuple(sorted({(ind.level1, ind.level2) for ind in _all_indicators(info)})),
+    )
+
+
+def _all_indicators(info: FilingInfo) -> Iterable[Indicator]:
+    ub = info.filing.unit_budget
+    if ub:
+        yield from ub.indicators
+    for p in info.projects:
+        yield from p.project.indicators
+
+
+def replace_filing(site: SiteModel, old: FilingInfo, new: FilingInfo) -> None:
+    """Put ``new`` in the place of ``old`` everywhere in the site model, in
+    place, and correct every total by the difference (exact). Only for an
+    edit that keeps ``filing_shape``; the result equals what
+    ``build_site_model`` makes from scratch."""
+    def swap(items: list) -> None:
+        for k, item in enumerate(items):
+            if item is old:
+                items[k] = new
+                return
+
+    ag = old.agency
+    new.agency = ag
+    swap(site.filings)
+    swap(ag.filings)
+    swap(site.newest_filings)  # same (updated, url): same place
+    for totals in (ag.totals, site.totals):
+        totals.add(old.totals, -1)
+        totals.add(new.totals)
+    for code, *_ in _region_chain(old.filing):
+        r = site.regions[code]
+        swap(r.filings)
+        r.totals.add(old.totals, -1)
+        r.totals.add(new.totals)
+    for y in site.years:
+        if y.year == old.year:
+            swap(y.filings)
+            y.totals.add(old.totals, -1)
+            y.totals.add(new.totals)
+    # the largest projects: every project outside the list is smaller than its
+    # last one, so if the n largest of (the list without the old filing's,
+    # plus the new filing's) are all at least that large, they are the n largest
+    top = site.largest_projects
+    if top:
+        bound = _largest_key(top[-1])
+        best = heapq.nsmallest(len(top), [p for p in top if p.filing is not old] + new.projects, key=_largest_key)
+        exact = len(best) == len(top) and _largest_key(best[-1]) <= bound
+        site.largest_projects = best if exact else _largest(site.filings, len(top))

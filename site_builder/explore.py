@@ -340,3 +340,78 @@ def _compare_rows(info: FilingInfo) -> list[tuple[ProjectInfo, Optional[CompareR
     return [(p, None if p.category is None else
              CompareRow(p, main_quantity(p.project, p.category), unit_cost(p.project, p.category)))
             for p in info.projects]
+
+
+# --------------------------------------------------------------------------- all three, and one edited filing
+
+
+@dataclass
+class SiteViews:
+    """The site-wide views the explorer pages print, computed once per build."""
+
+    quality: QualityReport
+    indicators: list[Level1Page]
+    compare: CompareIndex
+
+
+def site_views(site: SiteModel) -> SiteViews:
+    return SiteViews(quality_report(site), indicator_pages(site), compare_index(site))
+
+
+def replace_in_views(views: SiteViews, old: FilingInfo, new: FilingInfo) -> None:
+    """Put ``new`` in the place of ``old`` in every view, in place, and
+    correct the site-wide counts by the difference. Only for an edit that
+    keeps ``analyze.filing_shape`` (so no listing gains or loses a filing, a
+    project or a group); equals what ``site_views`` makes from scratch."""
+    derive(new)
+    # /quality/
+    q = views.quality
+    fq_old, fq_new = old.derived["quality"], new.derived["quality"]
+    q.filings[_position(q.filings, fq_old)] = fq_new
+    q.warnings += len(fq_new.warnings) - len(fq_old.warnings)
+    q.infos += len(fq_new.infos) - len(fq_old.infos)
+    q.measurable += fq_new.measurable - fq_old.measurable
+    q.indicators += fq_new.indicators - fq_old.indicators
+    delta = Counter(n.code for n in new.notes)
+    delta.subtract(n.code for n in old.notes)
+    for nc in q.counts:
+        nc.count += delta[nc.code]
+    # /indicators/
+    old_counts, new_counts = old.derived["indicator_counts"], new.derived["indicator_counts"]
+    for lp in views.indicators:
+        if lp.slug not in new_counts:
+            continue
+        lp.filings[_position(lp.filings, old)] = new
+        before, after = old_counts[lp.slug], new_counts[lp.slug]
+        for g in lp.groups:
+            key = (g.level1, g.level2)
+            n0, m0 = before.get(key, (0, 0))
+            n1, m1 = after.get(key, (0, 0))
+            g.count += n1 - n0
+            g.measurable += m1 - m0
+    # /compare/
+    by_slug = {cc.slug: cc for cc in views.compare.categories}
+    olds = {id(p): k for k, p in enumerate(old.projects)}
+    new_rows = new.derived["compare_rows"]
+    for slug in dict.fromkeys(p.category.slug for p in old.projects if p.category is not None):
+        cc = by_slug[slug]
+        budget, unit_costs = ZERO, 0
+        for k, row in enumerate(cc.rows):
+            if id(row.project) in olds:
+                new_row = cc.rows[k] = new_rows[olds[id(row.project)]][1]
+                budget += new_row.project.project.budget.total - row.project.project.budget.total
+                unit_costs += (new_row.unit_cost is not None) - (row.unit_cost is not None)
+        # the cached sums, corrected (the same agencies and years: the shape is kept)
+        if "budget" in cc.__dict__:
+            cc.__dict__["budget"] += budget
+        if "with_unit_cost" in cc.__dict__:
+            cc.__dict__["with_unit_cost"] += unit_costs
+    rest = views.compare.uncategorised
+    for k, p in enumerate(rest):
+        if id(p) in olds:
+            rest[k] = new_rows[olds[id(p)]][0]
+
+
+def _position(items: list, item: object) -> int:
+    """Index of this very object (list.index would compare dataclasses field by field)."""
+    return next(k for k, x in enumerate(items) if x is item)

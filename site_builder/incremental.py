@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .analyze import FilingInfo, SiteModel, analyze_filing, build_site_model
-from .explore import derive
+from .analyze import FilingInfo, SiteModel, analyze_filing, build_site_model, filing_shape, replace_filing
+from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import load_taxonomy
 from .config import SiteConfig, load_config
 from .data_export import filing_chunks, filing_files, site_data_files
-from .load import Problem, find_yaml_files
+from .load import Problem, yaml_paths
 from .pages import AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of, site_pages
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
@@ -107,6 +107,7 @@ class BuildReport:
     seconds: float
     warnings: list[Problem]
     full: bool = True
+    in_place: bool = False  # an edit applied to the live site model (Builder._quick_build)
     rendered: list[str] = field(default_factory=list)  # output paths of re-rendered pages
     written: list[str] = field(default_factory=list)  # files whose bytes changed
     deleted: list[str] = field(default_factory=list)
@@ -139,6 +140,53 @@ class Project:
         self.content = self.root / "content"
         self.layouts = self.root / "layouts"
         self.static = self.root / "static"
+
+
+@dataclass
+class Live:
+    """What the last successful build in this process rendered from, kept so
+    that the next edit of one filing can be applied to it in place
+    (``Builder._quick_build``) instead of re-deriving the whole site."""
+
+    site: SiteModel
+    views: SiteViews
+    md_pages: list[MarkdownPage]
+    md_key: list
+    global_fp: str
+    renderer_key: str
+    template_fp: dict[str, str]
+    group_tfp: str
+    agency_urls: list[str]
+    files: list[str]  # the filing paths, in order
+    site_pages: list[Page]  # their listing parts read the model's lists when they render (pages.Part)
+    config: SiteConfig
+    assets: Assets
+    dep_values: "DepValues"
+
+
+class DepValues(dict):
+    """dependency → its content hash as an int, made on first use (a region
+    page depends on thousands of filings; their hashes are parsed once)."""
+
+    def __init__(self, dep_hash: dict[str, str]):
+        super().__init__()
+        self.dep_hash = dep_hash
+
+    def __missing__(self, d: str) -> int:
+        v = self[d] = int(sha(d.encode())[:32] if d.startswith("const:") else self.dep_hash[d], 16)
+        return v
+
+
+def page_fingerprint(page: Page, global_fp: str, template_fp: dict[str, str], values: DepValues) -> str:
+    # the dependencies' hashes are combined by a sum, which does not depend on
+    # their order: no sort of the thousands of filings a region or year page
+    # depends on
+    deps = sum(map(values.__getitem__, page.deps)) % (1 << 128)
+    return sha(f"{global_fp}\0{template_fp[page.template]}\0{page.url}\0{deps:x}".encode())[:20]
+
+
+def group_fingerprint(global_fp: str, group_tfp: str, ag) -> str:
+    return sha("\0".join([global_fp, group_tfp, ag.name, *(f.content_hash for f in ag.filings)]).encode())[:20]
 
 
 def state_path(root: Path, out_dir: Path) -> Path:
@@ -188,6 +236,8 @@ class Builder:
         self.out_dir = Path(out_dir).resolve()
         self.base_path = base_path
         self.state = state or State()
+        self._live: Live | None = None
+        self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
 
     # -- inputs ----------------------------------------------------------
     def _scan_filings(self, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
@@ -196,15 +246,14 @@ class Builder:
         cache = self.state.filings
         fresh: dict[str, CachedFiling] = {}
         todo: list[tuple[str, tuple[int, int], str]] = []
-        for path in find_yaml_files([self.project.content / "filings"]):
-            key = str(path)
-            st = path.stat()
+        for key in self._filing_paths():
+            st = os.stat(key)
             stat = (st.st_mtime_ns, st.st_size)
             c = cache.get(key)
             if c is not None and c.stat == stat:
                 fresh[key] = c
                 continue
-            digest = sha(path.read_bytes())
+            digest = sha(Path(key).read_bytes())
             if c is not None and c.sha == digest:
                 c.stat = stat
                 fresh[key] = c
@@ -215,6 +264,10 @@ class Builder:
             fresh[c.key] = c
         self.state.filings = fresh
         return list(fresh.values())
+
+    def _filing_paths(self) -> list[str]:
+        folder = self.project.content / "filings"
+        return yaml_paths(folder) if folder.is_dir() else []  # none: "no filings found"
 
     # -- the build ---------------------------------------------------------
     def _renderer(self, config: SiteConfig, assets: Assets) -> Renderer:
@@ -264,17 +317,171 @@ class Builder:
                         [p for p in problems if p.severity == "warning"])
 
     def build(self, *, clean: bool = False, search: bool = False, jobs: int = 1, verify_output: bool = True,
-              log: Callable[[str], None] | None = None) -> BuildReport:
+              defer_site_data: bool = False, log: Callable[[str], None] | None = None) -> BuildReport:
         """The whole build: prepare, fingerprint, render what changed, write.
         ``verify_output``: also delete files in the output folder that no
-        build produced (a walk of the folder; ``serve`` trusts its own state)."""
+        build produced (a walk of the folder; ``serve`` trusts its own state).
+        After a build in this process, an edit that keeps every filing's
+        shape is applied in place (``_quick_build``); anything else takes the
+        whole way, with the same result. ``defer_site_data``: an in-place
+        edit leaves the site-wide downloads (/data/*.csv, filings.json, ~200 MB
+        at 10,000 filings) to ``write_site_data`` (``serve`` calls it once
+        the browser has been told to reload)."""
         with no_gc():
+            if not clean and not search and self._live is not None:
+                report = self._quick_build(verify_output, defer_site_data, log or (lambda s: None))
+                if report is not None:
+                    return report
+            self._site_data_pending = False
             return self._build(clean=clean, search=search, jobs=jobs, verify_output=verify_output, log=log)
+
+    def write_site_data(self) -> list[str]:
+        """Write the site-wide downloads an in-place edit deferred; returns the
+        files written."""
+        if not self._site_data_pending or self._live is None:
+            return []
+        with no_gc():
+            report = BuildReport(self.out_dir, 0, 0, 0, 0.0, [])
+            self.state.file_hashes = self._apply(self._site_data(), None, self._data_identity(), report, False)
+            self._site_data_pending = False
+            return report.written
+
+    def _data_identity(self) -> str:
+        assert self._live is not None
+        return sha(f"{self._live.global_fp}\0{self.state.dep_hashes[ALL]}".encode())[:20]
+
+    def _site_data(self, only_filings: set[str] | None = None) -> dict[str, bytes]:
+        """From the live model: the site-wide downloads, and with
+        ``only_filings`` also those filings' own downloads and the assets."""
+        live, state = self._live, self.state
+        assert live is not None
+        config, global_fp = live.config, live.global_fp
+        absolute = config.absolute
+
+        def chunks(info: FilingInfo) -> dict[str, bytes]:
+            c = state.filings[info.loaded.path]
+            if c.chunks is None or c.chunks_with != global_fp:
+                c.chunks, c.chunks_with = filing_chunks(info, absolute), global_fp
+            return c.chunks
+
+        if only_filings is None:
+            return site_data_files(live.site, absolute, config.title, chunks)
+        return self._other_files(live.site, absolute, config.title, chunks, live.assets, only_filings,
+                                 site_data=not self._site_data_pending)
+
+    @staticmethod
+    def _global_fingerprint(config: SiteConfig, taxonomy_fp: str, assets: Assets, md_pages: list[MarkdownPage]) -> str:
+        return sha(json.dumps([
+            CODE_FINGERPRINT, config.model_dump(mode="json"), config.base_path, taxonomy_fp, assets.fingerprint,
+            [(p.slug, p.title, p.order) for p in md_pages],
+        ], ensure_ascii=False, sort_keys=True).encode())[:16]
+
+    @staticmethod
+    def _md_key(md_pages: list[MarkdownPage]) -> list:
+        return [(p.slug, p.title, p.order, p.body) for p in md_pages]
+
+    def _quick_build(self, verify_output: bool, defer_site_data: bool, say: Callable[[str], None]) -> BuildReport | None:
+        """Apply edits of existing filings to the live site model in place, and
+        render only the pages that show them. Returns None (the caller takes
+        the whole way) when anything else changed: settings, taxonomy,
+        Markdown pages, static files, templates, the set of filing files, or
+        a filing's shape (``analyze.filing_shape``). Nothing is written, and
+        the live model is not touched, before every edited file has parsed,
+        validated and been found to keep its shape."""
+        from .build import render_page
+
+        t0 = time.perf_counter()
+        live, state, project = self._live, self.state, self.project
+        assert live is not None
+        # -- global inputs: all must be as last built
+        config = load_config(project.content, self.base_path)
+        taxonomy_file = project.content / "taxonomy.yaml"
+        taxonomy_fp = sha(taxonomy_file.read_bytes() if taxonomy_file.exists() else b"")[:16]
+        md_pages = load_markdown_pages(project.content / "pages")
+        assets = Assets(project.static)
+        if self._md_key(md_pages) != live.md_key or \
+                self._global_fingerprint(config, taxonomy_fp, assets, md_pages) != live.global_fp:
+            return None
+        renderer = self._renderer(config, assets)
+        if self._renderer_key != live.renderer_key:
+            return None
+        # -- the filing files: the same set, some with new bytes
+        paths = self._filing_paths()
+        if paths != live.files:
+            return None
+        todo: list[tuple[str, tuple[int, int], str]] = []
+        touched: dict[str, tuple[int, int]] = {}
+        for key in paths:
+            st = os.stat(key)
+            stat = (st.st_mtime_ns, st.st_size)
+            c = state.filings[key]
+            if c.stat == stat:
+                continue
+            digest = sha(Path(key).read_bytes())
+            if digest == c.sha:
+                touched[key] = stat
+            else:
+                todo.append((key, stat, digest))
+        taxonomy = live.site.taxonomy
+        fresh = [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo]
+        errors = [p for c in fresh for p in c.problems if p.severity == "error"]
+        if errors:
+            raise BuildError(errors)
+        if any(c.info is None or state.filings[c.key].info is None
+               or filing_shape(c.info) != filing_shape(state.filings[c.key].info) for c in fresh):
+            return None
+        # -- apply to the live model (in place), then render what shows the edits
+        site = live.site
+        for key, stat in touched.items():
+            state.filings[key].stat = stat
+        for c in fresh:
+            old = state.filings[c.key].info
+            replace_filing(site, old, c.info)
+            replace_in_views(live.views, old, c.info)
+            state.filings[c.key] = c
+        changed = {c.info.dep for c in fresh}
+        dep_hash = dict(state.dep_hashes)
+        for c in fresh:
+            dep_hash[c.info.dep] = c.info.content_hash
+        dep_hash[ALL] = sha("".join(sorted(h for d, h in dep_hash.items() if d.startswith("filing:"))).encode())[:16]
+        agencies = {c.info.agency.slug: c.info.agency for c in fresh}
+        pages = [p for ag in agencies.values() for p in agency_pages(ag)] + live.site_pages
+        todo_pages = [p for p in pages if ALL in p.deps or not p.deps.isdisjoint(changed)]
+        template_fp = live.template_fp
+        for p in todo_pages:
+            if p.template not in template_fp:
+                template_fp[p.template] = renderer.template_hash(p.template)
+        outputs = {p.output: render_page(renderer, p) for p in todo_pages}
+        global_fp = live.global_fp
+        if changed or (self._site_data_pending and not defer_site_data):
+            self._site_data_pending = defer_site_data and (self._site_data_pending or bool(changed))
+            outputs.update(self._site_data(changed))
+        data_identity = sha(f"{global_fp}\0{dep_hash[ALL]}".encode())[:20]
+        warnings = [p for c in state.filings.values() for p in c.problems if p.severity == "warning"]
+        report = BuildReport(self.out_dir, len(state.page_fps), 0, len(site.filings), 0.0, warnings, full=False,
+                             in_place=True)
+        state.file_hashes = self._apply(outputs, None, data_identity, report, verify_output)
+        values = live.dep_values
+        for d in changed | {ALL}:
+            values.pop(d, None)
+        values.dep_hash = dep_hash
+        for p in todo_pages:
+            state.page_fps[p.output] = page_fingerprint(p, global_fp, template_fp, values)
+        for ag in agencies.values():
+            state.group_fps[ag.slug] = group_fingerprint(global_fp, live.group_tfp, ag)
+        state.dep_hashes = dep_hash
+        report.rendered = [p.output for p in todo_pages]
+        report.files = len(state.file_hashes)
+        report.seconds = time.perf_counter() - t0
+        say(f"applied {len(fresh)} edited filing(s) in place: {len(todo_pages)} page(s) re-rendered "
+            f"in {report.seconds * 1000:.0f} ms")
+        return report
 
     def _build(self, *, clean: bool, search: bool, jobs: int, verify_output: bool,
                log: Callable[[str], None] | None) -> BuildReport:
         t0 = time.perf_counter()
         say = log or (lambda s: None)
+        self._live = None  # set again when this build succeeds
         prep = self.prepare(jobs, say)
         config, site, md_pages, assets = prep.config, prep.site, prep.md_pages, prep.assets
         renderer = self._renderer(config, assets)
@@ -283,10 +490,7 @@ class Builder:
         problems = prep.warnings
 
         # -- fingerprints --------------------------------------------------
-        global_fp = sha(json.dumps([
-            CODE_FINGERPRINT, config.model_dump(mode="json"), config.base_path, taxonomy_fp, assets.fingerprint,
-            [(p.slug, p.title, p.order) for p in md_pages],
-        ], ensure_ascii=False, sort_keys=True).encode())[:16]
+        global_fp = self._global_fingerprint(config, taxonomy_fp, assets, md_pages)
         dep_hash = {i.dep: i.content_hash for i in infos}
         dep_hash[ALL] = sha("".join(sorted(dep_hash.values())).encode())[:16]
         for mp in md_pages:
@@ -298,8 +502,7 @@ class Builder:
         # -- the page map: an agency's group is listed only if its inputs changed
         t_map = time.perf_counter()
         group_tfp = sha("".join(renderer.template_hash(t) for t in AGENCY_TEMPLATES).encode())[:16]
-        group_fps = {ag.slug: sha("\0".join([global_fp, group_tfp, ag.name, *(f.content_hash for f in ag.filings)])
-                                  .encode())[:20] for ag in site.agencies}
+        group_fps = {ag.slug: group_fingerprint(global_fp, group_tfp, ag) for ag in site.agencies}
         own_pages: list[Page] = []
         group_urls: dict[str, list[str]] = {}
         kept_outputs: list[str] = []  # outputs of unchanged groups: not listed, not rendered, still expected
@@ -312,18 +515,13 @@ class Builder:
             mine = agency_pages(ag)
             own_pages.extend(mine)
             group_urls[ag.slug] = [p.url for p in mine]
-        pages = own_pages + site_pages(site, md_pages, [u for ag in site.agencies for u in group_urls[ag.slug]])
+        views = site_views(site)
+        agency_urls = [u for ag in site.agencies for u in group_urls[ag.slug]]
+        shared_pages = site_pages(site, md_pages, agency_urls, views)
+        pages = own_pages + shared_pages
         template_fp = {name: renderer.template_hash(name) for name in {p.template for p in pages}}
-
-        def fingerprint(page: Page) -> str:
-            # the dependencies' hashes are combined by a sum, which does not
-            # depend on their order: no sort of the thousands of filings a
-            # region or year page depends on
-            deps = sum(int(sha(d.encode())[:32] if d.startswith("const:") else dep_hash[d], 16)
-                       for d in page.deps) % (1 << 128)
-            return sha(f"{global_fp}\0{template_fp[page.template]}\0{page.url}\0{deps:x}".encode())[:20]
-
-        fps = {p.output: fingerprint(p) for p in pages}
+        values = DepValues(dep_hash)
+        fps = {p.output: page_fingerprint(p, global_fp, template_fp, values) for p in pages}
         self._global_fp = global_fp
         say(f"page map: {len(pages)} pages listed, {len(kept_outputs)} unchanged in "
             f"{time.perf_counter() - t_map:.2f} s")
@@ -366,6 +564,8 @@ class Builder:
         state.dep_hashes = dep_hash
         report.files = len(hashes)
         report.seconds = time.perf_counter() - t0
+        self._live = Live(site, views, md_pages, self._md_key(md_pages), global_fp, self._renderer_key, template_fp,
+                          group_tfp, agency_urls, list(state.filings), shared_pages, config, assets, values)
         return report
 
     def _other_files(self, site, absolute, title, chunks, assets, only_filings: set[str] | None = None,
@@ -422,6 +622,44 @@ class Builder:
                 report.search = index_site(st.path, log=say)
         return hashes
 
+    def _apply(self, outputs: dict[str, bytes], expected: set[str] | None, data_identity: str, report: BuildReport,
+               verify_output: bool) -> dict[str, str]:
+        """Write the outputs whose bytes changed (each atomically), delete files
+        no longer produced; returns {output path: hash} of what is on disk."""
+        state = self.state
+        # expected None: the same files as before (an edit that keeps the site's shape)
+        hashes = state.file_hashes if expected is None else {
+            rel: h for rel, h in state.file_hashes.items() if rel in expected}
+        for rel, data in sorted(outputs.items()):
+            h = data_identity if rel in SITE_DATA_FILES else sha(data)
+            target = self.out_dir / safe_relpath(rel)
+            if hashes.get(rel) == h and target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+            hashes[rel] = h
+            report.written.append(rel)
+        if expected is None and not verify_output:
+            return hashes
+        known = set(state.file_hashes)
+        expected = set(state.file_hashes) if expected is None else expected
+        if verify_output:
+            for dirpath, dirnames, filenames in os.walk(self.out_dir):
+                rel_dir = os.path.relpath(dirpath, self.out_dir)
+                if rel_dir == ".":
+                    dirnames[:] = [d for d in dirnames if d != "pagefind"]  # Pagefind's bundle is its own
+                prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+                known.update(prefix + f for f in filenames)
+        for rel in sorted(known - expected):
+            target = self.out_dir / rel
+            if target.exists():
+                target.unlink()
+                report.deleted.append(rel)
+            _prune_empty_dirs(target.parent, self.out_dir)
+        return hashes
+
     def _incremental_write(self, renderer, changed, pages, kept_outputs, site, absolute, title, chunks, assets, say, search, report,
                            verify_output: bool, changed_filings: set[str], data_identity: str) -> dict[str, str]:
         from .build import render_page
@@ -438,32 +676,7 @@ class Builder:
             expected.update(filing_files_paths(info))
         expected.update(SITE_DATA_FILES)
         # 2. apply: write changed bytes atomically, delete what is no longer produced
-        hashes = {rel: h for rel, h in state.file_hashes.items() if rel in expected}
-        for rel, data in sorted(outputs.items()):
-            h = data_identity if rel in SITE_DATA_FILES else sha(data)
-            target = self.out_dir / safe_relpath(rel)
-            if hashes.get(rel) == h and target.exists():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-            hashes[rel] = h
-            report.written.append(rel)
-        known = set(state.file_hashes)
-        if verify_output:
-            for dirpath, dirnames, filenames in os.walk(self.out_dir):
-                rel_dir = os.path.relpath(dirpath, self.out_dir)
-                if rel_dir == ".":
-                    dirnames[:] = [d for d in dirnames if d != "pagefind"]  # Pagefind's bundle is its own
-                prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-                known.update(prefix + f for f in filenames)
-        for rel in sorted(known - expected):
-            target = self.out_dir / rel
-            if target.exists():
-                target.unlink()
-                report.deleted.append(rel)
-            _prune_empty_dirs(target.parent, self.out_dir)
+        hashes = self._apply(outputs, expected, data_identity, report, verify_output)
         if search and (report.written or report.deleted or not (self.out_dir / "pagefind").is_dir()):
             from .search import index_site
 

@@ -411,19 +411,27 @@ def load_file(path: str | os.PathLike[str]) -> Document:
 
 def find_yaml_files(paths: list[str | os.PathLike[str]]) -> Iterator[Path]:
     """Expand files and directories into YAML files, in a stable order
-    (by path components; os.walk and string keys: sorting 10,000 Path
-    objects was a tenth of a one-filing rebuild)."""
+    (by path components)."""
     for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            found = []
-            for dirpath, _dirs, files in os.walk(p):
-                for name in files:
-                    if name.endswith((".yaml", ".yml")):
-                        full = os.path.join(dirpath, name)
-                        found.append((tuple(os.path.relpath(full, p).split(os.sep)), full))
-            found.sort()
-            for _key, full in found:
-                yield Path(full)
+        if os.path.isdir(p):
+            yield from map(Path, yaml_paths(p))
         else:
-            yield p
+            yield Path(p)
+
+
+def yaml_paths(folder: str | os.PathLike[str]) -> list[str]:
+    """The YAML files under ``folder`` as path strings, sorted by path
+    components. os.scandir and string keys: Path objects and relpath took
+    ~0.9 s of every rebuild at 10,000 filings."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(os.fspath(folder), ())]
+    while stack:
+        here, key = stack.pop()
+        with os.scandir(here) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):  # as os.walk: not into linked folders
+                    stack.append((e.path, key + (e.name,)))
+                elif e.name.endswith((".yaml", ".yml")):
+                    found.append((key + (e.name,), e.path))
+    found.sort()
+    return [path for _key, path in found]

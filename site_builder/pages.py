@@ -8,8 +8,10 @@ Markdown page. Templates are dependencies too, found by the renderer.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from . import charts, explore
@@ -95,10 +97,31 @@ class Pager:
         return title if self.number == 1 else f"{title}（第 {self.number} 页）"
 
 
-def paged(base: str, items: list, per_page: int) -> list[tuple[Pager, list]]:
+class Part(Sequence):
+    """``items[start:stop]``, read when the page renders, not when the page
+    map is made: an edit applied in place to the site model's lists
+    (``analyze.replace_filing``) reaches every listing page without making
+    the page map again."""
+
+    __slots__ = ("items", "start", "stop")
+
+    def __init__(self, items: list, start: int, stop: int):
+        self.items, self.start, self.stop = items, start, stop
+
+    def __len__(self) -> int:
+        return max(0, min(self.stop, len(self.items)) - self.start)
+
+    def __getitem__(self, k):
+        return self.items[self.start:self.stop][k]
+
+    def __iter__(self):
+        return iter(self.items[self.start:self.stop])
+
+
+def paged(base: str, items: list, per_page: int) -> list[tuple[Pager, Part]]:
     """Split ``items`` into listing pages (always at least one)."""
-    parts = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
-    return [(Pager(base, n, len(parts)), part) for n, part in enumerate(parts, 1)]
+    starts = range(0, len(items), per_page) or [0]
+    return [(Pager(base, n, len(starts)), Part(items, i, i + per_page)) for n, i in enumerate(starts, 1)]
 
 
 def part_deps(first_page_deps: frozenset[str], pager: Pager, part: Any, title: str) -> frozenset[str]:
@@ -166,9 +189,11 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
     return own + site_pages(site, md_pages, [p.url for p in own])
 
 
-def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[str]) -> list[Page]:
+def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[str],
+               views: explore.SiteViews | None = None) -> list[Page]:
     """The pages that are not an agency's own; ``agency_urls`` (every agency
-    group's page URLs, in site order) go into the sitemap."""
+    group's page URLs, in site order) go into the sitemap. ``views``: the
+    explorer's site-wide views, if already computed (``explore.site_views``)."""
     pages: list[Page] = []
     add = pages.append
     nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
@@ -217,7 +242,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
             # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
             "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
         }))
-    add_explore_pages(site, add)
+    add_explore_pages(views or explore.site_views(site), add)
     add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
     add(Page("/search/", "search.html", frozenset(), lambda: {"page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
@@ -233,12 +258,12 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     return pages
 
 
-def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
+def add_explore_pages(views: explore.SiteViews, add: Callable[[Page], None]) -> None:
     """/quality/, /indicators/ and /compare/. The first page of each listing
     shows site-wide figures (it depends on every filing; the taxonomy is a
     global input, like the templates); later pages only their own part."""
     every = frozenset({ALL})
-    report = explore.quality_report(site)
+    report = views.quality
     for pager, part in paged("/quality/", report.filings, DETAIL_FILINGS_PER_PAGE):
         title = pager.title("数据质量：一致性提示")
         add(Page(pager.url, "quality.html", part_deps(every, pager, (fq.info.dep for fq in part), title),
@@ -247,7 +272,7 @@ def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
                          "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality"),
             "report": report, "filings": part, "pager": pager,
         }))
-    ind_pages = explore.indicator_pages(site)
+    ind_pages = views.indicators
     add(Page("/indicators/", "indicators.html", every, lambda: {
         "page": meta("绩效指标", "/indicators/", crumbs(("绩效指标", "/indicators/")),
                      "全部绩效指标按一级、二级指标分类汇总", kind="indicators"),
@@ -264,7 +289,7 @@ def add_explore_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
                              f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators"),
                 "lp": lp, "level1_pages": ind_pages, "groups": lp.rows_for(part), "pager": pager,
             }))
-    index = explore.compare_index(site)
+    index = views.compare
     for pager, part in paged("/compare/", index.uncategorised, PROJECTS_PER_PAGE):
         title = pager.title("同类项目比较")
         add(Page(pager.url, "compare.html", part_deps(every, pager, (p.filing.dep for p in part), title),
@@ -325,7 +350,9 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
             f"{p.name}资金支出计划（累计{'百分比' if p.spending_plan.unit == 'percent' else '金额，万元'}）",
         )
     return {
-        "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url),
+        # the agency as this filing names it: a project page depends on its
+        # own filing only (the agency's current name comes from its newest filing)
+        "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, ag.url), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
                      f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标",
                      kind="project"),
@@ -359,5 +386,5 @@ FEED_ENTRIES = 50  # newest filings in the Atom feed (readers poll it; it must s
 
 
 def feed_context(site: SiteModel) -> dict[str, Any]:
-    entries = sorted(site.filings, key=lambda i: (i.updated, i.url), reverse=True)[:FEED_ENTRIES]
+    entries = heapq.nlargest(FEED_ENTRIES, site.filings, key=lambda i: (i.updated, i.url))
     return {"filings": entries, "updated": entries[0].updated if entries else "2000-01-01T00:00:00Z"}

@@ -52,10 +52,14 @@ def inject_banner(body: bytes, banner: bytes) -> bytes:
     return body[: j + 1] + banner + body[j + 1:]
 
 
-def rebuild(builder: Builder, preview: PreviewState, log: Callable[[str], None]) -> BuildReport | None:
+def rebuild(builder: Builder, preview: PreviewState, log: Callable[[str], None],
+            later: Callable[[Callable[[], None]], None] | None = None) -> BuildReport | None:
+    """Rebuild after an edit. The site-wide downloads an in-place edit makes
+    stale are written by ``later`` (after livereload has told the browser to
+    reload: the editor waits for pages, not for ~200 MB of CSV)."""
     t0 = time.perf_counter()
     try:
-        report = builder.build(jobs=1, verify_output=False)
+        report = builder.build(jobs=1, verify_output=False, defer_site_data=later is not None)
     except (BuildError, ConfigError) as exc:
         message = str(exc)
         with preview.lock:
@@ -75,8 +79,22 @@ def rebuild(builder: Builder, preview: PreviewState, log: Callable[[str], None])
         preview.error = None
         preview.generation += 1
     log(f"rebuilt in {(time.perf_counter() - t0) * 1000:.0f} ms: {len(report.rendered)} page(s) re-rendered, "
-        f"{len(report.written)} file(s) changed, {len(report.deleted)} removed" + (" — error fixed" if recovered else ""))
+        f"{len(report.written)} file(s) changed, {len(report.deleted)} removed"
+        + (" (applied in place)" if report.in_place else "") + (" — error fixed" if recovered else ""))
+    if later is not None:
+        later(lambda: _write_site_data(builder, log))
     return report
+
+
+def _write_site_data(builder: Builder, log: Callable[[str], None]) -> None:
+    t0 = time.perf_counter()
+    try:
+        written = builder.write_site_data()
+    except Exception as exc:  # never kill the preview; the next build writes them
+        log(f"writing the site-wide downloads failed: {type(exc).__name__}: {exc}")
+        return
+    if written:
+        log(f"site-wide downloads updated in {(time.perf_counter() - t0) * 1000:.0f} ms ({len(written)} file(s))")
 
 
 def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], None]):
@@ -109,11 +127,17 @@ def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], No
                 return inject_banner(Path(abspath).read_bytes(), preview.banner())
             return super().get_content(abspath, start, end)
 
+    from tornado.ioloop import IOLoop
+
+    def later(task: Callable[[], None]) -> None:
+        # on the server's own loop, after this tick has sent the reload
+        IOLoop.current().call_later(0.2, task)
+
     server = Server()
     server.SFH = PreviewHandler
     project = builder.project
     for folder in (project.content, project.layouts, project.static):
-        server.watch(str(folder), lambda: rebuild(builder, preview, log), delay=0)
+        server.watch(str(folder), lambda: rebuild(builder, preview, log, later), delay=0)
     return server
 
 

@@ -270,3 +270,99 @@ def test_a_real_browser_receives_the_reload(project, preview, browser):
         page.wait_for_function("() => document.body.innerText.includes('办公设备购置（改）')", timeout=30000)
     finally:
         page.close()
+
+
+def test_edits_in_a_live_session_are_applied_in_place_and_equal_clean_builds(project, tmp_path):
+    """``serve`` keeps one Builder: an edit that keeps every filing's shape is
+    applied to the live site model in place. It re-renders exactly the pages
+    a rebuild from the saved state re-renders, and the output equals a clean
+    build; any other edit takes the whole way."""
+    out = tmp_path / "public"
+    live = Builder(project, out)
+    assert live.build(jobs=1).full
+    f = project / CAOFEIDIAN
+
+    def both(expect_in_place: bool):
+        """Rebuild in the live session and, for comparison, from the saved
+        state in a fresh Builder (what the CLI does) into a second folder."""
+        r = live.build()
+        assert r.in_place is expect_in_place
+        assert_equals_clean(project, out, tmp_path)
+        return r
+
+    # an amount: in place; the same pages as a fingerprint rebuild
+    mirror_out = tmp_path / "mirror"
+    build(project, mirror_out, search=False)
+    edit(f, "total: 0.81", "total: 0.91")
+    edit(f, "fiscal: 0.81", "fiscal: 0.91")
+    r = both(True)
+    cli = build(project, mirror_out, search=False)
+    assert not cli.in_place and set(r.rendered) == set(cli.rendered)
+    assert set(r.written) == set(cli.written)
+    assert "data/projects.csv" in r.written and "data/filings/130209-442001-2024.json" in r.written
+    assert "119.71" in (out / "agencies/130209-442001/2024/index.html").read_text(encoding="utf-8")
+
+    # a goal's wording, an indicator target, the overview: in place
+    edit(f, "满足办公需求，保障各项工作有序开展", "满足办公需求")
+    edit(f, 'target: "≥90百分比"', 'target: "提升"')
+    edit(f, "各项公务接待工作", "各项公务接待工作（改）")
+    both(True)
+    assert "提升" in (out / "indicators/satisfaction/index.html").read_text(encoding="utf-8")
+
+    # a new project changes the page list: the whole way, then in place again
+    text = f.read_text(encoding="utf-8")
+    last = text.index("  - code: \"13020924P00098810001T\"")
+    block = text[last:].replace("13020924P00098810001T", "13020924P00098810009X").replace("购置公务用车", "新增测试项目")
+    f.write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")
+    assert "agencies/130209-442001/2024/projects/13020924p00098810009x/index.html" in both(False).written
+    edit(f, "total: 0.91", "total: 0.95")
+    edit(f, "fiscal: 0.91", "fiscal: 0.95")
+    both(True)
+
+    # a broken edit changes nothing; its fix is applied in place
+    before = digest(out)
+    edit(f, "total: 0.95", "total: [broken")
+    with pytest.raises(BuildError):
+        live.build()
+    assert digest(out) == before
+    edit(f, "total: [broken", "total: 0.97")
+    both(True)
+
+    # a template or the taxonomy: the whole way
+    edit(project / "layouts/project.html", "<h2>绩效目标</h2>", "<h2>项目绩效目标</h2>")
+    both(False)
+    tax = project / "content/taxonomy.yaml"
+    tax.write_text(tax.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    both(False)
+
+
+def test_in_place_edits_with_paginated_listings(project, tmp_path, small_pages):
+    out = tmp_path / "public"
+    live = Builder(project, out)
+    live.build()
+    for old, new in (("total: 0.81", "total: 0.91"), ("fiscal: 0.81", "fiscal: 0.91")):
+        edit(project / CAOFEIDIAN, old, new)
+    edit(project / "content/filings/130202-430001-2025.yaml", "total: 21.6", "total: 21.7")
+    r = live.build()
+    assert r.in_place and "quality/index.html" in r.rendered
+    assert not any(p.startswith("agencies/130225-507001/") for p in r.rendered)  # an agency not edited
+    assert_equals_clean(project, out, tmp_path)
+
+
+def test_site_wide_downloads_can_wait_until_after_the_reload(project, tmp_path):
+    """serve writes the pages of an in-place edit first and the site-wide
+    downloads just after: until then they are the previous ones, after that
+    the folder equals a clean build."""
+    out = tmp_path / "public"
+    live = Builder(project, out)
+    live.build()
+    before = (out / "data/projects.csv").read_bytes()
+    edit(project / CAOFEIDIAN, "total: 0.81", "total: 0.91")
+    edit(project / CAOFEIDIAN, "fiscal: 0.81", "fiscal: 0.91")
+    r = live.build(defer_site_data=True)
+    assert r.in_place and "data/projects.csv" not in r.written
+    assert "data/filings/130209-442001-2024.json" in r.written  # the filing's own downloads are not deferred
+    assert (out / "data/projects.csv").read_bytes() == before
+    assert set(live.write_site_data()) >= {"data/projects.csv", "data/indicators.csv", "data/filings.json"}
+    assert live.write_site_data() == []  # nothing left to do
+    assert_equals_clean(project, out, tmp_path)
