@@ -205,9 +205,12 @@ def filing_summary(info: FilingInfo, absolute) -> dict[str, Any]:
     }
 
 
-def filing_files(info: FilingInfo, absolute) -> dict[str, bytes]:
-    """Per-filing downloads linked from the filing page."""
+def filing_files(info: FilingInfo, absolute, chunks: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Per-filing downloads linked from the filing page. The CSV is the
+    filing's chunk of indicators.csv under its own header (``chunks``: this
+    filing's ``filing_chunks``, if made already)."""
+    rows = (chunks or filing_chunks(info, absolute))["indicators.csv"]
     return {
         info.json_url.lstrip("/"): dumps(filing_json(info, absolute)),
-        info.csv_url.lstrip("/"): to_csv(INDICATOR_COLUMNS, (r for p in info.projects for r in indicator_rows(p, absolute))),
+        info.csv_url.lstrip("/"): to_csv(INDICATOR_COLUMNS, ()) + rows,
     }

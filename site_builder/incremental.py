@@ -577,7 +577,7 @@ class Builder:
             files[out.lstrip("/")] = data
         for info in site.filings:
             if only_filings is None or info.dep in only_filings:
-                files.update(filing_files(info, absolute))
+                files.update(filing_files(info, absolute, chunks(info)))
         if site_data:
             files.update(site_data_files(site, absolute, title, chunks))
         return files
@@ -598,7 +598,8 @@ class Builder:
                     if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp]
 
             def filing_data(info: FilingInfo) -> tuple[dict[str, bytes], dict[str, bytes]]:
-                return filing_files(info, absolute), filing_chunks(info, absolute)
+                c = filing_chunks(info, absolute)
+                return filing_files(info, absolute, c), c
 
             page_hashes, made = render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"),
                                              jobs=jobs, filings=todo, filing_data=filing_data)
@@ -709,14 +710,19 @@ def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_
 _PARSE_STATE: tuple | None = None  # inherited by forked workers
 
 
-def _parse_slice(worker: int, jobs: int) -> list[CachedFiling]:
+PARSE_CHUNK = 64  # files a parse worker hands back at a time
+
+
+def _parse_chunk(start: int) -> list[CachedFiling]:
     assert _PARSE_STATE is not None
     todo, taxonomy, taxonomy_fp = _PARSE_STATE
-    return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo[worker::jobs]]
+    return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo[start:start + PARSE_CHUNK]]
 
 
 def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
-    """Parse, validate and analyze files; the result order is the input order."""
+    """Parse, validate and analyze files; the result order is the input order.
+    Workers hand results back in chunks, in order, so the parent unpickles
+    them while the workers go on parsing (not all at the end)."""
     global _PARSE_STATE
     import multiprocessing as mp
 
@@ -725,12 +731,9 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling
     _PARSE_STATE = (todo, taxonomy, taxonomy_fp)
     try:
         with mp.get_context("fork").Pool(jobs) as pool:
-            parts = pool.starmap(_parse_slice, [(w, jobs) for w in range(jobs)])
+            out = [c for part in pool.imap(_parse_chunk, range(0, len(todo), PARSE_CHUNK)) for c in part]
     finally:
         _PARSE_STATE = None
-    out: list[CachedFiling] = [None] * len(todo)  # type: ignore[list-item]
-    for w, part in enumerate(parts):
-        out[w::jobs] = part
     return out
 
 
