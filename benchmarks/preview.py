@@ -62,6 +62,19 @@ def filing_url(path: Path) -> str:
     return f"/agencies/{slug}/{year}/"
 
 
+def mark_goal(text: str, marker: str) -> str:
+    """The filing's overall goal with ``marker`` at the end of its first line
+    (replacing an earlier marker), whether the goal is written inline or as a
+    block scalar (``overall_goal: |-`` and the text on the lines below)."""
+    def add(m: re.Match) -> str:
+        return m.group(1) + marker
+
+    block = re.compile(r"^(  overall_goal: [|>][-+]?\n +.*?)(?:预览测量\d+号)?$", re.M)
+    inline = re.compile(r"^(  overall_goal: (?![|>]).*?)(?:预览测量\d+号)?$", re.M)
+    new, n = block.subn(add, text, count=1)
+    return new if n else inline.sub(add, text, count=1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,9 +126,7 @@ def measure(size: int, edits: int, work: Path) -> dict:
             for i in range(edits):
                 time.sleep(4)  # livereload's 3 s rate limit
                 marker = f"预览测量{i + 1}号"
-                text = target.read_text(encoding="utf-8")
-                text = re.sub(r"^(  overall_goal: .*?)(?:预览测量\d+号)?$", lambda m: m.group(1) + marker, text,
-                              count=1, flags=re.M)
+                text = mark_goal(target.read_text(encoding="utf-8"), marker)
                 before = log_path.read_text(encoding="utf-8").count("rebuilt in")
                 t0 = time.perf_counter()
                 target.write_text(text, encoding="utf-8")

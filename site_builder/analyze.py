@@ -148,7 +148,7 @@ class FilingInfo:
         """(warnings, informational notes), each in the analysis order."""
         return ([n for n in self.notes if n.severity == "warning"], [n for n in self.notes if n.severity != "warning"])
 
-    @property
+    @cached_property
     def updated(self) -> str:
         """Atom timestamp: the publication date, else the start of the budget year
         (never the build time, so output stays reproducible)."""
