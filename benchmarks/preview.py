@@ -140,6 +140,8 @@ def measure(size: int, edits: int, work: Path) -> dict:
                         break
                     time.sleep(0.05)
             browser.close()
+        # the phases of each in-place rebuild, as serve logs them
+        result["phases"] = re.findall(r"applied \d+ edited filing\(s\) in place in .*", log_path.read_text(encoding="utf-8"))
     finally:
         proc.terminate()
         try:
@@ -162,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"size {size or 'seed'}: first build {r['first_build_s']:.1f} s; "
               f"save→page {[round(x) for x in r['save_to_page_ms']]} ms; "
               f"rebuild {[round(x) for x in r['rebuild_ms']]} ms", file=sys.stderr)
+        for line in r.get("phases", []):
+            print(f"  {line}", file=sys.stderr)
     print("| site | filings page | first build s | save → page ms (median, max) | rebuild ms (median, max) |")
     print("|---|---|---:|---:|---:|")
     for r in rows:

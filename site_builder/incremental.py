@@ -41,7 +41,7 @@ from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
 from .write import safe_relpath, staging
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 SITE_DATA_FILES = frozenset(f"data/{n}" for n in ("filings.csv", "projects.csv", "indicators.csv", "notes.csv",
                                                   "filings.json", "datapackage.json", "filing.schema.json"))
 # above this many changed pages a rebuild is done as a full staged build
@@ -83,6 +83,39 @@ class CachedFiling:
     analyzed_with: str = ""  # taxonomy fingerprint the info was made with
     chunks: dict[str, bytes] | None = None
     chunks_with: str = ""  # global fingerprint the chunks were made with
+    # (loaded, problems, info) pickled as parsed, before the site model links
+    # the info to its agency: what the cache file keeps. Made in the parse
+    # workers, so saving the cache does not pickle a 10,000-filing object
+    # graph again in the parent (~15 s).
+    blob: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_blob(cls, key: str, stat: tuple[int, int], sha: str, blob: bytes, analyzed_with: str) -> "CachedFiling":
+        loaded, problems, info = pickle.loads(blob)
+        return cls(key, stat, sha, loaded, problems, info, analyzed_with, blob=blob)
+
+    def seal(self) -> bytes:
+        """The blob, made now if the parsed objects changed since."""
+        if self.blob is None:
+            agency = self.info.agency if self.info is not None else None
+            if self.info is not None:
+                self.info.agency = None  # the site model is not the filing's to keep
+            try:
+                self.blob = pickle.dumps((self.loaded, self.problems, self.info), protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                if self.info is not None:
+                    self.info.agency = agency
+        return self.blob
+
+    def __getstate__(self) -> dict:
+        d = dict(self.__dict__)
+        d["blob"] = self.seal()
+        d["loaded"] = d["problems"] = d["info"] = None  # they are in the blob
+        return d
+
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d)
+        self.loaded, self.problems, self.info = pickle.loads(self.blob)
 
 
 @dataclass
@@ -309,6 +342,7 @@ class Builder:
                 c.info = analyze_filing(c.loaded, taxonomy, content_hash=c.sha)
                 c.analyzed_with = taxonomy_fp
                 c.chunks = None
+                c.blob = None
         t_model = time.perf_counter()
         site = build_site_model([c.info for c in cached], taxonomy)
         say(f"{len(site.filings)} filings, {site.totals.projects} projects, {site.totals.indicators} indicators"
@@ -726,14 +760,20 @@ class Builder:
         return hashes
 
 
-def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
+def _parse_blob(key: str, digest: str, taxonomy, taxonomy_fp: str) -> tuple[bytes, str]:
+    """Parse, validate, analyze one file: (the pickled result, the taxonomy
+    fingerprint it was analyzed with)."""
     loaded, problems = validate_file(key)
-    c = CachedFiling(key, stat, digest, loaded, problems)
+    info = None
     if loaded is not None:
-        c.info = analyze_filing(loaded, taxonomy, content_hash=digest)
-        c.analyzed_with = taxonomy_fp
-        derive(c.info)
-    return c
+        info = analyze_filing(loaded, taxonomy, content_hash=digest)
+        derive(info)
+    blob = pickle.dumps((loaded, problems, info), protocol=pickle.HIGHEST_PROTOCOL)
+    return blob, taxonomy_fp if loaded is not None else ""
+
+
+def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
+    return CachedFiling.from_blob(key, stat, digest, *_parse_blob(key, digest, taxonomy, taxonomy_fp))
 
 
 _PARSE_STATE: tuple | None = None  # inherited by forked workers
@@ -742,10 +782,10 @@ _PARSE_STATE: tuple | None = None  # inherited by forked workers
 PARSE_CHUNK = 64  # files a parse worker hands back at a time
 
 
-def _parse_chunk(start: int) -> list[CachedFiling]:
+def _parse_chunk(start: int) -> list[tuple[bytes, str]]:
     assert _PARSE_STATE is not None
     todo, taxonomy, taxonomy_fp = _PARSE_STATE
-    return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo[start:start + PARSE_CHUNK]]
+    return [_parse_blob(k, d, taxonomy, taxonomy_fp) for k, _st, d in todo[start:start + PARSE_CHUNK]]
 
 
 def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
@@ -759,8 +799,13 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling
         return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo]
     _PARSE_STATE = (todo, taxonomy, taxonomy_fp)
     try:
+        out: list[CachedFiling] = []
+        files = iter(todo)
         with mp.get_context("fork").Pool(jobs) as pool:
-            out = [c for part in pool.imap(_parse_chunk, range(0, len(todo), PARSE_CHUNK)) for c in part]
+            for part in pool.imap(_parse_chunk, range(0, len(todo), PARSE_CHUNK)):
+                for blob, fp in part:
+                    k, st, d = next(files)
+                    out.append(CachedFiling.from_blob(k, st, d, blob, fp))
     finally:
         _PARSE_STATE = None
     return out
