@@ -494,10 +494,7 @@ class Builder:
             replace_filing(site, old, c.info)
             replace_in_views(live.views, old, c.info)
             state.filings[c.key] = c
-            # break the old filing's cycles (its projects and derived views
-            # point back to it), so reference counting frees it at once
-            old.projects.clear()
-            old.derived.clear()
+            _release(old)
         changed = {c.info.dep for c in fresh}
         dep_hash = dict(state.dep_hashes)
         for c in fresh:
@@ -760,20 +757,25 @@ class Builder:
         return hashes
 
 
-def _parse_blob(key: str, digest: str, taxonomy, taxonomy_fp: str) -> tuple[bytes, str]:
-    """Parse, validate, analyze one file: (the pickled result, the taxonomy
-    fingerprint it was analyzed with)."""
+def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
+    """Parse, validate and analyze one file, sealed for the cache."""
     loaded, problems = validate_file(key)
     info = None
     if loaded is not None:
         info = analyze_filing(loaded, taxonomy, content_hash=digest)
         derive(info)
-    blob = pickle.dumps((loaded, problems, info), protocol=pickle.HIGHEST_PROTOCOL)
-    return blob, taxonomy_fp if loaded is not None else ""
+    c = CachedFiling(key, stat, digest, loaded, problems, info, taxonomy_fp if loaded is not None else "")
+    c.seal()
+    return c
 
 
-def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
-    return CachedFiling.from_blob(key, stat, digest, *_parse_blob(key, digest, taxonomy, taxonomy_fp))
+def _release(info: FilingInfo | None) -> None:
+    """Break a filing's reference cycles (its projects and derived views
+    point back to it) so that reference counting frees it at once: builds
+    run with the cyclic collector paused."""
+    if info is not None:
+        info.projects.clear()
+        info.derived.clear()
 
 
 _PARSE_STATE: tuple | None = None  # inherited by forked workers
@@ -785,7 +787,12 @@ PARSE_CHUNK = 64  # files a parse worker hands back at a time
 def _parse_chunk(start: int) -> list[tuple[bytes, str]]:
     assert _PARSE_STATE is not None
     todo, taxonomy, taxonomy_fp = _PARSE_STATE
-    return [_parse_blob(k, d, taxonomy, taxonomy_fp) for k, _st, d in todo[start:start + PARSE_CHUNK]]
+    out = []
+    for k, st, d in todo[start:start + PARSE_CHUNK]:
+        c = _parse_one(k, st, d, taxonomy, taxonomy_fp)
+        out.append((c.seal(), c.analyzed_with))
+        _release(c.info)  # the parent gets the bytes; without this a worker kept every filing it parsed
+    return out
 
 
 def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
