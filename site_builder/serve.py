@@ -61,7 +61,7 @@ def rebuild(builder: Builder, preview: PreviewState, log: Callable[[str], None],
     waits for pages, not for ~200 MB of CSV)."""
     t0 = time.perf_counter()
     try:
-        report = builder.build(jobs=1, verify_output=False, defer_site_data=later is not None, changed=changed)
+        report = builder.build(jobs=1, verify_output=False, defer_site_data=later is not None, changed=changed, log=log)
     except (BuildError, ConfigError) as exc:
         message = str(exc)
         with preview.lock:
