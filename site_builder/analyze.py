@@ -367,16 +367,39 @@ def _all_indicators(info: FilingInfo) -> Iterable[Indicator]:
         yield from p.project.indicators
 
 
-def replace_filing(site: SiteModel, old: FilingInfo, new: FilingInfo) -> None:
+class Places:
+    """Where each object sits in the site model's lists, indexed on first use
+    of a list: at 10,000 filings, scanning the lists for an edited filing
+    was a fifth of an in-place edit. In-place edits keep every position
+    (``filing_shape``), so an index stays right as objects are swapped."""
+
+    def __init__(self) -> None:
+        self._index: dict[int, tuple[list, dict[int, int]]] = {}
+
+    def swap(self, items: list, old: Any, new: Any) -> None:
+        """``items[i] = new`` where ``items[i] is old`` (nothing if absent)."""
+        entry = self._index.get(id(items))
+        if entry is None or entry[0] is not items:
+            entry = self._index[id(items)] = (items, {id(x): k for k, x in enumerate(items)})
+        where = entry[1]
+        k = where.pop(id(old), None)
+        if k is None or items[k] is not old:  # not there (or the list changed behind our back)
+            k = next((k for k, x in enumerate(items) if x is old), None)
+            if k is None:
+                return
+        items[k] = new
+        where[id(new)] = k
+
+
+def replace_filing(site: SiteModel, old: FilingInfo, new: FilingInfo, places: Places | None = None) -> None:
     """Put ``new`` in the place of ``old`` everywhere in the site model, in
     place, and correct every total by the difference (exact). Only for an
     edit that keeps ``filing_shape``; the result equals what
     ``build_site_model`` makes from scratch."""
+    places = places or Places()
+
     def swap(items: list) -> None:
-        for k, item in enumerate(items):
-            if item is old:
-                items[k] = new
-                return
+        places.swap(items, old, new)
 
     ag = old.agency
     new.agency = ag

@@ -13,7 +13,7 @@ from functools import cached_property
 from decimal import Decimal
 from typing import Optional
 
-from .analyze import ZERO, FilingInfo, ProjectInfo, SiteModel, share
+from .analyze import ZERO, FilingInfo, Places, ProjectInfo, SiteModel, share
 from .categories import Category, Quantity, UnitCost, main_quantity, unit_cost
 from .model import LEVEL1, LEVEL2, Indicator
 from .notes import METHODOLOGY_ANCHORS, NOTE_TYPES, WARNING, Note, NoteType, measurable_share
@@ -358,16 +358,17 @@ def site_views(site: SiteModel) -> SiteViews:
     return SiteViews(quality_report(site), indicator_pages(site), compare_index(site))
 
 
-def replace_in_views(views: SiteViews, old: FilingInfo, new: FilingInfo) -> None:
+def replace_in_views(views: SiteViews, old: FilingInfo, new: FilingInfo, places: Places | None = None) -> None:
     """Put ``new`` in the place of ``old`` in every view, in place, and
     correct the site-wide counts by the difference. Only for an edit that
     keeps ``analyze.filing_shape`` (so no listing gains or loses a filing, a
     project or a group); equals what ``site_views`` makes from scratch."""
+    places = places or Places()
     derive(new)
     # /quality/
     q = views.quality
     fq_old, fq_new = old.derived["quality"], new.derived["quality"]
-    q.filings[_position(q.filings, fq_old)] = fq_new
+    places.swap(q.filings, fq_old, fq_new)
     q.warnings += len(fq_new.warnings) - len(fq_old.warnings)
     q.infos += len(fq_new.infos) - len(fq_old.infos)
     q.measurable += fq_new.measurable - fq_old.measurable
@@ -381,7 +382,7 @@ def replace_in_views(views: SiteViews, old: FilingInfo, new: FilingInfo) -> None
     for lp in views.indicators:
         if lp.slug not in new_counts:
             continue
-        lp.filings[_position(lp.filings, old)] = new
+        places.swap(lp.filings, old, new)
         before, after = old_counts[lp.slug], new_counts[lp.slug]
         for g in lp.groups:
             key = (g.level1, g.level2)
@@ -389,29 +390,16 @@ def replace_in_views(views: SiteViews, old: FilingInfo, new: FilingInfo) -> None
             n1, m1 = after.get(key, (0, 0))
             g.count += n1 - n0
             g.measurable += m1 - m0
-    # /compare/
+    # /compare/: the same projects in the same categories (the shape is kept)
     by_slug = {cc.slug: cc for cc in views.compare.categories}
-    olds = {id(p): k for k, p in enumerate(old.projects)}
-    new_rows = new.derived["compare_rows"]
-    for slug in dict.fromkeys(p.category.slug for p in old.projects if p.category is not None):
-        cc = by_slug[slug]
-        budget, unit_costs = ZERO, 0
-        for k, row in enumerate(cc.rows):
-            if id(row.project) in olds:
-                new_row = cc.rows[k] = new_rows[olds[id(row.project)]][1]
-                budget += new_row.project.project.budget.total - row.project.project.budget.total
-                unit_costs += (new_row.unit_cost is not None) - (row.unit_cost is not None)
-        # the cached sums, corrected (the same agencies and years: the shape is kept)
+    for (p_old, row_old), (p_new, row_new) in zip(old.derived["compare_rows"], new.derived["compare_rows"]):
+        if row_old is None:
+            places.swap(views.compare.uncategorised, p_old, p_new)
+            continue
+        cc = by_slug[p_old.category.slug]
+        places.swap(cc.rows, row_old, row_new)
+        # the cached sums, corrected (the same agencies and years)
         if "budget" in cc.__dict__:
-            cc.__dict__["budget"] += budget
+            cc.__dict__["budget"] += p_new.project.budget.total - p_old.project.budget.total
         if "with_unit_cost" in cc.__dict__:
-            cc.__dict__["with_unit_cost"] += unit_costs
-    rest = views.compare.uncategorised
-    for k, p in enumerate(rest):
-        if id(p) in olds:
-            rest[k] = new_rows[olds[id(p)]][0]
-
-
-def _position(items: list, item: object) -> int:
-    """Index of this very object (list.index would compare dataclasses field by field)."""
-    return next(k for k, x in enumerate(items) if x is item)
+            cc.__dict__["with_unit_cost"] += (row_new.unit_cost is not None) - (row_old.unit_cost is not None)

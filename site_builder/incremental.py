@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .analyze import FilingInfo, SiteModel, analyze_filing, build_site_model, filing_shape, replace_filing
+from .analyze import FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, replace_filing
 from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import load_taxonomy
 from .config import SiteConfig, load_config
@@ -195,6 +195,7 @@ class Live:
     config: SiteConfig
     assets: Assets
     dep_values: "DepValues"
+    places: Places = field(default_factory=Places)  # where each filing sits in the model's lists
 
 
 class DepValues(dict):
@@ -216,6 +217,11 @@ def page_fingerprint(page: Page, global_fp: str, template_fp: dict[str, str], va
     # depends on
     deps = sum(map(values.__getitem__, page.deps)) % (1 << 128)
     return sha(f"{global_fp}\0{template_fp[page.template]}\0{page.url}\0{deps:x}".encode())[:20]
+
+
+def every_filing_hash(dep_hash: dict[str, str]) -> str:
+    """The hash of the ``*`` dependency: of every filing's content hash."""
+    return sha("".join(sorted(h for d, h in dep_hash.items() if d.startswith("filing:"))).encode())[:16]
 
 
 def group_fingerprint(global_fp: str, group_tfp: str, ag) -> str:
@@ -320,12 +326,8 @@ class Builder:
         """Inputs → validated, analyzed site model and page map. Raises
         BuildError listing every error; nothing is written."""
         project = self.project
-        config = load_config(project.content, self.base_path)
-        taxonomy_file = project.content / "taxonomy.yaml"
-        taxonomy = load_taxonomy(taxonomy_file)
-        taxonomy_fp = sha(taxonomy_file.read_bytes() if taxonomy_file.exists() else b"")[:16]
-        md_pages = load_markdown_pages(project.content / "pages")
-        assets = Assets(project.static)
+        config, taxonomy_fp, md_pages, assets = self._global_inputs()
+        taxonomy = load_taxonomy(project.content / "taxonomy.yaml")
 
         t_scan = time.perf_counter()
         cached = self._scan_filings(taxonomy, taxonomy_fp, jobs)
@@ -387,24 +389,39 @@ class Builder:
         assert self._live is not None
         return sha(f"{self._live.global_fp}\0{self.state.dep_hashes[ALL]}".encode())[:20]
 
+    def _chunks(self, absolute, global_fp: str) -> Callable[[FilingInfo], dict[str, bytes]]:
+        """A filing's rows of the site-wide files, from the cache when they
+        were made with the same settings."""
+        filings = self.state.filings
+
+        def chunks(info: FilingInfo) -> dict[str, bytes]:
+            c = filings[info.loaded.path]
+            if c.chunks is None or c.chunks_with != global_fp:
+                c.chunks, c.chunks_with = filing_chunks(info, absolute), global_fp
+            return c.chunks
+
+        return chunks
+
     def _site_data(self, only_filings: set[str] | None = None) -> dict[str, bytes]:
         """From the live model: the site-wide downloads, and with
         ``only_filings`` also those filings' own downloads and the assets."""
         live, state = self._live, self.state
         assert live is not None
-        config, global_fp = live.config, live.global_fp
+        config = live.config
         absolute = config.absolute
-
-        def chunks(info: FilingInfo) -> dict[str, bytes]:
-            c = state.filings[info.loaded.path]
-            if c.chunks is None or c.chunks_with != global_fp:
-                c.chunks, c.chunks_with = filing_chunks(info, absolute), global_fp
-            return c.chunks
-
+        chunks = self._chunks(absolute, live.global_fp)
         if only_filings is None:
             return site_data_files(live.site, absolute, config.title, chunks)
         return self._other_files(live.site, absolute, config.title, chunks, live.assets, only_filings,
                                  site_data=not self._site_data_pending)
+
+    def _global_inputs(self) -> tuple[SiteConfig, str, list[MarkdownPage], Assets]:
+        """Settings, the taxonomy's fingerprint, Markdown pages, static files."""
+        content = self.project.content
+        taxonomy_file = content / "taxonomy.yaml"
+        taxonomy_fp = sha(taxonomy_file.read_bytes() if taxonomy_file.exists() else b"")[:16]
+        return (load_config(content, self.base_path), taxonomy_fp, load_markdown_pages(content / "pages"),
+                Assets(self.project.static))
 
     @staticmethod
     def _global_fingerprint(config: SiteConfig, taxonomy_fp: str, assets: Assets, md_pages: list[MarkdownPage]) -> str:
@@ -430,11 +447,7 @@ class Builder:
         live, state, project = self._live, self.state, self.project
         assert live is not None
         # -- global inputs: all must be as last built
-        config = load_config(project.content, self.base_path)
-        taxonomy_file = project.content / "taxonomy.yaml"
-        taxonomy_fp = sha(taxonomy_file.read_bytes() if taxonomy_file.exists() else b"")[:16]
-        md_pages = load_markdown_pages(project.content / "pages")
-        assets = Assets(project.static)
+        config, taxonomy_fp, md_pages, assets = self._global_inputs()
         if self._md_key(md_pages) != live.md_key or \
                 self._global_fingerprint(config, taxonomy_fp, assets, md_pages) != live.global_fp:
             return None
@@ -491,15 +504,15 @@ class Builder:
             state.filings[key].stat = stat
         for c in fresh:
             old = state.filings[c.key].info
-            replace_filing(site, old, c.info)
-            replace_in_views(live.views, old, c.info)
+            replace_filing(site, old, c.info, live.places)
+            replace_in_views(live.views, old, c.info, live.places)
             state.filings[c.key] = c
             _release(old)
         changed = {c.info.dep for c in fresh}
         dep_hash = dict(state.dep_hashes)
         for c in fresh:
             dep_hash[c.info.dep] = c.info.content_hash
-        dep_hash[ALL] = sha("".join(sorted(h for d, h in dep_hash.items() if d.startswith("filing:"))).encode())[:16]
+        dep_hash[ALL] = every_filing_hash(dep_hash)
         agencies = {c.info.agency.slug: c.info.agency for c in fresh}
         pages = [p for ag in agencies.values() for p in agency_pages(ag)] + live.site_pages
         todo_pages = [p for p in pages if ALL in p.deps or not p.deps.isdisjoint(changed)]
@@ -552,7 +565,7 @@ class Builder:
         # -- fingerprints --------------------------------------------------
         global_fp = self._global_fingerprint(config, taxonomy_fp, assets, md_pages)
         dep_hash = {i.dep: i.content_hash for i in infos}
-        dep_hash[ALL] = sha("".join(sorted(dep_hash.values())).encode())[:16]
+        dep_hash[ALL] = every_filing_hash(dep_hash)
         for mp in md_pages:
             dep_hash[f"page:{mp.slug}"] = sha(mp.body.encode())[:16]
         state = self.state
@@ -587,12 +600,7 @@ class Builder:
             f"{time.perf_counter() - t_map:.2f} s")
 
         absolute = config.absolute
-
-        def chunks(info: FilingInfo) -> dict[str, bytes]:
-            c = self.state.filings[info.loaded.path]
-            if c.chunks is None or c.chunks_with != global_fp:
-                c.chunks, c.chunks_with = filing_chunks(info, absolute), global_fp
-            return c.chunks
+        chunks = self._chunks(absolute, global_fp)
 
         # site-wide downloads are joined from per-filing chunks: their identity
         # is that of the inputs, so a rebuild neither joins nor hashes ~200 MB
@@ -758,15 +766,14 @@ class Builder:
 
 
 def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
-    """Parse, validate and analyze one file, sealed for the cache."""
+    """Parse, validate and analyze one file (sealed for the cache when it is
+    sent to the parent or saved)."""
     loaded, problems = validate_file(key)
     info = None
     if loaded is not None:
         info = analyze_filing(loaded, taxonomy, content_hash=digest)
         derive(info)
-    c = CachedFiling(key, stat, digest, loaded, problems, info, taxonomy_fp if loaded is not None else "")
-    c.seal()
-    return c
+    return CachedFiling(key, stat, digest, loaded, problems, info, taxonomy_fp if loaded is not None else "")
 
 
 def _release(info: FilingInfo | None) -> None:
