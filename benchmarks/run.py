@@ -254,6 +254,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     level; SVG charts exported as markup — so Hugo does strictly less work
     per page than our renderer, which keeps the ratio conservative."""
     from site_builder import charts
+    from site_builder.analyze import full_info
     from site_builder.incremental import Builder
     from site_builder.format import percent
     from site_builder.pages import region_crumbs
@@ -268,7 +269,8 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     if dest.exists():
         shutil.rmtree(dest)
     fdir.mkdir(parents=True)
-    for info in site.filings:
+    for light in site.filings:
+        info = full_info(light)  # the site model keeps filings light
         f = info.filing
         ag = info.agency
         ub = f.unit_budget
@@ -308,7 +310,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
             "agency": {"name": f.agency.name, "code": f.agency.code or "", "scope": f.agency.scope or ""},
             "description": f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
                            f"预算合计{info.totals.total}万元",
-            "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o is not info],
+            "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o.dep != info.dep],
             "totals": _totals(info.totals), "n_notes": len(info.notes),
             "warnings": _notes(warnings), "infos": _notes(infos), "unit_budget": unit,
             "overview": {"overall_goal": f.overview.overall_goal, "sub_goals": list(f.overview.sub_goals),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import pickle
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -130,6 +131,8 @@ class FilingInfo:
     # views of this filing alone that site-wide pages merge (explore.py); kept
     # with the filing, so a rebuild re-computes them only for changed filings
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # set on a light copy (``lighten``): the whole analysed filing, pickled
+    blob: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -341,6 +344,70 @@ def _largest(infos: Iterable[FilingInfo], n: int) -> list[ProjectInfo]:
     return heapq.nsmallest(n, (p for i in infos for p in i.projects), key=_largest_key)
 
 
+# --------------------------------------------------------------------------- light filings
+
+# The site model holds every filing *light*: what the site-wide pages print
+# (identity, totals, notes, project names, budgets and categories, and the
+# per-filing views of explore.derive), without indicators, goals and texts.
+# The whole analysed filing travels as a pickle (``FilingInfo.blob``) and is
+# unpickled only to render the filing's own pages and downloads
+# (``full_info``). At 10,000 filings the model of whole filings took ~2 GB
+# and was copied page by page into every forked render worker.
+
+
+def lighten(info: FilingInfo) -> FilingInfo:
+    """A light copy of a whole analysed filing (derived views computed on the
+    whole one first: ``explore.derive``), carrying the whole one as its blob."""
+    f = info.filing
+    projects = tuple(p.model_copy(update={"indicators": (), "goals": (), "purpose": None}) for p in f.projects)
+    ub = f.unit_budget
+    filing = f.model_copy(update={
+        "projects": projects, "overview": None,
+        "unit_budget": ub.model_copy(update={"indicators": (), "goals": ()}) if ub else None,
+    })
+    lf = info.loaded
+    light = FilingInfo(
+        loaded=type(lf)(lf.path, filing, lf.agency_position), filing=filing, agency_slug=info.agency_slug,
+        url=info.url, totals=info.totals, projects=[], notes=info.notes, content_hash=info.content_hash,
+    )
+    light.projects = [ProjectInfo(filing=light, index=p.index, project=projects[p.index], slug=p.slug, url=p.url,
+                                  share=p.share, groups=[], measurable=p.measurable, category=p.category,
+                                  notes=p.notes) for p in info.projects]
+    derived, agency = info.derived, info.agency
+    info.derived, info.agency = {}, None
+    try:
+        light.blob = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        info.derived, info.agency = derived, agency
+    return light
+
+
+_FULL: dict[int, tuple[FilingInfo, FilingInfo]] = {}  # id(light) → (light, whole): the last few unpickled
+_FULL_KEEP = 4
+
+
+def full_info(info: FilingInfo) -> FilingInfo:
+    """The whole analysed filing of a light one (itself if it is whole),
+    linked to the light one's agency and sharing its derived views. The last
+    few are kept: a filing's pages render one after the other."""
+    if info.blob is None:
+        return info
+    hit = _FULL.get(id(info))
+    if hit is not None and hit[0] is info:
+        return hit[1]
+    whole = pickle.loads(info.blob)
+    whole.agency, whole.derived = info.agency, info.derived
+    if len(_FULL) >= _FULL_KEEP:
+        _FULL.pop(next(iter(_FULL)))
+    _FULL[id(info)] = (info, whole)
+    return whole
+
+
+def forget_full() -> None:
+    """Drop the kept whole filings (after a build: they hold old agencies)."""
+    _FULL.clear()
+
+
 # --------------------------------------------------------------------------- one edited filing
 
 def filing_shape(info: FilingInfo) -> tuple:
@@ -355,16 +422,8 @@ def filing_shape(info: FilingInfo) -> tuple:
         info.dep, info.url, f.region.code, f.region.name, f.region.province, f.region.city, f.region.county,
         f.agency.code, f.agency.name, info.updated,
         tuple((p.url, p.category.slug if p.category else None) for p in info.projects),
-        tuple(sorted({(ind.level1, ind.level2) for ind in _all_indicators(info)})),
+        tuple(sorted({key for by2 in info.derived["indicator_counts"].values() for key in by2})),
     )
-
-
-def _all_indicators(info: FilingInfo) -> Iterable[Indicator]:
-    ub = info.filing.unit_budget
-    if ub:
-        yield from ub.indicators
-    for p in info.projects:
-        yield from p.project.indicators
 
 
 class Places:

@@ -31,13 +31,19 @@ def render_page(renderer: Renderer, page: Page) -> bytes:
 # site model is never pickled.
 _FORK_STATE: tuple | None = None
 
+RENDER_CHUNK = 200  # pages a worker takes at a time
+DATA_CHUNK = 20  # filings' downloads a worker takes at a time
 
-def _render_slice(worker: int, jobs: int) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+
+def _render_chunk(task: tuple[str, int, int]) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+    """One task of a worker: pages[start:stop] or filings[start:stop]'s downloads."""
     assert _FORK_STATE is not None
     renderer, pages, write, filings, filing_data = _FORK_STATE
-    hashes = {page.output: write(page.output, render_page(renderer, page)) for page in pages[worker::jobs]}
-    chunks = {}
-    for info in filings[worker::jobs]:
+    kind, start, stop = task
+    if kind == "pages":
+        return {page.output: write(page.output, render_page(renderer, page)) for page in pages[start:stop]}, {}
+    hashes, chunks = {}, {}
+    for info in filings[start:stop]:
         files, chunks[info.dep] = filing_data(info)
         for rel, data in files.items():
             hashes[rel] = write(rel, data)
@@ -55,24 +61,31 @@ def render_pages(renderer: Renderer, pages: list[Page], write: Callable[[str, by
     """Render and write every page, and each filing's downloads
     (``filing_data(info)`` → (files, chunks of the site-wide files));
     ``write`` returns the hash of the bytes. With jobs > 1 the work is split
-    over forked worker processes; each file's bytes do not depend on the
-    split. Returns ({output path: hash}, {filing dep: chunks})."""
+    over forked worker processes in runs of consecutive pages (a filing's
+    pages follow each other, so a worker unpickles each whole filing once:
+    ``analyze.full_info``); each file's bytes do not depend on the split.
+    Returns ({output path: hash}, {filing dep: chunks})."""
     global _FORK_STATE
     filings = filings or []
     total = len(pages)
     hashes: dict[str, str] = {}
     chunks: dict[str, dict[str, bytes]] = {}
     if jobs > 1 and total >= 400 and "fork" in mp.get_all_start_methods():
+        tasks = [("pages", i, i + RENDER_CHUNK) for i in range(0, total, RENDER_CHUNK)]
+        tasks += [("filings", i, i + DATA_CHUNK) for i in range(0, len(filings), DATA_CHUNK)]
         _FORK_STATE = (renderer, pages, write, filings, filing_data)
+        done = 0
         try:
             with mp.get_context("fork").Pool(jobs) as pool:
-                for part, part_chunks in pool.starmap(_render_slice, [(w, jobs) for w in range(jobs)]):
+                for (kind, start, stop), (part, part_chunks) in zip(tasks, pool.imap(_render_chunk, tasks)):
                     hashes.update(part)
                     chunks.update(part_chunks)
+                    if kind == "pages":
+                        done = min(stop, total)
+                        if progress and (done % 10_000 < RENDER_CHUNK or done == total):
+                            progress(done, total)
         finally:
             _FORK_STATE = None
-        if progress:
-            progress(total, total)
         return hashes, chunks
     for n, page in enumerate(pages, 1):
         hashes[page.output] = write(page.output, render_page(renderer, page))

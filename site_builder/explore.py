@@ -7,6 +7,8 @@ to every ``FilingInfo``), the categories and unit costs from ``categories.py``.
 """
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,12 +96,13 @@ def filing_indicators(info: FilingInfo) -> list[Indicator]:
     return out
 
 
-def filing_quality(info: FilingInfo) -> FilingQuality:
+def filing_quality(info: FilingInfo, whole: FilingInfo | None = None) -> FilingQuality:
+    """``whole``: the whole filing of a light ``info`` (its indicators)."""
     rows = []
     for n in info.notes:
         proj = info.projects[n.project_index] if n.project_index is not None else None
         rows.append(NoteRow(n, proj, info.url))
-    measurable, total = measurable_share(filing_indicators(info))
+    measurable, total = measurable_share(filing_indicators(whole or info))
     return FilingQuality(
         info=info,
         warnings=[r for r in rows if r.note.severity == WARNING],
@@ -117,12 +120,16 @@ def _derived(info: FilingInfo, key: str, make):
     return d[key]
 
 
-def derive(info: FilingInfo) -> None:
+def derive(info: FilingInfo, whole: FilingInfo | None = None) -> None:
     """Compute every per-filing view the site-wide pages merge (in the parse
-    workers, so that the parent only merges)."""
-    _derived(info, "quality", filing_quality)
-    _derived(info, "indicator_counts", _indicator_counts)
-    _derived(info, "compare_rows", _compare_rows)
+    workers, so that the parent only merges). ``whole``: for a light ``info``
+    (``analyze.lighten``), the whole filing, which has the indicators; the
+    views link to ``info``'s projects."""
+    whole = whole or info
+    _derived(info, "quality", lambda i: filing_quality(i, whole))
+    _derived(info, "indicator_counts", lambda i: _indicator_counts(whole))
+    _derived(info, "compare_rows", lambda i: _compare_rows(i, whole))
+    _derived(info, "indicator_rows", lambda i: _pack_indicator_rows(whole))
 
 
 def quality_report(site: SiteModel) -> QualityReport:
@@ -156,7 +163,12 @@ def indicators_url(slug: str) -> str:
 
 @dataclass
 class IndicatorRow:
-    indicator: Indicator
+    """One row of an indicator listing: what the row prints of the indicator."""
+
+    name: str
+    description: Optional[str]
+    target: str
+    measurable: bool
     info: FilingInfo
     project: Optional[ProjectInfo]  # None: an indicator of the unit-level table
 
@@ -167,6 +179,15 @@ class IndicatorRow:
     @property
     def label(self) -> str:
         return self.project.name if self.project else "单位整体绩效指标"
+
+
+def _pack_indicator_rows(info: FilingInfo) -> bytes:
+    """Every indicator of the filing as the listing rows print it, in page
+    order, compressed: a site model of light filings keeps the listings'
+    ~60 rows per filing in ~3 KB instead of the indicator objects."""
+    rows = [(level1_slug(ind.level1), ind.level1, ind.level2, ind.name, ind.description, ind.target,
+             ind.parsed.measurable, proj.index if proj else None) for _info, proj, ind in _indicators_of([info])]
+    return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 @dataclass
@@ -206,9 +227,12 @@ class Level1Page:
         """This 一级's indicators of ``infos`` (one listing page), grouped like
         the site-wide groups; groups without rows on this page are left out."""
         rows: dict[tuple[str, str], list[IndicatorRow]] = {}
-        for info, proj, ind in _indicators_of(infos):
-            if level1_slug(ind.level1) == self.slug:
-                rows.setdefault((ind.level1, ind.level2), []).append(IndicatorRow(ind, info, proj))
+        for info in infos:
+            packed = _derived(info, "indicator_rows", _pack_indicator_rows)
+            for slug, l1, l2, name, desc, target, measurable, k in pickle.loads(zlib.decompress(packed)):
+                if slug == self.slug:
+                    rows.setdefault((l1, l2), []).append(
+                        IndicatorRow(name, desc, target, measurable, info, info.projects[k] if k is not None else None))
         return [Level2Group(g.level1, g.level2, g.anchor, g.count, g.measurable, rows[(g.level1, g.level2)])
                 for g in self.groups if (g.level1, g.level2) in rows]
 
@@ -335,11 +359,14 @@ def compare_index(site: SiteModel) -> CompareIndex:
     return CompareIndex(list(cats.values()), rest)
 
 
-def _compare_rows(info: FilingInfo) -> list[tuple[ProjectInfo, Optional[CompareRow]]]:
-    """Each project with its comparison row (None: uncategorised), in filing order."""
+def _compare_rows(info: FilingInfo, whole: FilingInfo | None = None
+                  ) -> list[tuple[ProjectInfo, Optional[CompareRow]]]:
+    """Each project with its comparison row (None: uncategorised), in filing
+    order (quantities from ``whole``'s indicators, for a light ``info``)."""
+    whole = whole or info
     return [(p, None if p.category is None else
-             CompareRow(p, main_quantity(p.project, p.category), unit_cost(p.project, p.category)))
-            for p in info.projects]
+             CompareRow(p, main_quantity(w.project, p.category), unit_cost(w.project, p.category)))
+            for p, w in zip(info.projects, whole.projects)]
 
 
 # --------------------------------------------------------------------------- all three, and one edited filing

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .analyze import FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, replace_filing
+from .analyze import (FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, forget_full,
+                      full_info, lighten, replace_filing)
 from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import load_taxonomy
 from .config import SiteConfig, load_config
@@ -341,7 +342,8 @@ class Builder:
             raise BuildError([Problem(str(project.content / "filings"), 1, 1, "error", "no filings found")])
         for c in cached:
             if c.info is None or c.analyzed_with != taxonomy_fp:
-                c.info = analyze_filing(c.loaded, taxonomy, content_hash=c.sha)
+                c.info = _analyzed(full_info(c.info).loaded if c.info is not None else c.loaded, taxonomy, c.sha)
+                c.loaded = c.info.loaded
                 c.analyzed_with = taxonomy_fp
                 c.chunks = None
                 c.blob = None
@@ -366,6 +368,7 @@ class Builder:
         the browser has been told to reload). ``changed``: the files a
         watcher saw change; when they are all known filings, the others are
         not looked at (a stat of 10,000 files is a third of an in-place edit)."""
+        forget_full()  # whole filings kept from the last build link to its agencies
         with no_gc():
             if not clean and not search and self._live is not None:
                 report = self._quick_build(verify_output, defer_site_data, changed, log or (lambda s: None))
@@ -397,7 +400,7 @@ class Builder:
         def chunks(info: FilingInfo) -> dict[str, bytes]:
             c = filings[info.loaded.path]
             if c.chunks is None or c.chunks_with != global_fp:
-                c.chunks, c.chunks_with = filing_chunks(info, absolute), global_fp
+                c.chunks, c.chunks_with = filing_chunks(full_info(info), absolute), global_fp
             return c.chunks
 
         return chunks
@@ -645,7 +648,7 @@ class Builder:
             files[out.lstrip("/")] = data
         for info in site.filings:
             if only_filings is None or info.dep in only_filings:
-                files.update(filing_files(info, absolute, chunks(info)))
+                files.update(filing_files(full_info(info), absolute, chunks(info)))
         if site_data:
             files.update(site_data_files(site, absolute, title, chunks))
         return files
@@ -666,8 +669,9 @@ class Builder:
                     if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp]
 
             def filing_data(info: FilingInfo) -> tuple[dict[str, bytes], dict[str, bytes]]:
-                c = filing_chunks(info, absolute)
-                return filing_files(info, absolute, c), c
+                whole = full_info(info)
+                c = filing_chunks(whole, absolute)
+                return filing_files(whole, absolute, c), c
 
             page_hashes, made = render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"),
                                              jobs=jobs, filings=todo, filing_data=filing_data)
@@ -767,13 +771,22 @@ class Builder:
 
 def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
     """Parse, validate and analyze one file (sealed for the cache when it is
-    sent to the parent or saved)."""
+    sent to the parent or saved). The cache and the site model keep the
+    filing light (``analyze.lighten``)."""
     loaded, problems = validate_file(key)
-    info = None
-    if loaded is not None:
-        info = analyze_filing(loaded, taxonomy, content_hash=digest)
-        derive(info)
-    return CachedFiling(key, stat, digest, loaded, problems, info, taxonomy_fp if loaded is not None else "")
+    info = _analyzed(loaded, taxonomy, digest) if loaded is not None else None
+    return CachedFiling(key, stat, digest, info.loaded if info else None, problems, info,
+                        taxonomy_fp if loaded is not None else "")
+
+
+def _analyzed(loaded: LoadedFiling, taxonomy, digest: str) -> FilingInfo:
+    """Analyse a whole filing; its light copy, with the views the site-wide
+    pages merge computed from the whole one."""
+    whole = analyze_filing(loaded, taxonomy, content_hash=digest)
+    light = lighten(whole)
+    derive(light, whole)
+    _release(whole)
+    return light
 
 
 def _release(info: FilingInfo | None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from . import charts, explore
-from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel
+from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info
 from .load import parse_text
 from .notes import NOTE_TYPES
 
@@ -175,11 +175,14 @@ def agency_pages(ag: AgencyInfo) -> list[Page]:
                      f"{ag.region_name}{ag.name}历年部门预算绩效目标", kind="agency"),
         "agency": ag,
     })]
+    # the site model's filings are light: a filing's own pages print the whole
+    # filing, unpickled when they render (analyze.full_info)
     for info in ag.filings:
-        pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(info)))
+        pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(full_info(info))))
         own = frozenset({info.dep})
         for proj in info.projects:
-            pages.append(Page(proj.url, "project.html", own, lambda proj=proj: project_context(proj)))
+            pages.append(Page(proj.url, "project.html", own,
+                              lambda info=info, k=proj.index: project_context(full_info(info).projects[k])))
     return pages
 
 
@@ -334,7 +337,7 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
                      f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
                      f"预算合计{info.totals.total}万元", kind="filing"),
         "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
-        "other_years": [o for o in ag.filings if o is not info],
+        "other_years": [o for o in ag.filings if o.dep != info.dep],
     }
 
 
