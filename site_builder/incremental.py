@@ -25,7 +25,7 @@ import os
 import pickle
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -37,10 +37,11 @@ from .categories import load_taxonomy
 from .config import SiteConfig, load_config
 from .data_export import filing_chunks, filing_files, site_data_files
 from .load import Problem, yaml_paths
-from .pages import AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of, site_pages
+from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of,
+                    project_context, site_pages)
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
-from .write import safe_relpath, staging
+from .write import Staging, safe_relpath, staging
 
 STATE_VERSION = 3
 SITE_DATA_FILES = frozenset(f"data/{n}" for n in ("filings.csv", "projects.csv", "indicators.csv", "notes.csv",
@@ -85,38 +86,53 @@ class CachedFiling:
     chunks: dict[str, bytes] | None = None
     chunks_with: str = ""  # global fingerprint the chunks were made with
     # (loaded, problems, info) pickled as parsed, before the site model links
-    # the info to its agency: what the cache file keeps. Made in the parse
-    # workers, so saving the cache does not pickle a 10,000-filing object
-    # graph again in the parent (~15 s).
+    # the info to its agency, without the whole filing (``whole``): what the
+    # cache file keeps. Made in the parse workers, so saving the cache does
+    # not pickle a 10,000-filing object graph again in the parent (~15 s).
     blob: bytes | None = field(default=None, repr=False)
+    # files a full build wrote from the whole filing as soon as it was parsed
+    # ({output path: hash}; ``Prerender``), for this build only
+    written: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_blob(cls, key: str, stat: tuple[int, int], sha: str, blob: bytes, analyzed_with: str) -> "CachedFiling":
+    def from_blob(cls, key: str, stat: tuple[int, int], sha: str, blob: bytes, whole: bytes | None,
+                  analyzed_with: str) -> "CachedFiling":
         loaded, problems, info = pickle.loads(blob)
+        if info is not None:
+            info.blob = whole  # one bytes object, shared by the cache and the light filing
         return cls(key, stat, sha, loaded, problems, info, analyzed_with, blob=blob)
 
     def seal(self) -> bytes:
         """The blob, made now if the parsed objects changed since."""
         if self.blob is None:
-            agency = self.info.agency if self.info is not None else None
-            if self.info is not None:
-                self.info.agency = None  # the site model is not the filing's to keep
+            info = self.info
+            kept = (info.agency, info.blob) if info is not None else None
+            if info is not None:
+                info.agency = info.blob = None  # the site model is not the filing's to keep; the whole is apart
             try:
                 self.blob = pickle.dumps((self.loaded, self.problems, self.info), protocol=pickle.HIGHEST_PROTOCOL)
             finally:
-                if self.info is not None:
-                    self.info.agency = agency
+                if info is not None:
+                    info.agency, info.blob = kept
         return self.blob
+
+    @property
+    def whole(self) -> bytes | None:
+        return self.info.blob if self.info is not None else None
 
     def __getstate__(self) -> dict:
         d = dict(self.__dict__)
         d["blob"] = self.seal()
-        d["loaded"] = d["problems"] = d["info"] = None  # they are in the blob
+        d["whole"] = self.whole
+        d["loaded"] = d["problems"] = d["info"] = d["written"] = None  # they are in the blobs
         return d
 
     def __setstate__(self, d: dict) -> None:
+        whole = d.pop("whole", None)
         self.__dict__.update(d)
         self.loaded, self.problems, self.info = pickle.loads(self.blob)
+        if self.info is not None:
+            self.info.blob = whole
 
 
 @dataclass
@@ -280,7 +296,8 @@ class Builder:
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
 
     # -- inputs ----------------------------------------------------------
-    def _scan_filings(self, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
+    def _scan_filings(self, taxonomy, taxonomy_fp: str, jobs: int,
+                      prerender: Prerender | None = None) -> list[CachedFiling]:
         """Re-use cached filings whose bytes did not change; parse, validate
         and analyze the others (in worker processes when there are many)."""
         cache = self.state.filings
@@ -290,6 +307,8 @@ class Builder:
             st = os.stat(key)
             stat = (st.st_mtime_ns, st.st_size)
             c = cache.get(key)
+            if c is not None:
+                c.written = None  # what an earlier build in this process wrote is not in this build's output
             if c is not None and c.stat == stat:
                 fresh[key] = c
                 continue
@@ -300,7 +319,7 @@ class Builder:
                 continue
             fresh[key] = None  # type: ignore[assignment]  # keeps the file order
             todo.append((key, stat, digest))
-        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs):
+        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs, prerender):
             fresh[c.key] = c
         self.state.filings = fresh
         return list(fresh.values())
@@ -323,15 +342,21 @@ class Builder:
             self._renderer_obj, self._renderer_key = Renderer(self.project.layouts, config, assets), key
         return self._renderer_obj
 
-    def prepare(self, jobs: int = 1, say: Callable[[str], None] = lambda s: None) -> Prepared:
+    def prepare(self, jobs: int = 1, say: Callable[[str], None] = lambda s: None,
+                staged: Staging | None = None) -> Prepared:
         """Inputs → validated, analyzed site model and page map. Raises
-        BuildError listing every error; nothing is written."""
+        BuildError listing every error; nothing is written, but for a full
+        build into ``staged``, each parsed filing's own pages (``Prerender``)."""
         project = self.project
         config, taxonomy_fp, md_pages, assets = self._global_inputs()
         taxonomy = load_taxonomy(project.content / "taxonomy.yaml")
+        prerender = None
+        if staged is not None:
+            prerender = Prerender(self._renderer(config, assets), staged.write, config.absolute,
+                                  self._global_fingerprint(config, taxonomy_fp, assets, md_pages))
 
         t_scan = time.perf_counter()
-        cached = self._scan_filings(taxonomy, taxonomy_fp, jobs)
+        cached = self._scan_filings(taxonomy, taxonomy_fp, jobs, prerender)
         say(f"read {len(cached)} filings in {time.perf_counter() - t_scan:.2f} s")
         loaded = [c.loaded for c in cached if c.loaded is not None]
         problems = [p for c in cached for p in c.problems] + check_across(loaded)
@@ -342,8 +367,8 @@ class Builder:
             raise BuildError([Problem(str(project.content / "filings"), 1, 1, "error", "no filings found")])
         for c in cached:
             if c.info is None or c.analyzed_with != taxonomy_fp:
-                c.info = _analyzed(full_info(c.info).loaded if c.info is not None else c.loaded, taxonomy, c.sha)
-                c.loaded = c.info.loaded
+                c.info = _analyzed(full_info(c.info).loaded if c.info is not None else c.loaded, taxonomy, c.sha)[0]
+                c.loaded, c.written = c.info.loaded, None
                 c.analyzed_with = taxonomy_fp
                 c.chunks = None
                 c.blob = None
@@ -555,10 +580,21 @@ class Builder:
 
     def _build(self, *, clean: bool, search: bool, jobs: int, verify_output: bool,
                log: Callable[[str], None] | None) -> BuildReport:
+        self._live = None  # set again when this build succeeds
+        state = self.state
+        if (clean or not state.page_fps or state.out_dir != str(self.out_dir) or not self.out_dir.is_dir()
+                or state.version != CODE_FINGERPRINT):
+            # a full build: into a staging folder from the start, so that
+            # filings' own pages are written as they are parsed
+            with staging(self.out_dir) as st:
+                return self._build_into(st, search=search, jobs=jobs, verify_output=verify_output, log=log)
+        return self._build_into(None, search=search, jobs=jobs, verify_output=verify_output, log=log)
+
+    def _build_into(self, staged: Staging | None, *, search: bool, jobs: int, verify_output: bool,
+                    log: Callable[[str], None] | None) -> BuildReport:
         t0 = time.perf_counter()
         say = log or (lambda s: None)
-        self._live = None  # set again when this build succeeds
-        prep = self.prepare(jobs, say)
+        prep = self.prepare(jobs, say, staged)
         config, site, md_pages, assets = prep.config, prep.site, prep.md_pages, prep.assets
         renderer = self._renderer(config, assets)
         infos = site.filings
@@ -572,8 +608,8 @@ class Builder:
         for mp in md_pages:
             dep_hash[f"page:{mp.slug}"] = sha(mp.body.encode())[:16]
         state = self.state
-        full = (clean or not state.page_fps or state.out_dir != str(self.out_dir) or not self.out_dir.is_dir()
-                or state.version != CODE_FINGERPRINT)
+        full = staged is not None
+        prerendered = {rel: h for c in state.filings.values() if c.written for rel, h in c.written.items()}
 
         # -- the page map: an agency's group is listed only if its inputs changed
         t_map = time.perf_counter()
@@ -618,7 +654,7 @@ class Builder:
                              if p.severity == "warning"], full=full)
         if full:
             hashes = self._full_write(renderer, pages, site, absolute, config.title, chunks, assets, jobs, say,
-                                      search, report, data_identity)
+                                      search, report, data_identity, staged, prerendered)
             report.rendered = [p.output for p in pages]
             report.written = sorted(hashes)
         else:
@@ -654,11 +690,15 @@ class Builder:
         return files
 
     def _full_write(self, renderer, pages, site, absolute, title, chunks, assets, jobs, say, search, report,
-                    data_identity: str) -> dict[str, str]:
+                    data_identity: str, staged: Staging | None = None,
+                    prerendered: dict[str, str] | None = None) -> dict[str, str]:
+        """Write the whole site into ``staged`` (or a staging folder of its
+        own), but for the files already written there (``prerendered``)."""
         from .build import render_pages
 
-        hashes: dict[str, str] = {}
-        with staging(self.out_dir) as st:
+        prerendered = prerendered or {}
+        hashes: dict[str, str] = dict(prerendered)
+        with (nullcontext(staged) if staged is not None else staging(self.out_dir)) as st:
             def write(rel: str, data: bytes) -> str:
                 st.write(rel, data)
                 return sha(data)
@@ -673,6 +713,7 @@ class Builder:
                 c = filing_chunks(whole, absolute)
                 return filing_files(whole, absolute, c), c
 
+            pages = [p for p in pages if p.output not in prerendered]
             page_hashes, made = render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"),
                                              jobs=jobs, filings=todo, filing_data=filing_data)
             hashes.update(page_hashes)
@@ -680,7 +721,7 @@ class Builder:
                 cached[dep].chunks, cached[dep].chunks_with = c, self._global_fp
             say(f"pages and per-filing downloads rendered and written in {time.perf_counter() - t:.2f} s")
             t = time.perf_counter()
-            done = {i.dep for i in todo}
+            done = {i.dep for i in todo} | {i.dep for i in site.filings if cached[i.dep].written}
             for rel, data in self._other_files(site, absolute, title, chunks, assets,
                                                {i.dep for i in site.filings} - done).items():
                 if rel in SITE_DATA_FILES:
@@ -769,24 +810,62 @@ class Builder:
         return hashes
 
 
-def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str) -> CachedFiling:
+@dataclass
+class Prerender:
+    """A full build writes into a staging folder that only a successful build
+    swaps in, so each filing's pages that depend on it alone (its project
+    pages, three in four of the site's) and its downloads are written as
+    soon as the whole filing is analysed, in the parse worker: the whole
+    filing is never pickled for them. (A build that fails later discards the
+    staging folder with them.)"""
+
+    renderer: Renderer
+    write: Callable[[str, bytes], None]
+    absolute: Callable[[str], str]
+    global_fp: str  # the chunks of the site-wide downloads are made with these settings
+
+    def filing(self, whole: FilingInfo) -> tuple[dict[str, str], dict[str, bytes]]:
+        """Write ``whole``'s project pages and downloads; ({output: hash}, chunks)."""
+        from .build import render_page
+
+        written: dict[str, str] = {}
+        for proj in whole.projects:
+            page = Page(proj.url, "project.html", frozenset(), lambda proj=proj: project_context(proj))
+            data = render_page(self.renderer, page)
+            self.write(page.output, data)
+            written[page.output] = sha(data)
+        chunks = filing_chunks(whole, self.absolute)
+        for rel, data in filing_files(whole, self.absolute, chunks).items():
+            self.write(rel, data)
+            written[rel] = sha(data)
+        return written, chunks
+
+
+def _parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_fp: str,
+               prerender: Prerender | None = None) -> CachedFiling:
     """Parse, validate and analyze one file (sealed for the cache when it is
     sent to the parent or saved). The cache and the site model keep the
     filing light (``analyze.lighten``)."""
     loaded, problems = validate_file(key)
-    info = _analyzed(loaded, taxonomy, digest) if loaded is not None else None
-    return CachedFiling(key, stat, digest, info.loaded if info else None, problems, info,
-                        taxonomy_fp if loaded is not None else "")
+    if loaded is None:
+        return CachedFiling(key, stat, digest, None, problems, None, "")
+    info, written, chunks = _analyzed(loaded, taxonomy, digest, prerender)
+    c = CachedFiling(key, stat, digest, info.loaded, problems, info, taxonomy_fp, written=written)
+    if prerender is not None:
+        c.chunks, c.chunks_with = chunks, prerender.global_fp
+    return c
 
 
-def _analyzed(loaded: LoadedFiling, taxonomy, digest: str) -> FilingInfo:
+def _analyzed(loaded: LoadedFiling, taxonomy, digest: str, prerender: Prerender | None = None
+              ) -> tuple[FilingInfo, dict[str, str] | None, dict[str, bytes] | None]:
     """Analyse a whole filing; its light copy, with the views the site-wide
-    pages merge computed from the whole one."""
+    pages merge computed from the whole one (and what ``prerender`` wrote)."""
     whole = analyze_filing(loaded, taxonomy, content_hash=digest)
     light = lighten(whole)
     derive(light, whole)
+    written, chunks = prerender.filing(whole) if prerender is not None else (None, None)
     _release(whole)
-    return light
+    return light, written, chunks
 
 
 def _release(info: FilingInfo | None) -> None:
@@ -804,18 +883,19 @@ _PARSE_STATE: tuple | None = None  # inherited by forked workers
 PARSE_CHUNK = 64  # files a parse worker hands back at a time
 
 
-def _parse_chunk(start: int) -> list[tuple[bytes, str]]:
+def _parse_chunk(start: int) -> list[tuple]:
     assert _PARSE_STATE is not None
-    todo, taxonomy, taxonomy_fp = _PARSE_STATE
+    todo, taxonomy, taxonomy_fp, prerender = _PARSE_STATE
     out = []
     for k, st, d in todo[start:start + PARSE_CHUNK]:
-        c = _parse_one(k, st, d, taxonomy, taxonomy_fp)
-        out.append((c.seal(), c.analyzed_with))
+        c = _parse_one(k, st, d, taxonomy, taxonomy_fp, prerender)
+        out.append((c.seal(), c.whole, c.analyzed_with, c.written, c.chunks))
         _release(c.info)  # the parent gets the bytes; without this a worker kept every filing it parsed
     return out
 
 
-def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling]:
+def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender | None = None
+               ) -> list[CachedFiling]:
     """Parse, validate and analyze files; the result order is the input order.
     Workers hand results back in chunks, in order, so the parent unpickles
     them while the workers go on parsing (not all at the end)."""
@@ -823,16 +903,20 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int) -> list[CachedFiling
     import multiprocessing as mp
 
     if jobs <= 1 or len(todo) < 200 or "fork" not in mp.get_all_start_methods():
-        return [_parse_one(k, st, d, taxonomy, taxonomy_fp) for k, st, d in todo]
-    _PARSE_STATE = (todo, taxonomy, taxonomy_fp)
+        return [_parse_one(k, st, d, taxonomy, taxonomy_fp, prerender) for k, st, d in todo]
+    _PARSE_STATE = (todo, taxonomy, taxonomy_fp, prerender)
     try:
         out: list[CachedFiling] = []
         files = iter(todo)
         with mp.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_parse_chunk, range(0, len(todo), PARSE_CHUNK)):
-                for blob, fp in part:
+                for blob, whole, fp, written, chunks in part:
                     k, st, d = next(files)
-                    out.append(CachedFiling.from_blob(k, st, d, blob, fp))
+                    c = CachedFiling.from_blob(k, st, d, blob, whole, fp)
+                    c.written = written
+                    if chunks is not None:
+                        c.chunks, c.chunks_with = chunks, prerender.global_fp
+                    out.append(c)
     finally:
         _PARSE_STATE = None
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from . import charts, explore
+from . import charts, explore, urls
 from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info
 from .load import parse_text
 from .notes import NOTE_TYPES
@@ -344,7 +344,6 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
 def project_context(proj: ProjectInfo) -> dict[str, Any]:
     info = proj.filing
     f = info.filing
-    ag = info.agency
     p = proj.project
     chart = None
     if p.spending_plan:
@@ -354,8 +353,9 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
         )
     return {
         # the agency as this filing names it: a project page depends on its
-        # own filing only (the agency's current name comes from its newest filing)
-        "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, ag.url), (f"{f.year}年", info.url),
+        # own filing only (the agency's current name comes from its newest
+        # filing), so a full build renders it as soon as the filing is parsed
+        "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, urls.agency(info.agency_slug)), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
                      f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标",
                      kind="project"),
