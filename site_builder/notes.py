@@ -619,10 +619,6 @@ def _own_text(p: Project) -> str:
     return unicodedata.normalize("NFKC", "\n".join(parts))
 
 
-def _all_text(p: Project) -> str:
-    return _own_text(p) + "\n" + unicodedata.normalize("NFKC", "\n".join(p.goals))
-
-
 def _longest_common(a: str, b: str, containing: str) -> str:
     """The longest substring of both a and b that contains ``containing``."""
     best = containing
@@ -646,9 +642,18 @@ def _goal_names_other_notes(filing: Filing) -> dict[int, list[Note]]:
         for i, p in enumerate(projects) for gg in (cjk_trigrams(g) for g in p.goals)
     ):
         return {}
-    text_grams = [cjk_trigrams(_all_text(p)) for p in projects]
-    own_grams = [cjk_trigrams(_own_text(p)) for p in projects]
-    in_projects = Counter(g for gs in text_grams for g in gs)
+    # A trigram is all CJK, so it is one of a normalised text's trigrams
+    # exactly when it occurs in that text: look the few candidates up in the
+    # texts instead of making every project's trigram sets (~1 ms a filing).
+    own_texts = [_own_text(p) for p in projects]
+    goal_texts = [unicodedata.normalize("NFKC", "\n".join(p.goals)) for p in projects]
+    counted: dict[str, int] = {}
+
+    def in_projects(g: str) -> int:
+        if g not in counted:
+            counted[g] = sum(1 for own, goals in zip(own_texts, goal_texts) if g in own or g in goals)
+        return counted[g]
+
     out: dict[int, list[Note]] = {}
     for i, p in enumerate(projects):
         for k, goal in enumerate(p.goals):
@@ -662,7 +667,7 @@ def _goal_names_other_notes(filing: Filing) -> dict[int, list[Note]]:
                 # a run of Q's name found in this goal, in no text of this project
                 # but its goals, and in no other project at all
                 hits = sorted(g for g in name_grams[j] & goal_grams
-                              if g not in own_grams[i] and in_projects[g] == 2)
+                              if g not in own_texts[i] and in_projects(g) == 2)
                 if not hits:
                     continue
                 q_name = unicodedata.normalize("NFKC", q.name)

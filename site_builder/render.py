@@ -42,12 +42,25 @@ def make_markdown() -> MarkdownIt:
 _MD = make_markdown()
 
 
+# Text without any character that starts Markdown inline syntax or that
+# HTML escaping changes renders as itself: most goals and purposes are plain
+# Chinese sentences, and markdown-it took ~0.1 ms for each (a tenth of a
+# project page). tests/test_render.py checks the shortcut against markdown-it.
+_INLINE_SYNTAX = re.compile(r'[\\`*_\[\]!<>&"\n\r\x00~]')
+# a line that could open a block: heading, list, quote, code, table, HTML
+_BLOCK_START = frozenset("#-+*>=|<0123456789 \t")
+
+
 @lru_cache(maxsize=32768)
 def markdown_to_html(text: str) -> Markup:
+    if text and text[0] not in _BLOCK_START and text == text.strip() and not _INLINE_SYNTAX.search(text):
+        return Markup(f"<p>{text}</p>\n")
     return Markup(_MD.render(text))
 
 
 def markdown_inline(text: str) -> Markup:
+    if not _INLINE_SYNTAX.search(text):
+        return Markup(text)
     return Markup(_MD.renderInline(text))
 
 
