@@ -20,6 +20,7 @@ from . import urls
 from .categories import Category, Taxonomy, categorize
 from .model import CHECKPOINTS, Filing, Indicator, Project
 from .notes import Note, filing_notes
+from .pack import Ref, payload
 from .validate import LoadedFiling
 
 ZERO = Decimal(0)
@@ -132,7 +133,8 @@ class FilingInfo:
     # with the filing, so a rebuild re-computes them only for changed filings
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # set on a light copy (``lighten``): the whole analysed filing, pickled
-    blob: bytes | None = field(default=None, repr=False, compare=False)
+    # (or where a parse worker set the pickle aside: pack.py)
+    blob: bytes | Ref | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -395,7 +397,7 @@ def full_info(info: FilingInfo) -> FilingInfo:
     hit = _FULL.get(id(info))
     if hit is not None and hit[0] is info:
         return hit[1]
-    whole = pickle.loads(info.blob)
+    whole = pickle.loads(payload(info.blob))
     whole.agency, whole.derived = info.agency, info.derived
     if len(_FULL) >= _FULL_KEEP:
         _FULL.pop(next(iter(_FULL)))

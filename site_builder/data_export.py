@@ -14,7 +14,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 from .analyze import FilingInfo, ProjectInfo, SiteModel
 from .format import plain
@@ -193,6 +193,33 @@ def site_data_files(site: SiteModel, absolute, title: str, chunks: Callable[[Fil
     files["data/datapackage.json"] = dumps(datapackage(title, absolute("/")))
     files["data/filing.schema.json"] = schema_bytes()
     return files
+
+
+def write_site_data(open_file: Callable[[str], BinaryIO], site: SiteModel, absolute, title: str,
+                    chunks: Callable[[FilingInfo], dict[str, bytes]]) -> list[str]:
+    """``site_data_files``, written part by part into files that
+    ``open_file(path)`` opens, so that the ~200 MB of a 10,000-filing site
+    are never joined in memory. Returns the paths written."""
+    joined = [*_SITE_CSV, "filings.json"]
+    outs = {name: open_file(f"data/{name}") for name in joined}
+    try:
+        for name, cols in _SITE_CSV.items():
+            outs[name].write(to_csv(cols, ()))
+        outs["filings.json"].write(b"[\n")
+        for n, info in enumerate(site.filings):
+            c = chunks(info)
+            for name in _SITE_CSV:
+                outs[name].write(c[name])
+            outs["filings.json"].write((b",\n" if n else b"") + c["filings.json"])
+        outs["filings.json"].write(b"\n]\n")
+    finally:
+        for fh in outs.values():
+            fh.close()
+    for name, data in (("datapackage.json", dumps(datapackage(title, absolute("/")))),
+                       ("filing.schema.json", schema_bytes())):
+        with open_file(f"data/{name}") as fh:
+            fh.write(data)
+    return [f"data/{name}" for name in (*joined, "datapackage.json", "filing.schema.json")]
 
 
 def filing_summary(info: FilingInfo, absolute) -> dict[str, Any]:

@@ -35,12 +35,13 @@ from .analyze import (FilingInfo, Places, SiteModel, analyze_filing, build_site_
 from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import load_taxonomy
 from .config import SiteConfig, load_config
-from .data_export import filing_chunks, filing_files, site_data_files
+from .data_export import filing_chunks, filing_files, site_data_files, write_site_data
 from .load import Problem, yaml_paths
 from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of,
                     project_context, site_pages)
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
+from .pack import PackWriter, Ref, prune
 from .write import Staging, safe_relpath, staging
 
 STATE_VERSION = 3
@@ -83,7 +84,7 @@ class CachedFiling:
     problems: list[Problem]
     info: FilingInfo | None = None
     analyzed_with: str = ""  # taxonomy fingerprint the info was made with
-    chunks: dict[str, bytes] | None = None
+    chunks: dict[str, bytes] | Ref | None = None  # rows of the site-wide downloads (chunk_data)
     chunks_with: str = ""  # global fingerprint the chunks were made with
     # (loaded, problems, info) pickled as parsed, before the site model links
     # the info to its agency, without the whole filing (``whole``): what the
@@ -117,8 +118,11 @@ class CachedFiling:
         return self.blob
 
     @property
-    def whole(self) -> bytes | None:
+    def whole(self) -> bytes | Ref | None:
         return self.info.blob if self.info is not None else None
+
+    def chunk_data(self) -> dict[str, bytes]:
+        return pickle.loads(self.chunks.read()) if isinstance(self.chunks, Ref) else self.chunks
 
     def __getstate__(self) -> dict:
         d = dict(self.__dict__)
@@ -269,11 +273,20 @@ def load_state(path: Path) -> State:
     try:
         with open(path, "rb") as fh, no_gc():
             version, state = pickle.load(fh)
-        if version == (STATE_VERSION, CODE_FINGERPRINT):
+        if version == (STATE_VERSION, CODE_FINGERPRINT) and all(os.path.isfile(p) for p in _pack_refs(state)):
             return state
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
         pass
     return State()
+
+
+def pack_prefix(path: Path) -> str:
+    """The names of the pack files (pack.py) the state at ``path`` refers to."""
+    return f"pack-{path.stem}"
+
+
+def _pack_refs(state: State) -> set[str]:
+    return {r.path for c in state.filings.values() for r in (c.whole, c.chunks) if isinstance(r, Ref)}
 
 
 def save_state(path: Path, state: State) -> None:
@@ -282,6 +295,7 @@ def save_state(path: Path, state: State) -> None:
     with open(tmp, "wb") as fh, no_gc():
         pickle.dump(((STATE_VERSION, CODE_FINGERPRINT), state), fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+    prune(path.parent, pack_prefix(path), _pack_refs(state))
 
 
 class Builder:
@@ -292,6 +306,9 @@ class Builder:
         self.out_dir = Path(out_dir).resolve()
         self.base_path = base_path
         self.state = state or State()
+        cache_file = state_path(self.project.root, self.out_dir)
+        # where parse workers set whole filings and download rows aside (pack.py)
+        self.pack = PackWriter(cache_file.parent, pack_prefix(cache_file))
         self._live: Live | None = None
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
 
@@ -319,7 +336,7 @@ class Builder:
                 continue
             fresh[key] = None  # type: ignore[assignment]  # keeps the file order
             todo.append((key, stat, digest))
-        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs, prerender):
+        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs, prerender, self.pack):
             fresh[c.key] = c
         self.state.filings = fresh
         return list(fresh.values())
@@ -426,7 +443,7 @@ class Builder:
             c = filings[info.loaded.path]
             if c.chunks is None or c.chunks_with != global_fp:
                 c.chunks, c.chunks_with = filing_chunks(full_info(info), absolute), global_fp
-            return c.chunks
+            return c.chunk_data()
 
         return chunks
 
@@ -723,12 +740,10 @@ class Builder:
             t = time.perf_counter()
             done = {i.dep for i in todo} | {i.dep for i in site.filings if cached[i.dep].written}
             for rel, data in self._other_files(site, absolute, title, chunks, assets,
-                                               {i.dep for i in site.filings} - done).items():
-                if rel in SITE_DATA_FILES:
-                    st.write(rel, data)
-                    hashes[rel] = data_identity
-                else:
-                    hashes[rel] = write(rel, data)
+                                               {i.dep for i in site.filings} - done, site_data=False).items():
+                hashes[rel] = write(rel, data)
+            for rel in write_site_data(st.open, site, absolute, title, chunks):
+                hashes[rel] = data_identity
             say(f"data downloads and assets in {time.perf_counter() - t:.2f} s")
             if search:
                 from .search import index_site
@@ -885,17 +900,22 @@ PARSE_CHUNK = 64  # files a parse worker hands back at a time
 
 def _parse_chunk(start: int) -> list[tuple]:
     assert _PARSE_STATE is not None
-    todo, taxonomy, taxonomy_fp, prerender = _PARSE_STATE
+    todo, taxonomy, taxonomy_fp, prerender, pack = _PARSE_STATE
     out = []
     for k, st, d in todo[start:start + PARSE_CHUNK]:
         c = _parse_one(k, st, d, taxonomy, taxonomy_fp, prerender)
-        out.append((c.seal(), c.whole, c.analyzed_with, c.written, c.chunks))
+        whole = c.whole
+        chunks = c.chunks
+        if pack is not None:  # the parent gets where they are, not the bytes
+            whole = pack.put(whole) if whole is not None else None
+            chunks = pack.put(pickle.dumps(chunks, protocol=pickle.HIGHEST_PROTOCOL)) if chunks is not None else None
+        out.append((c.seal(), whole, c.analyzed_with, c.written, chunks))
         _release(c.info)  # the parent gets the bytes; without this a worker kept every filing it parsed
     return out
 
 
-def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender | None = None
-               ) -> list[CachedFiling]:
+def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender | None = None,
+               pack: PackWriter | None = None) -> list[CachedFiling]:
     """Parse, validate and analyze files; the result order is the input order.
     Workers hand results back in chunks, in order, so the parent unpickles
     them while the workers go on parsing (not all at the end)."""
@@ -904,7 +924,7 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender
 
     if jobs <= 1 or len(todo) < 200 or "fork" not in mp.get_all_start_methods():
         return [_parse_one(k, st, d, taxonomy, taxonomy_fp, prerender) for k, st, d in todo]
-    _PARSE_STATE = (todo, taxonomy, taxonomy_fp, prerender)
+    _PARSE_STATE = (todo, taxonomy, taxonomy_fp, prerender, pack)
     try:
         out: list[CachedFiling] = []
         files = iter(todo)

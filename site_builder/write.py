@@ -8,7 +8,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 
 def safe_relpath(rel: str) -> str:
@@ -41,6 +41,12 @@ class Staging:
             self._made.add(folder)
         with open(target, "wb") as fh:
             fh.write(data)
+
+    def open(self, rel: str) -> BinaryIO:
+        """A new file at ``rel``, open for writing (for files written in parts)."""
+        target = self.file(rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        return open(target, "wb")
 
     def file(self, rel: str) -> str:
         return os.path.join(self._root, safe_relpath(rel))

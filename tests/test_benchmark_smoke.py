@@ -56,3 +56,38 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
     a, b = _digests(serial), _digests(parallel)
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
+    """Above 200 changed filings, parse workers analyse the filings, write
+    their project pages and downloads at once (Prerender) and set whole
+    filings aside in pack files (pack.py). A rebuild after an edit that reads
+    them back from the saved cache equals a clean build, byte for byte, and
+    pack files no saved state refers to are deleted."""
+    from site_builder.build import build
+    from site_builder.incremental import pack_prefix, state_path
+
+    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "220", "--out", str(tmp_path / "corpus"),
+                    "--seed", "2"], cwd=ROOT, check=True, capture_output=True)
+    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    out = tmp_path / "out"
+    first = build(root, out, search=False, jobs=2)
+    assert first.full
+    cache = state_path(root, out)
+    packs = sorted(cache.parent.glob(pack_prefix(cache) + "-*.pack"))
+    assert len(packs) == 2  # one per parse worker
+
+    edited = bench.edit_one_filing(root)
+    again = build(root, out, search=False, jobs=2)
+    assert not again.full and 0 < len(again.rendered) < 200
+    assert any(edited.stem.split("-")[0] in p for p in again.rendered)
+
+    clean = tmp_path / "clean"
+    build(root, clean, search=False, jobs=1, clean=True)
+    a, b = _digests(out), _digests(clean)
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+
+    build(root, out, search=False, jobs=2, clean=True)  # new packs; the old ones are no longer referred to
+    now = sorted(cache.parent.glob(pack_prefix(cache) + "-*.pack"))
+    assert len(now) == 2 and not set(now) & set(packs)
