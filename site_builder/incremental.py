@@ -41,7 +41,7 @@ from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, loa
                     project_context, site_pages)
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
-from .pack import PackWriter, Ref, prune
+from .pack import PackWriter, Ref, payload, prune
 from .write import Staging, safe_relpath, staging
 
 STATE_VERSION = 3
@@ -90,20 +90,21 @@ class CachedFiling:
     # the info to its agency, without the whole filing (``whole``): what the
     # cache file keeps. Made in the parse workers, so saving the cache does
     # not pickle a 10,000-filing object graph again in the parent (~15 s).
-    blob: bytes | None = field(default=None, repr=False)
+    blob: bytes | Ref | None = field(default=None, repr=False)
     # files a full build wrote from the whole filing as soon as it was parsed
     # ({output path: hash}; ``Prerender``), for this build only
     written: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_blob(cls, key: str, stat: tuple[int, int], sha: str, blob: bytes, whole: bytes | None,
-                  analyzed_with: str) -> "CachedFiling":
+    def from_blob(cls, key: str, stat: tuple[int, int], sha: str, blob: bytes, whole: bytes | Ref | None,
+                  analyzed_with: str, kept: Ref | None = None) -> "CachedFiling":
+        """``kept``: where a worker set ``blob`` aside (then only that is kept)."""
         loaded, problems, info = pickle.loads(blob)
         if info is not None:
-            info.blob = whole  # one bytes object, shared by the cache and the light filing
-        return cls(key, stat, sha, loaded, problems, info, analyzed_with, blob=blob)
+            info.blob = whole  # one object, shared by the cache and the light filing
+        return cls(key, stat, sha, loaded, problems, info, analyzed_with, blob=kept or blob)
 
-    def seal(self) -> bytes:
+    def seal(self) -> bytes | Ref:
         """The blob, made now if the parsed objects changed since."""
         if self.blob is None:
             info = self.info
@@ -134,7 +135,7 @@ class CachedFiling:
     def __setstate__(self, d: dict) -> None:
         whole = d.pop("whole", None)
         self.__dict__.update(d)
-        self.loaded, self.problems, self.info = pickle.loads(self.blob)
+        self.loaded, self.problems, self.info = pickle.loads(payload(self.blob))
         if self.info is not None:
             self.info.blob = whole
 
@@ -286,7 +287,7 @@ def pack_prefix(path: Path) -> str:
 
 
 def _pack_refs(state: State) -> set[str]:
-    return {r.path for c in state.filings.values() for r in (c.whole, c.chunks) if isinstance(r, Ref)}
+    return {r.path for c in state.filings.values() for r in (c.blob, c.whole, c.chunks) if isinstance(r, Ref)}
 
 
 def save_state(path: Path, state: State) -> None:
@@ -904,12 +905,12 @@ def _parse_chunk(start: int) -> list[tuple]:
     out = []
     for k, st, d in todo[start:start + PARSE_CHUNK]:
         c = _parse_one(k, st, d, taxonomy, taxonomy_fp, prerender)
-        whole = c.whole
-        chunks = c.chunks
-        if pack is not None:  # the parent gets where they are, not the bytes
+        sealed, whole, chunks, kept = c.seal(), c.whole, c.chunks, None
+        if pack is not None:  # the parent keeps where they are, not the bytes
             whole = pack.put(whole) if whole is not None else None
             chunks = pack.put(pickle.dumps(chunks, protocol=pickle.HIGHEST_PROTOCOL)) if chunks is not None else None
-        out.append((c.seal(), whole, c.analyzed_with, c.written, chunks))
+            kept = pack.put(sealed)
+        out.append((sealed, whole, c.analyzed_with, c.written, chunks, kept))
         _release(c.info)  # the parent gets the bytes; without this a worker kept every filing it parsed
     return out
 
@@ -930,9 +931,9 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender
         files = iter(todo)
         with mp.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_parse_chunk, range(0, len(todo), PARSE_CHUNK)):
-                for blob, whole, fp, written, chunks in part:
+                for blob, whole, fp, written, chunks, kept in part:
                     k, st, d = next(files)
-                    c = CachedFiling.from_blob(k, st, d, blob, whole, fp)
+                    c = CachedFiling.from_blob(k, st, d, blob, whole, fp, kept)
                     c.written = written
                     if chunks is not None:
                         c.chunks, c.chunks_with = chunks, prerender.global_fp
