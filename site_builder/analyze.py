@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from . import urls
 from .categories import Category, Taxonomy, categorize
@@ -35,7 +35,7 @@ def share(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-@dataclass
+@dataclass(slots=True)
 class Totals:
     """Sums of project budgets, overall and by funding source."""
 
@@ -95,7 +95,7 @@ def group_indicators(indicators: Iterable[Indicator]) -> list[IndicatorGroup]:
     return [IndicatorGroup(l1, list(l2s.items())) for l1, l2s in by1.items()]
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectInfo:
     filing: "FilingInfo" = field(repr=False)
     index: int
@@ -357,16 +357,29 @@ def _largest(infos: Iterable[FilingInfo], n: int) -> list[ProjectInfo]:
 # and was copied page by page into every forked render worker.
 
 
+class LightBudget(NamedTuple):
+    total: Decimal
+    fiscal: Decimal | None
+    carryover: Decimal | None
+    other: Decimal | None
+
+
+class LightProject(NamedTuple):
+    """What the site-wide pages print of a project (model.Project has ~20
+    objects behind it; the site model keeps ~75,000 projects at 10,000 filings)."""
+
+    code: str | None
+    name: str
+    budget: LightBudget
+
+
 def lighten(info: FilingInfo) -> FilingInfo:
     """A light copy of a whole analysed filing (derived views computed on the
     whole one first: ``explore.derive``), carrying the whole one as its blob."""
     f = info.filing
-    projects = tuple(p.model_copy(update={"indicators": (), "goals": (), "purpose": None}) for p in f.projects)
-    ub = f.unit_budget
-    filing = f.model_copy(update={
-        "projects": projects, "overview": None,
-        "unit_budget": ub.model_copy(update={"indicators": (), "goals": ()}) if ub else None,
-    })
+    projects = tuple(LightProject(p.code, p.name, LightBudget(p.budget.total, p.budget.fiscal, p.budget.carryover,
+                                                               p.budget.other)) for p in f.projects)
+    filing = f.model_copy(update={"projects": projects, "overview": None, "unit_budget": None})
     lf = info.loaded
     light = FilingInfo(
         loaded=type(lf)(lf.path, filing, lf.agency_position), filing=filing, agency_slug=info.agency_slug,
@@ -400,13 +413,24 @@ def full_info(info: FilingInfo) -> FilingInfo:
     whole = pickle.loads(payload(info.blob))
     whole.agency, whole.derived = info.agency, info.derived
     if len(_FULL) >= _FULL_KEEP:
-        _FULL.pop(next(iter(_FULL)))
+        _drop(_FULL.pop(next(iter(_FULL)))[1])
     _FULL[id(info)] = (info, whole)
     return whole
 
 
+def _drop(whole: FilingInfo) -> None:
+    """Break a whole filing's reference cycles (its projects point back to
+    it), so that it is freed now: builds pause the cyclic collector, and a
+    render worker kept every whole filing it had unpickled (~1 GB each at
+    10,000 filings)."""
+    whole.projects.clear()
+    whole.derived = {}  # the light filing's, not to be cleared
+
+
 def forget_full() -> None:
     """Drop the kept whole filings (after a build: they hold old agencies)."""
+    for _light, whole in _FULL.values():
+        _drop(whole)
     _FULL.clear()
 
 

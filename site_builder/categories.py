@@ -63,6 +63,13 @@ class Category:
         u = _norm(unit)
         return self.units[0] if any(_norm(x) == u for x in self.units) else None
 
+    def __reduce__(self):
+        # one object per distinct category in a process: every analysed
+        # filing's projects point to their category, and a pickled filing
+        # would otherwise unpickle copies of it (~7 KB a filing)
+        return (_interned, (self.slug, self.name, self.keywords, self.exclude, self.quantity_level2, self.units,
+                            self.unit_cost_label, self.caveat))
+
     def _hit(self, text: str) -> Optional[str]:
         if any(all(k in text for k in kw) for kw in self.exclude):
             return None
@@ -280,10 +287,18 @@ def classify(project: Project, taxonomy: Optional[Taxonomy] = None) -> Optional[
     return (taxonomy or default_taxonomy()).classify(project)
 
 
+_CATEGORIES: dict[Category, Category] = {}
+
+
+def _interned(*fields: Any) -> Category:
+    c = Category(*fields)
+    return _CATEGORIES.setdefault(c, c)
+
+
 # --------------------------------------------------------------------------- quantities and unit costs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """The main quantity indicator of a project within its category."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from decimal import Decimal
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from .analyze import ZERO, FilingInfo, Places, ProjectInfo, SiteModel, share
 from .categories import Category, Quantity, UnitCost, main_quantity, unit_cost
@@ -31,7 +31,7 @@ class NoteCount:
     href: str
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteRow:
     note: Note
     project: Optional[ProjectInfo]  # None: a note about the filing (unit-level table)
@@ -42,7 +42,7 @@ class NoteRow:
         return self.project.url if self.project else self.filing_url
 
 
-@dataclass
+@dataclass(slots=True)
 class FilingQuality:
     info: FilingInfo
     warnings: list[NoteRow]
@@ -161,7 +161,7 @@ def indicators_url(slug: str) -> str:
     return f"/indicators/{slug}/"
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorRow:
     """One row of an indicator listing: what the row prints of the indicator."""
 
@@ -294,7 +294,7 @@ def compare_url(slug: str) -> str:
     return f"/compare/{slug}/"
 
 
-@dataclass
+@dataclass(slots=True)
 class CompareRow:
     project: ProjectInfo
     quantity: Optional[Quantity]
@@ -365,8 +365,21 @@ def _compare_rows(info: FilingInfo, whole: FilingInfo | None = None
     order (quantities from ``whole``'s indicators, for a light ``info``)."""
     whole = whole or info
     return [(p, None if p.category is None else
-             CompareRow(p, main_quantity(w.project, p.category), unit_cost(w.project, p.category)))
+             CompareRow(p, _shown(main_quantity(w.project, p.category)), unit_cost(w.project, p.category)))
             for p, w in zip(info.projects, whole.projects)]
+
+
+class ShownIndicator(NamedTuple):
+    """What the compare pages print of a quantity's indicator."""
+
+    name: str
+    target: str
+
+
+def _shown(q: Optional[Quantity]) -> Optional[Quantity]:
+    """``q`` holding only what is printed of its indicator: the site model
+    keeps a compare row per categorised project (a whole Indicator was ~1 KB)."""
+    return None if q is None else replace(q, indicator=ShownIndicator(q.indicator.name, q.indicator.target))
 
 
 # --------------------------------------------------------------------------- all three, and one edited filing

@@ -203,7 +203,7 @@ METHODOLOGY_ANCHORS: dict[str, MethodologyAnchor] = {code: MethodologyAnchor(cod
 _CODE_ORDER = {code: i for i, code in enumerate(NOTE_TYPES)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     code: str
     severity: str  # "info" | "warning"

@@ -49,7 +49,7 @@ _UNIT_LIST = re.compile(r"[^\W\d_]{1,3}(?:/[^\W\d_]{1,3})+等?")
 _YEAR_END = re.compile(r"^(?P<y>20\d\d)年(?:年底|年末|底)$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     text: str  # as published
     kind: str  # NUMBER | DEADLINE | QUALITATIVE
