@@ -418,7 +418,10 @@ class Builder:
                 if report is not None:
                     return report
             self._site_data_pending = False
-            return self._build(clean=clean, search=search, jobs=jobs, verify_output=verify_output, log=log)
+            report = self._build(clean=clean, search=search, jobs=jobs, verify_output=verify_output, log=log)
+            if report.full:  # packs of earlier builds that this state no longer refers to (a long serve session)
+                prune(self.pack.folder, self.pack.prefix, _pack_refs(self.state))
+            return report
 
     def write_site_data(self) -> list[str]:
         """Write the site-wide downloads an in-place edit deferred; returns the
