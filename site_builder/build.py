@@ -32,6 +32,7 @@ def render_page(renderer: Renderer, page: Page) -> bytes:
 _FORK_STATE: tuple | None = None
 
 RENDER_CHUNK = 200  # pages a worker takes at a time
+RENDER_POOL_MIN = 400  # fewer pages than this are rendered in this process
 DATA_CHUNK = 20  # filings' downloads a worker takes at a time
 
 
@@ -56,28 +57,35 @@ def default_jobs() -> int:
 
 def render_pages(renderer: Renderer, pages: list[Page], write: Callable[[str, bytes], str],
                  progress: Callable[[int, int], None] | None = None, jobs: int = 1,
-                 filings: list | None = None, filing_data: Callable | None = None
+                 filings: list | None = None, filing_data: Callable | None = None, local: list[Page] | None = None
                  ) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
     """Render and write every page, and each filing's downloads
     (``filing_data(info)`` → (files, chunks of the site-wide files));
     ``write`` returns the hash of the bytes. With jobs > 1 the work is split
     over forked worker processes in runs of consecutive pages (a filing's
     pages follow each other, so a worker unpickles each whole filing once:
-    ``analyze.full_info``); each file's bytes do not depend on the split.
-    Returns ({output path: hash}, {filing dep: chunks})."""
+    ``analyze.full_info``), while this process renders the ``local`` pages:
+    pages that list filings from all over the site, which a forked worker
+    would render by touching, and so copying, most of the site model (at
+    10,000 filings each worker copied ~400 MB). Each file's bytes do not
+    depend on the split. Returns ({output path: hash}, {filing dep: chunks})."""
     global _FORK_STATE
     filings = filings or []
+    local = local or []
     total = len(pages)
     hashes: dict[str, str] = {}
     chunks: dict[str, dict[str, bytes]] = {}
-    if jobs > 1 and total >= 400 and "fork" in mp.get_all_start_methods():
+    if jobs > 1 and total >= RENDER_POOL_MIN and "fork" in mp.get_all_start_methods():
         tasks = [("pages", i, i + RENDER_CHUNK) for i in range(0, total, RENDER_CHUNK)]
         tasks += [("filings", i, i + DATA_CHUNK) for i in range(0, len(filings), DATA_CHUNK)]
         _FORK_STATE = (renderer, pages, write, filings, filing_data)
         done = 0
         try:
             with mp.get_context("fork").Pool(jobs) as pool:
-                for (kind, start, stop), (part, part_chunks) in zip(tasks, pool.imap(_render_chunk, tasks)):
+                results = pool.imap(_render_chunk, tasks)  # the workers start on them now
+                for page in local:
+                    hashes[page.output] = write(page.output, render_page(renderer, page))
+                for (kind, start, stop), (part, part_chunks) in zip(tasks, results):
                     hashes.update(part)
                     chunks.update(part_chunks)
                     if kind == "pages":
@@ -87,10 +95,10 @@ def render_pages(renderer: Renderer, pages: list[Page], write: Callable[[str, by
         finally:
             _FORK_STATE = None
         return hashes, chunks
-    for n, page in enumerate(pages, 1):
+    for n, page in enumerate(pages + local, 1):
         hashes[page.output] = write(page.output, render_page(renderer, page))
-        if progress and (n % 2000 == 0 or n == total):
-            progress(n, total)
+        if progress and (n % 2000 == 0 or n == total + len(local)):
+            progress(n, total + len(local))
     for info in filings:
         files, chunks[info.dep] = filing_data(info)
         for rel, data in files.items():

@@ -674,8 +674,8 @@ class Builder:
         report = BuildReport(self.out_dir, len(pages) + len(kept_outputs), 0, len(site.filings), 0.0, [p for p in problems
                              if p.severity == "warning"], full=full)
         if full:
-            hashes = self._full_write(renderer, pages, site, absolute, config.title, chunks, assets, jobs, say,
-                                      search, report, data_identity, staged, prerendered)
+            hashes = self._full_write(renderer, own_pages, site, absolute, config.title, chunks, assets, jobs, say,
+                                      search, report, data_identity, staged, prerendered, shared_pages)
             report.rendered = [p.output for p in pages]
             report.written = sorted(hashes)
         else:
@@ -712,9 +712,11 @@ class Builder:
 
     def _full_write(self, renderer, pages, site, absolute, title, chunks, assets, jobs, say, search, report,
                     data_identity: str, staged: Staging | None = None,
-                    prerendered: dict[str, str] | None = None) -> dict[str, str]:
+                    prerendered: dict[str, str] | None = None, shared: list[Page] = ()) -> dict[str, str]:
         """Write the whole site into ``staged`` (or a staging folder of its
-        own), but for the files already written there (``prerendered``)."""
+        own), but for the files already written there (``prerendered``):
+        ``pages`` (agencies' own pages) and each filing's downloads, and the
+        ``shared`` pages that list filings across the site."""
         from .build import render_pages
 
         prerendered = prerendered or {}
@@ -736,7 +738,7 @@ class Builder:
 
             pages = [p for p in pages if p.output not in prerendered]
             page_hashes, made = render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"),
-                                             jobs=jobs, filings=todo, filing_data=filing_data)
+                                             jobs=jobs, filings=todo, filing_data=filing_data, local=list(shared))
             hashes.update(page_hashes)
             for dep, c in made.items():
                 cached[dep].chunks, cached[dep].chunks_with = c, self._global_fp
@@ -900,6 +902,7 @@ _PARSE_STATE: tuple | None = None  # inherited by forked workers
 
 
 PARSE_CHUNK = 64  # files a parse worker hands back at a time
+PARSE_POOL_MIN = 200  # fewer files than this are parsed in this process
 
 
 def _parse_chunk(start: int) -> list[tuple]:
@@ -926,7 +929,7 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender
     global _PARSE_STATE
     import multiprocessing as mp
 
-    if jobs <= 1 or len(todo) < 200 or "fork" not in mp.get_all_start_methods():
+    if jobs <= 1 or len(todo) < PARSE_POOL_MIN or "fork" not in mp.get_all_start_methods():
         return [_parse_one(k, st, d, taxonomy, taxonomy_fp, prerender) for k, st, d in todo]
     _PARSE_STATE = (todo, taxonomy, taxonomy_fp, prerender, pack)
     try:
