@@ -518,7 +518,9 @@ def test_ui_filters_in_chinese(page, server):
     filter-only searches are in the Node table above.)"""
     page.goto(f"{server}/search/?q={quote('满意度')}")
     results(page)
-    expect(page.locator(".pagefind-ui__filter-name")).to_have_count(5)
+    # Pagefind's UI adds each filter as its data arrives; under a loaded CI
+    # machine the fifth once took longer than the default 5 s
+    expect(page.locator(".pagefind-ui__filter-name")).to_have_count(5, timeout=20_000)
     names = [t.strip() for t in page.locator(".pagefind-ui__filter-name").all_inner_texts()]
     assert set(names) == {"地区", "年度", "单位", "页面类型", "指标类别"}
     assert page.locator(".pagefind-ui__filter-panel-label").inner_text() == "筛选"
