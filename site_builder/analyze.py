@@ -413,24 +413,26 @@ def full_info(info: FilingInfo) -> FilingInfo:
     whole = pickle.loads(payload(info.blob))
     whole.agency, whole.derived = info.agency, info.derived
     if len(_FULL) >= _FULL_KEEP:
-        _drop(_FULL.pop(next(iter(_FULL)))[1])
+        release(_FULL.pop(next(iter(_FULL)))[1])
     _FULL[id(info)] = (info, whole)
     return whole
 
 
-def _drop(whole: FilingInfo) -> None:
-    """Break a whole filing's reference cycles (its projects point back to
-    it), so that it is freed now: builds pause the cyclic collector, and a
-    render worker kept every whole filing it had unpickled (~1 GB each at
-    10,000 filings)."""
-    whole.projects.clear()
-    whole.derived = {}  # the light filing's, not to be cleared
+def release(info: FilingInfo | None) -> None:
+    """Break a filing's reference cycles (its projects and derived views
+    point back to it) so that reference counting frees it at once: builds
+    pause the cyclic collector (a render worker kept every whole filing it
+    had unpickled, ~1 GB at 10,000 filings). ``derived`` is let go, not
+    cleared: a whole filing shares its light filing's."""
+    if info is not None:
+        info.projects.clear()
+        info.derived = {}
 
 
 def forget_full() -> None:
     """Drop the kept whole filings (after a build: they hold old agencies)."""
     for _light, whole in _FULL.values():
-        _drop(whole)
+        release(whole)
     _FULL.clear()
 
 

@@ -185,21 +185,28 @@ _SITE_CSV = {"filings.csv": FILING_COLUMNS, "projects.csv": PROJECT_COLUMNS,
 def site_data_files(site: SiteModel, absolute, title: str, chunks: Callable[[FilingInfo], dict[str, bytes]] | None = None
                     ) -> dict[str, bytes]:
     """The site-wide files under /data/ (depend on every filing), joined from
-    per-filing chunks (``chunks`` may serve them from a cache)."""
-    get = chunks or (lambda info: filing_chunks(info, absolute))
-    parts = [get(info) for info in site.filings]
-    files = {f"data/{name}": to_csv(cols, ()) + b"".join(c[name] for c in parts) for name, cols in _SITE_CSV.items()}
-    files["data/filings.json"] = b"[\n" + b",\n".join(c["filings.json"] for c in parts) + b"\n]\n"
-    files["data/datapackage.json"] = dumps(datapackage(title, absolute("/")))
-    files["data/filing.schema.json"] = schema_bytes()
+    per-filing chunks (``chunks`` may serve them from a cache), in memory."""
+    files: dict[str, bytes] = {}
+
+    class Kept(io.BytesIO):
+        def __init__(self, rel: str):
+            super().__init__()
+            self.rel = rel
+
+        def close(self) -> None:
+            files[self.rel] = self.getvalue()
+            super().close()
+
+    write_site_data(Kept, site, absolute, title, chunks or (lambda info: filing_chunks(info, absolute)))
     return files
 
 
 def write_site_data(open_file: Callable[[str], BinaryIO], site: SiteModel, absolute, title: str,
                     chunks: Callable[[FilingInfo], dict[str, bytes]]) -> list[str]:
-    """``site_data_files``, written part by part into files that
-    ``open_file(path)`` opens, so that the ~200 MB of a 10,000-filing site
-    are never joined in memory. Returns the paths written."""
+    """The site-wide files under /data/ (they depend on every filing),
+    written from per-filing chunks part by part into files that
+    ``open_file(path)`` opens, so that a build never joins the ~200 MB of a
+    10,000-filing site in memory. Returns the paths written."""
     joined = [*_SITE_CSV, "filings.json"]
     outs = {name: open_file(f"data/{name}") for name in joined}
     try:
@@ -230,6 +237,12 @@ def filing_summary(info: FilingInfo, absolute) -> dict[str, Any]:
         "indicators": info.totals.indicators, "notes": len(info.notes), "url": absolute(info.url),
         "json": absolute(info.json_url), "csv": absolute(info.csv_url),
     }
+
+
+def filing_downloads(info: FilingInfo, absolute) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The filing's own downloads and its chunks of the site-wide files."""
+    chunks = filing_chunks(info, absolute)
+    return filing_files(info, absolute, chunks), chunks
 
 
 def filing_files(info: FilingInfo, absolute, chunks: dict[str, bytes] | None = None) -> dict[str, bytes]:

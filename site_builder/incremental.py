@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Callable
 
 from .analyze import (FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, forget_full,
-                      full_info, lighten, replace_filing)
+                      full_info, lighten, release, replace_filing)
 from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import load_taxonomy
 from .config import SiteConfig, load_config
-from .data_export import filing_chunks, filing_files, site_data_files, write_site_data
+from .data_export import filing_chunks, filing_downloads, filing_files, site_data_files, write_site_data
 from .load import Problem, yaml_paths
 from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of,
                     project_context, site_pages)
@@ -556,7 +556,7 @@ class Builder:
             replace_filing(site, old, c.info, live.places)
             replace_in_views(live.views, old, c.info, live.places)
             state.filings[c.key] = c
-            _release(old)
+            release(old)
         changed = {c.info.dep for c in fresh}
         dep_hash = dict(state.dep_hashes)
         for c in fresh:
@@ -732,9 +732,7 @@ class Builder:
                     if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp]
 
             def filing_data(info: FilingInfo) -> tuple[dict[str, bytes], dict[str, bytes]]:
-                whole = full_info(info)
-                c = filing_chunks(whole, absolute)
-                return filing_files(whole, absolute, c), c
+                return filing_downloads(full_info(info), absolute)
 
             pages = [p for p in pages if p.output not in prerendered]
             page_hashes, made = render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"),
@@ -855,8 +853,8 @@ class Prerender:
             data = render_page(self.renderer, page)
             self.write(page.output, data)
             written[page.output] = sha(data)
-        chunks = filing_chunks(whole, self.absolute)
-        for rel, data in filing_files(whole, self.absolute, chunks).items():
+        files, chunks = filing_downloads(whole, self.absolute)
+        for rel, data in files.items():
             self.write(rel, data)
             written[rel] = sha(data)
         return written, chunks
@@ -885,17 +883,8 @@ def _analyzed(loaded: LoadedFiling, taxonomy, digest: str, prerender: Prerender 
     light = lighten(whole)
     derive(light, whole)
     written, chunks = prerender.filing(whole) if prerender is not None else (None, None)
-    _release(whole)
+    release(whole)
     return light, written, chunks
-
-
-def _release(info: FilingInfo | None) -> None:
-    """Break a filing's reference cycles (its projects and derived views
-    point back to it) so that reference counting frees it at once: builds
-    run with the cyclic collector paused."""
-    if info is not None:
-        info.projects.clear()
-        info.derived.clear()
 
 
 _PARSE_STATE: tuple | None = None  # inherited by forked workers
@@ -917,7 +906,7 @@ def _parse_chunk(start: int) -> list[tuple]:
             chunks = pack.put(pickle.dumps(chunks, protocol=pickle.HIGHEST_PROTOCOL)) if chunks is not None else None
             kept = pack.put(sealed)
         out.append((sealed, whole, c.analyzed_with, c.written, chunks, kept))
-        _release(c.info)  # the parent gets the bytes; without this a worker kept every filing it parsed
+        release(c.info)  # the parent gets the bytes; without this a worker kept every filing it parsed
     return out
 
 

@@ -101,3 +101,32 @@ def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
     build(root, out, search=False, jobs=2, clean=True)  # new packs; the old ones are no longer referred to
     now = sorted(cache.parent.glob(pack_prefix(cache) + "-*.pack"))
     assert len(now) == 2 and not set(now) & set(packs)
+
+
+def test_a_failing_full_build_with_written_project_pages_leaves_nothing(tmp_path):
+    """A full build writes project pages while it parses (Prerender). When a
+    file further on is broken, the build fails naming its file and line, the
+    previous output stays as it was, and no staging folder is left behind."""
+    from site_builder.build import BuildError, build
+
+    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "220", "--out", str(tmp_path / "corpus"),
+                    "--seed", "3"], cwd=ROOT, check=True, capture_output=True)
+    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    out = tmp_path / "out"
+    build(root, out, search=False, jobs=2)
+    before = _digests(out)
+
+    broken = sorted((root / "content" / "filings").glob("*.yaml"))[-1]
+    text = broken.read_text(encoding="utf-8")
+    broken.unlink()  # a copy, not the corpus file behind the link
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("total:"))
+    lines[at] = lines[at].split("total:")[0] + "total: 十二万"
+    broken.write_text("\n".join(lines), encoding="utf-8")
+
+    with pytest.raises(BuildError) as failed:
+        build(root, out, search=False, jobs=2, clean=True)
+    message = str(failed.value)
+    assert f"{broken}:{at + 1}:" in message and "must be an amount written as a number" in message
+    assert _digests(out) == before
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name or ".old-" in p.name]
