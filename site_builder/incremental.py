@@ -36,7 +36,7 @@ from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import load_taxonomy
 from .config import SiteConfig, load_config
 from .data_export import filing_chunks, filing_downloads, filing_files, site_data_files, write_site_data
-from .load import Problem, yaml_paths
+from .load import Problem, files_under, yaml_paths
 from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of,
                     project_context, site_pages)
 from .render import Assets, Renderer
@@ -779,12 +779,8 @@ class Builder:
         known = set(state.file_hashes)
         expected = set(state.file_hashes) if expected is None else expected
         if verify_output:
-            for dirpath, dirnames, filenames in os.walk(self.out_dir):
-                rel_dir = os.path.relpath(dirpath, self.out_dir)
-                if rel_dir == ".":
-                    dirnames[:] = [d for d in dirnames if d != "pagefind"]  # Pagefind's bundle is its own
-                prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-                known.update(prefix + f for f in filenames)
+            # Pagefind's bundle is its own
+            known.update("/".join(parts) for parts, _path in files_under(self.out_dir, skip=("pagefind",)))
         for rel in sorted(known - expected):
             target = self.out_dir / rel
             if target.exists():

@@ -99,6 +99,27 @@ def test_incremental_equals_clean_after_a_sequence_of_edits(project, tmp_path):
     assert_equals_clean(project, out, tmp_path)
 
 
+def test_rebuild_removes_files_no_build_made_but_keeps_the_search_bundle(project, tmp_path):
+    out = tmp_path / "public"
+    build(project, out, search=False)
+    strays = [out / "stray.html", out / "agencies/130209-442001/2024/old.txt", out / "gone/deep/index.html"]
+    for p in strays:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("not ours", encoding="utf-8")
+    bundle = out / "pagefind/pagefind.js"  # written by Pagefind, not by the page writer
+    bundle.parent.mkdir()
+    bundle.write_text("// bundle", encoding="utf-8")
+    edit(project / CAOFEIDIAN, "total: 0.81", "total: 0.91")
+    edit(project / CAOFEIDIAN, "fiscal: 0.81", "fiscal: 0.91")
+    r = build(project, out, search=False)
+    assert not r.full
+    assert sorted(r.deleted) == ["agencies/130209-442001/2024/old.txt", "gone/deep/index.html", "stray.html"]
+    assert not any(p.exists() for p in strays) and not (out / "gone").exists()
+    assert bundle.read_text(encoding="utf-8") == "// bundle"
+    shutil.rmtree(out / "pagefind")
+    assert_equals_clean(project, out, tmp_path)
+
+
 def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, tmp_path):
     out = tmp_path / "public"
     build(project, out, search=False)
