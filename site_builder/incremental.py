@@ -299,6 +299,20 @@ def save_state(path: Path, state: State) -> None:
     prune(path.parent, pack_prefix(path), _pack_refs(state))
 
 
+TEMPLATE_CACHE_PREFIX = "templates-"
+TEMPLATE_CACHES_KEPT = 4  # e.g. a site built with two base paths, and a layout edit undone
+
+
+def _prune_template_caches(folder: Path, keep: Path) -> None:
+    """Keep the compiled templates of the few layouts/settings used last."""
+    os.utime(keep)
+    caches = sorted((p for p in folder.glob(f"{TEMPLATE_CACHE_PREFIX}*") if p.is_dir()),
+                    key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in caches[TEMPLATE_CACHES_KEPT:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class Builder:
     """Builds one project into one output folder, remembering what it made."""
 
@@ -350,14 +364,17 @@ class Builder:
     def _renderer(self, config: SiteConfig, assets: Assets) -> Renderer:
         """Keep Jinja's compiled templates between rebuilds while the layouts,
         settings and assets are unchanged (compiling is most of a small rebuild)."""
-        h = hashlib.sha256(json.dumps([config.model_dump(mode="json"), config.base_path, assets.fingerprint],
-                                      sort_keys=True).encode())
+        h = hashlib.sha256(json.dumps([config.model_dump(mode="json"), config.base_path, assets.fingerprint,
+                                       CODE_FINGERPRINT], sort_keys=True).encode())
         for p in sorted(self.project.layouts.rglob("*")):
             if p.is_file():
                 h.update(p.relative_to(self.project.layouts).as_posix().encode() + b"\0" + p.read_bytes())
         key = h.hexdigest()
         if getattr(self, "_renderer_key", None) != key:
-            self._renderer_obj, self._renderer_key = Renderer(self.project.layouts, config, assets), key
+            cache_dir = self.pack.folder / f"{TEMPLATE_CACHE_PREFIX}{key[:16]}"
+            self._renderer_obj = Renderer(self.project.layouts, config, assets, cache_dir)
+            self._renderer_key = key
+            _prune_template_caches(self.pack.folder, keep=cache_dir)
         return self._renderer_obj
 
     def prepare(self, jobs: int = 1, say: Callable[[str], None] = lambda s: None,

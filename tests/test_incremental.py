@@ -120,6 +120,24 @@ def test_rebuild_removes_files_no_build_made_but_keeps_the_search_bundle(project
     assert_equals_clean(project, out, tmp_path)
 
 
+def test_compiled_templates_are_kept_per_base_path(project, tmp_path):
+    """Jinja folds '/x/'|href into compiled templates: a second base path must
+    not reuse the first one's compiled templates, nor the first one's later."""
+    root_out, sub_out = tmp_path / "root", tmp_path / "sub"
+    build(project, root_out, search=False)
+    first = digest(root_out)
+    caches = sorted((project / ".cache/site-builder").glob("templates-*"))
+    assert len(caches) == 1 and list(caches[0].glob("__jinja2_*.cache"))  # kept for the next process
+    build(project, sub_out, base_path="/sub/", search=False)
+    assert len(list((project / ".cache/site-builder").glob("templates-*"))) == 2
+    home = (sub_out / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'(?:href|src)="(/[^"]*)"', home)
+    assert hrefs and all(h.startswith("/sub/") for h in hrefs), [h for h in hrefs if not h.startswith("/sub/")]
+    shutil.rmtree(root_out)
+    build(project, root_out, search=False)  # compiled templates from the cache
+    assert digest(root_out) == first
+
+
 def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, tmp_path):
     out = tmp_path / "public"
     build(project, out, search=False)
