@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, Optional
 
 from .load import Document, LoadError, Problem, Scalar, format_path, load_file
 from .model import Indicator, Project
+from .pickling import slots_pickle
 from .targets import NUMBER
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "content" / "taxonomy.yaml"
@@ -298,6 +299,7 @@ def _interned(*fields: Any) -> Category:
 # --------------------------------------------------------------------------- quantities and unit costs
 
 
+@slots_pickle
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """The main quantity indicator of a project within its category."""

@@ -68,6 +68,7 @@ from typing import Iterable, NamedTuple, Optional
 
 from .load import format_path
 from .model import CHECKPOINT_LABELS, Filing, Indicator, Project
+from .pickling import slots_pickle
 from .targets import NUMBER, QUALITATIVE
 
 INFO = "info"
@@ -203,6 +204,7 @@ METHODOLOGY_ANCHORS: dict[str, MethodologyAnchor] = {code: MethodologyAnchor(cod
 _CODE_ORDER = {code: i for i, code in enumerate(NOTE_TYPES)}
 
 
+@slots_pickle
 @dataclass(frozen=True, slots=True)
 class Note:
     code: str

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from .pickling import slots_pickle
+
 # kinds of target
 NUMBER = "number"  # comparator + number + unit, measurable
 DEADLINE = "deadline"  # a date to finish by, measurable
@@ -49,6 +51,7 @@ _UNIT_LIST = re.compile(r"[^\W\d_]{1,3}(?:/[^\W\d_]{1,3})+等?")
 _YEAR_END = re.compile(r"^(?P<y>20\d\d)年(?:年底|年末|底)$")
 
 
+@slots_pickle
 @dataclass(frozen=True, slots=True)
 class Target:
     text: str  # as published
