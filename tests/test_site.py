@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -218,6 +219,21 @@ def test_no_stale_files_survive_a_rebuild(tmp_path):
     (out / "stale.html").write_text("old", encoding="utf-8")
     build(ROOT, out, search=False)
     assert not (out / "stale.html").exists()
+
+
+def test_a_full_build_swaps_the_output_in_and_deletes_the_old_one_afterwards(tmp_path):
+    out = tmp_path / "public"
+    build(ROOT, out, search=False)
+    (out / "mine.txt").write_text("from the first build", encoding="utf-8")
+    leftover = tmp_path / ".public.old-1"  # an old output whose deletion never finished
+    (leftover / "agencies").mkdir(parents=True)
+    (leftover / "agencies" / "index.html").write_text("old", encoding="utf-8")
+    build(ROOT, out, search=False, clean=True)
+    assert (out / "index.html").is_file() and not (out / "mine.txt").exists()
+    deadline = time.monotonic() + 30
+    while list(tmp_path.glob(".public.*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
 def test_markdown_pages_render_without_raw_html(site):
