@@ -21,7 +21,6 @@ from .categories import Category, Taxonomy, categorize
 from .model import CHECKPOINTS, Filing, Indicator, Project
 from .notes import Note, filing_notes
 from .pack import Ref, payload
-from .pickling import slots_pickle
 from .validate import LoadedFiling
 
 ZERO = Decimal(0)
@@ -36,7 +35,6 @@ def share(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-@slots_pickle
 @dataclass(slots=True)
 class Totals:
     """Sums of project budgets, overall and by funding source."""
@@ -97,7 +95,6 @@ def group_indicators(indicators: Iterable[Indicator]) -> list[IndicatorGroup]:
     return [IndicatorGroup(l1, list(l2s.items())) for l1, l2s in by1.items()]
 
 
-@slots_pickle
 @dataclass(slots=True)
 class ProjectInfo:
     filing: "FilingInfo" = field(repr=False)

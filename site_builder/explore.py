@@ -19,7 +19,6 @@ from .analyze import ZERO, FilingInfo, Places, ProjectInfo, SiteModel, share
 from .categories import Category, Quantity, UnitCost, main_quantity, unit_cost
 from .model import LEVEL1, LEVEL2, Indicator
 from .notes import METHODOLOGY_ANCHORS, NOTE_TYPES, WARNING, Note, NoteType, measurable_share
-from .pickling import slots_pickle
 
 # --------------------------------------------------------------------------- /quality/
 
@@ -32,7 +31,6 @@ class NoteCount:
     href: str
 
 
-@slots_pickle
 @dataclass(slots=True)
 class NoteRow:
     note: Note
@@ -44,7 +42,6 @@ class NoteRow:
         return self.project.url if self.project else self.filing_url
 
 
-@slots_pickle
 @dataclass(slots=True)
 class FilingQuality:
     info: FilingInfo
@@ -164,7 +161,6 @@ def indicators_url(slug: str) -> str:
     return f"/indicators/{slug}/"
 
 
-@slots_pickle
 @dataclass(slots=True)
 class IndicatorRow:
     """One row of an indicator listing: what the row prints of the indicator."""
@@ -298,7 +294,6 @@ def compare_url(slug: str) -> str:
     return f"/compare/{slug}/"
 
 
-@slots_pickle
 @dataclass(slots=True)
 class CompareRow:
     project: ProjectInfo
