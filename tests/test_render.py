@@ -66,3 +66,30 @@ def test_plain_chinese_text_skips_markdown_it(monkeypatch):
     with pytest.raises(AssertionError):
         render.markdown_inline("**粗**")
     render.markdown_to_html.cache_clear()
+
+
+def test_search_field_filters_equal_the_jinja_they_replace():
+    """render.code_suffixes and render.unique_names (search_attrs.html) give
+    what the Jinja loop and map|unique|list gave, on every seed project and
+    on names that differ only in case (|unique ignores case)."""
+    import jinja2
+
+    from site_builder.render import code_suffixes, unique_names
+
+    env = jinja2.Environment(autoescape=True)
+    loop = env.from_string('{% set code = code|lower %}{% for i in range(1, code|length - 3) %} {{ code[i:] }}{% endfor %}')
+    names = env.from_string('{{ items|map(attribute="name")|unique|list|join("|") }}')
+    projects = [p for lf in validate_paths([ROOT / "content" / "filings"]).filings for p in lf.filing.projects]
+    assert len(projects) > 30 and sum(1 for p in projects if p.code) > 20
+    projects.append(projects[0].model_copy(update={"code": "AbC<1>&x"}))  # escaping, case
+    for p in projects:
+        if p.code:
+            assert loop.render(code=p.code) == str(jinja2.filters.escape(code_suffixes(p.code)))
+        assert names.render(items=p.indicators) == str(jinja2.filters.escape("|".join(unique_names(p.indicators))))
+
+    class Named:
+        def __init__(self, name):
+            self.name = name
+
+    mixed = [Named("PM2.5浓度"), Named("pm2.5浓度"), Named("满意度"), Named("PM2.5浓度"), Named("Ab")]
+    assert names.render(items=mixed) == "|".join(unique_names(mixed)) == "PM2.5浓度|满意度|Ab"
