@@ -86,6 +86,19 @@ class IndicatorGroup:
     def rowspan(self) -> int:
         return sum(len(rows) for _, rows in self.level2_groups)
 
+    @property
+    def rows(self) -> list[tuple[Indicator, int, int]]:
+        """(indicator, rowspan of its 一级 cell, rowspan of its 二级 cell) in
+        table order; a span is 0 where the cell above spans the row. (Jinja's
+        loop.first in two nested loops was a sixth of a project page.)"""
+        out = []
+        level1_span = self.rowspan
+        for _level2, rows in self.level2_groups:
+            for k, ind in enumerate(rows):
+                out.append((ind, level1_span, len(rows) if k == 0 else 0))
+                level1_span = 0
+        return out
+
 
 def group_indicators(indicators: Iterable[Indicator]) -> list[IndicatorGroup]:
     """Group by 一级 then 二级, keeping the published order within each."""
