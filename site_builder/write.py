@@ -55,7 +55,8 @@ class Staging:
         return os.path.join(self._root, safe_relpath(rel))
 
     def commit(self) -> None:
-        old = self.out_dir.parent / f"{self.old_prefix}{os.getpid()}"
+        # unique: an old output of this pid may still be being deleted (pids are reused)
+        old = self.out_dir.parent / f"{self.old_prefix}{os.getpid()}-{os.urandom(4).hex()}"
         if self.out_dir.exists():
             os.replace(self.out_dir, old)
         os.replace(self.path, self.out_dir)

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import time
@@ -225,7 +226,8 @@ def test_a_full_build_swaps_the_output_in_and_deletes_the_old_one_afterwards(tmp
     out = tmp_path / "public"
     build(ROOT, out, search=False)
     (out / "mine.txt").write_text("from the first build", encoding="utf-8")
-    leftover = tmp_path / ".public.old-1"  # an old output whose deletion never finished
+    # an old output whose deletion never finished, named as this process would name its own
+    leftover = tmp_path / f".public.old-{os.getpid()}"
     (leftover / "agencies").mkdir(parents=True)
     (leftover / "agencies" / "index.html").write_text("old", encoding="utf-8")
     build(ROOT, out, search=False, clean=True)
@@ -234,6 +236,25 @@ def test_a_full_build_swaps_the_output_in_and_deletes_the_old_one_afterwards(tmp
     while list(tmp_path.glob(".public.*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+def test_the_swap_does_not_collide_with_an_old_output_still_being_deleted(tmp_path):
+    """Pids are reused: an old output named after this pid may still exist
+    (its deletion running) when this process swaps a new output in."""
+    from site_builder.write import Staging
+
+    out = tmp_path / "public"
+    (out).mkdir()
+    (out / "index.html").write_text("old", encoding="utf-8")
+    busy = tmp_path / f".public.old-{os.getpid()}"
+    (busy / "x").mkdir(parents=True)
+    (busy / "x" / "index.html").write_text("older", encoding="utf-8")
+    st = Staging(out)
+    st.path.mkdir()
+    st.write("index.html", b"new")
+    st.commit()
+    assert (out / "index.html").read_bytes() == b"new"
+    assert (busy / "x" / "index.html").read_text(encoding="utf-8") == "older"  # not ours to touch
 
 
 def test_markdown_pages_render_without_raw_html(site):
