@@ -653,25 +653,35 @@ class Builder:
         t_map = time.perf_counter()
         group_tfp = sha("".join(renderer.template_hash(t) for t in AGENCY_TEMPLATES).encode())[:16]
         group_fps = {ag.slug: group_fingerprint(global_fp, group_tfp, ag) for ag in site.agencies}
-        own_pages: list[Page] = []
-        group_urls: dict[str, list[str]] = {}
-        kept_outputs: list[str] = []  # outputs of unchanged groups: not listed, not rendered, still expected
-        for ag in site.agencies:
-            old_urls = state.group_urls.get(ag.slug)
-            if not full and old_urls is not None and state.group_fps.get(ag.slug) == group_fps[ag.slug]:
-                group_urls[ag.slug] = old_urls
-                kept_outputs.extend(output_of(u) for u in old_urls)
-                continue
-            mine = agency_pages(ag)
-            own_pages.extend(mine)
-            group_urls[ag.slug] = [p.url for p in mine]
         views = site_views(site)
-        agency_urls = [u for ag in site.agencies for u in group_urls[ag.slug]]
-        shared_pages = site_pages(site, md_pages, agency_urls, views)
-        pages = own_pages + shared_pages
-        template_fp = {name: renderer.template_hash(name) for name in {p.template for p in pages}}
         values = DepValues(dep_hash)
-        fps = {p.output: page_fingerprint(p, global_fp, template_fp, values) for p in pages}
+
+        def page_map(full: bool):
+            own_pages: list[Page] = []
+            group_urls: dict[str, list[str]] = {}
+            kept_outputs: list[str] = []  # outputs of unchanged groups: not listed, not rendered, still expected
+            for ag in site.agencies:
+                old_urls = state.group_urls.get(ag.slug)
+                if not full and old_urls is not None and state.group_fps.get(ag.slug) == group_fps[ag.slug]:
+                    group_urls[ag.slug] = old_urls
+                    kept_outputs.extend(output_of(u) for u in old_urls)
+                    continue
+                mine = agency_pages(ag)
+                own_pages.extend(mine)
+                group_urls[ag.slug] = [p.url for p in mine]
+            agency_urls = [u for ag in site.agencies for u in group_urls[ag.slug]]
+            shared_pages = site_pages(site, md_pages, agency_urls, views)
+            pages = own_pages + shared_pages
+            template_fp = {name: renderer.template_hash(name) for name in {p.template for p in pages}}
+            fps = {p.output: page_fingerprint(p, global_fp, template_fp, values) for p in pages}
+            return own_pages, group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps
+
+        own_pages, group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps = page_map(full)
+        changed = [p for p in pages if state.page_fps.get(p.output) != fps[p.output]]
+        if not full and len(changed) > FULL_REBUILD_THRESHOLD:
+            # a full write makes a new output folder: every group must be in it
+            full = True
+            own_pages, group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps = page_map(full)
         self._global_fp = global_fp
         say(f"page map: {len(pages)} pages listed, {len(kept_outputs)} unchanged in "
             f"{time.perf_counter() - t_map:.2f} s")
@@ -684,9 +694,6 @@ class Builder:
         # of CSV at 10,000 filings unless some filing changed
         data_identity = sha(f"{global_fp}\0{dep_hash[ALL]}".encode())[:20]
         changed_filings = {d for d, h in dep_hash.items() if state.dep_hashes.get(d) != h and d.startswith("filing:")}
-        changed = [p for p in pages if state.page_fps.get(p.output) != fps[p.output]]
-        if not full and len(changed) > FULL_REBUILD_THRESHOLD:
-            full = True
 
         report = BuildReport(self.out_dir, len(pages) + len(kept_outputs), 0, len(site.filings), 0.0, [p for p in problems
                              if p.severity == "warning"], full=full)

@@ -99,6 +99,23 @@ def test_incremental_equals_clean_after_a_sequence_of_edits(project, tmp_path):
     assert_equals_clean(project, out, tmp_path)
 
 
+def test_a_rebuild_with_many_changed_pages_keeps_the_unchanged_agencies(project, tmp_path, monkeypatch):
+    """Above FULL_REBUILD_THRESHOLD changed pages a rebuild writes a whole
+    new output folder: agencies whose pages did not change must be in it
+    too (they were left out once: a listing template's edit at 10,000
+    filings dropped every agency's pages)."""
+    from site_builder import incremental
+
+    out = tmp_path / "public"
+    build(project, out, search=False)
+    monkeypatch.setattr(incremental, "FULL_REBUILD_THRESHOLD", 0)
+    edit(project / "layouts" / "regions.html", "{% endblock %}", "<!-- edited -->{% endblock %}")
+    r = build(project, out, search=False)
+    assert r.full
+    assert (out / "agencies" / "130209-442001" / "index.html").is_file()
+    assert_equals_clean(project, out, tmp_path)
+
+
 def test_rebuild_removes_files_no_build_made_but_keeps_the_search_bundle(project, tmp_path):
     out = tmp_path / "public"
     build(project, out, search=False)
