@@ -8,16 +8,21 @@ repeated build re-renders only what changed; ``clean=True`` ignores it.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
+import pickle
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
-from .pages import Page
+from . import workers
+from .analyze import AgencyInfo, release
+from .data_export import filing_downloads
+from .pack import payload
+from .pages import Page, agency_pages
 from .render import Renderer
-from .incremental import Builder, BuildError, BuildReport, Project, State, load_state, save_state, state_path
+from .incremental import Builder, BuildError, BuildReport, Project, State, load_state, save_state, sha, state_path
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:
@@ -27,83 +32,132 @@ def render_page(renderer: Renderer, page: Page) -> bytes:
         raise BuildError([], f"rendering {page.url} with layouts/{page.template} failed: {exc}") from exc
 
 
-# Set just before forking workers; children inherit it copy-on-write, so the
-# site model is never pickled.
-_FORK_STATE: tuple | None = None
-
-RENDER_CHUNK = 200  # pages a worker takes at a time
+RENDER_CHUNK = 200  # pages a worker takes at a time (whole agencies)
 RENDER_POOL_MIN = 400  # fewer pages than this are rendered in this process
-DATA_CHUNK = 20  # filings' downloads a worker takes at a time
 
 
-def _render_chunk(task: tuple[str, int, int]) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
-    """One task of a worker: pages[start:stop] or filings[start:stop]'s downloads."""
-    assert _FORK_STATE is not None
-    renderer, pages, write, filings, filing_data = _FORK_STATE
-    kind, start, stop = task
-    if kind == "pages":
-        return {page.output: write(page.output, render_page(renderer, page)) for page in pages[start:stop]}, {}
-    hashes, chunks = {}, {}
-    for info in filings[start:stop]:
-        files, chunks[info.dep] = filing_data(info)
-        for rel, data in files.items():
-            hashes[rel] = write(rel, data)
+class Group(NamedTuple):
+    """An agency's own pages to render, as a worker gets them: the agency
+    without its filings, and each filing (newest first) by its whole pickle
+    (``FilingInfo.blob``: bytes, or where a parse worker set it aside)."""
+    agency: AgencyInfo
+    wholes: list
+    written: list[bool]  # the filing's project pages and downloads are written already (Prerender)
+    downloads: list[bool]  # the filing's downloads are still to make
+
+
+def group(ag: AgencyInfo, written: set[str], downloads: set[str]) -> tuple[Group, int]:
+    """``ag``'s Group (filing deps whose pages are ``written``, whose
+    ``downloads`` are due) and the number of pages it renders."""
+    assert all(f.blob is not None for f in ag.filings), "an agency's filings are light here"
+    g = Group(replace(ag, filings=[]), [f.blob for f in ag.filings], [f.dep in written for f in ag.filings],
+              [f.dep in downloads for f in ag.filings])
+    return g, 1 + sum(1 + (0 if f.dep in written else len(f.projects)) for f in ag.filings)
+
+
+def render_group(renderer: Renderer, write: Callable[[str, bytes], None], absolute: Callable[[str], str],
+                 g: Group) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+    """Render and write one agency's pages but those already written, and
+    the downloads due; ({output: hash}, {filing dep: chunks of the site-wide
+    downloads}). The same pages as ``agency_pages`` of the site model's
+    agency: made by that function, from the whole filings."""
+    ag = g.agency
+    ag.filings = [pickle.loads(payload(b)) for b in g.wholes]
+    hashes: dict[str, str] = {}
+    chunks: dict[str, dict[str, bytes]] = {}
+    try:
+        skip = set()
+        for info, done in zip(ag.filings, g.written):
+            info.agency = ag
+            if done:
+                skip.update(p.url for p in info.projects)
+        for page in agency_pages(ag):
+            if page.url not in skip:
+                data = render_page(renderer, page)
+                write(page.output, data)
+                hashes[page.output] = sha(data)
+        for info, due in zip(ag.filings, g.downloads):
+            if due:
+                files, chunks[info.dep] = filing_downloads(info, absolute)
+                for rel, data in files.items():
+                    write(rel, data)
+                    hashes[rel] = sha(data)
+    finally:
+        for info in ag.filings:
+            release(info)  # the collector is off: break the whole filing's cycles
+        ag.filings = []
+    return hashes, chunks
+
+
+def _render_groups_task(groups: list[Group]) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+    renderer, write, absolute = workers.state("render")
+    hashes: dict[str, str] = {}
+    chunks: dict[str, dict[str, bytes]] = {}
+    for g in groups:
+        h, c = render_group(renderer, write, absolute, g)
+        hashes.update(h)
+        chunks.update(c)
+    return hashes, chunks
+
+
+def render_groups(renderer: Renderer, write: Callable[[str, bytes], None], absolute: Callable[[str], str],
+                  groups: list[tuple[Group, int]], local: list[Page], *, jobs: int = 1,
+                  pool: workers.Workers | None = None, progress: Callable[[int, int], None] | None = None
+                  ) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+    """Render and write the agencies' own pages (``groups``: each Group and
+    its page count) and the ``local`` pages, those that list filings from all
+    over the site. With workers (``pool``, else forked now when there are
+    many pages) the workers take runs of whole agencies while this process
+    renders the ``local`` pages: a worker would have to copy most of the
+    site model for them. Each file's bytes do not depend on the split.
+    Returns ({output path: hash}, {filing dep: chunks})."""
+    total = sum(n for _, n in groups)
+    hashes: dict[str, str] = {}
+    chunks: dict[str, dict[str, bytes]] = {}
+
+    def put(page: Page) -> None:
+        data = render_page(renderer, page)
+        write(page.output, data)
+        hashes[page.output] = sha(data)
+
+    if pool is None and jobs > 1 and total + len(local) >= RENDER_POOL_MIN and workers.can_fork():
+        with workers.Workers(jobs, render=(renderer, write, absolute)) as own:
+            return render_groups(renderer, write, absolute, groups, local, pool=own, progress=progress)
+    if pool is None:
+        done = 0
+        for g, n in groups:
+            h, c = render_group(renderer, write, absolute, g)
+            hashes.update(h)
+            chunks.update(c)
+            done += n
+            if progress and (done % 10_000 < n or done == total):
+                progress(done, total)
+        for page in local:
+            put(page)
+        return hashes, chunks
+    tasks: list[list[Group]] = []
+    sizes: list[int] = []
+    for g, n in groups:
+        if not tasks or sizes[-1] >= RENDER_CHUNK:
+            tasks.append([])
+            sizes.append(0)
+        tasks[-1].append(g)
+        sizes[-1] += n
+    results = pool.imap(_render_groups_task, tasks)  # the workers start on them now
+    for page in local:
+        put(page)
+    done = 0
+    for n, (h, c) in zip(sizes, results):
+        hashes.update(h)
+        chunks.update(c)
+        done += n
+        if progress and (done % 10_000 < n or done == total):
+            progress(done, total)
     return hashes, chunks
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def render_pages(renderer: Renderer, pages: list[Page], write: Callable[[str, bytes], str],
-                 progress: Callable[[int, int], None] | None = None, jobs: int = 1,
-                 filings: list | None = None, filing_data: Callable | None = None, local: list[Page] | None = None
-                 ) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
-    """Render and write every page, and each filing's downloads
-    (``filing_data(info)`` → (files, chunks of the site-wide files));
-    ``write`` returns the hash of the bytes. With jobs > 1 the work is split
-    over forked worker processes in runs of consecutive pages (a filing's
-    pages follow each other, so a worker unpickles each whole filing once:
-    ``analyze.full_info``), while this process renders the ``local`` pages:
-    pages that list filings from all over the site, which a forked worker
-    would render by touching, and so copying, most of the site model (at
-    10,000 filings each worker copied ~400 MB). Each file's bytes do not
-    depend on the split. Returns ({output path: hash}, {filing dep: chunks})."""
-    global _FORK_STATE
-    filings = filings or []
-    local = local or []
-    total = len(pages)
-    hashes: dict[str, str] = {}
-    chunks: dict[str, dict[str, bytes]] = {}
-    if jobs > 1 and total >= RENDER_POOL_MIN and "fork" in mp.get_all_start_methods():
-        tasks = [("pages", i, i + RENDER_CHUNK) for i in range(0, total, RENDER_CHUNK)]
-        tasks += [("filings", i, i + DATA_CHUNK) for i in range(0, len(filings), DATA_CHUNK)]
-        _FORK_STATE = (renderer, pages, write, filings, filing_data)
-        done = 0
-        try:
-            with mp.get_context("fork").Pool(jobs) as pool:
-                results = pool.imap(_render_chunk, tasks)  # the workers start on them now
-                for page in local:
-                    hashes[page.output] = write(page.output, render_page(renderer, page))
-                for (kind, start, stop), (part, part_chunks) in zip(tasks, results):
-                    hashes.update(part)
-                    chunks.update(part_chunks)
-                    if kind == "pages":
-                        done = min(stop, total)
-                        if progress and (done % 10_000 < RENDER_CHUNK or done == total):
-                            progress(done, total)
-        finally:
-            _FORK_STATE = None
-        return hashes, chunks
-    for n, page in enumerate(pages + local, 1):
-        hashes[page.output] = write(page.output, render_page(renderer, page))
-        if progress and (n % 2000 == 0 or n == total + len(local)):
-            progress(n, total + len(local))
-    for info in filings:
-        files, chunks[info.dep] = filing_data(info)
-        for rel, data in files.items():
-            hashes[rel] = write(rel, data)
-    return hashes, chunks
 
 
 def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bool = False,

@@ -43,6 +43,7 @@ from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
 from .pack import PackWriter, Ref, payload, prune
 from .write import Staging, safe_relpath, staging
+from . import workers
 
 STATE_VERSION = 3
 SITE_DATA_FILES = frozenset(f"data/{n}" for n in ("filings.csv", "projects.csv", "indicators.csv", "notes.csv",
@@ -325,6 +326,7 @@ class Builder:
         # where parse workers set whole filings and download rows aside (pack.py)
         self.pack = PackWriter(cache_file.parent, pack_prefix(cache_file))
         self._live: Live | None = None
+        self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
 
     # -- inputs ----------------------------------------------------------
@@ -351,7 +353,13 @@ class Builder:
                 continue
             fresh[key] = None  # type: ignore[assignment]  # keeps the file order
             todo.append((key, stat, digest))
-        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs, prerender, self.pack):
+        if (prerender is not None and jobs > 1 and len(fresh) >= PARSE_POOL_MIN and workers.can_fork()
+                and self._pool is None):
+            # a full build of a large site: the workers that parse now render
+            # the agencies' pages later (workers.py: forked while this process is small)
+            self._pool = workers.Workers(jobs, parse=(taxonomy, taxonomy_fp, prerender, self.pack),
+                                         render=(prerender.renderer, prerender.write, prerender.absolute))
+        for c in _parse_all(todo, taxonomy, taxonomy_fp, jobs, prerender, self.pack, self._pool):
             fresh[c.key] = c
         self.state.filings = fresh
         return list(fresh.values())
@@ -624,8 +632,13 @@ class Builder:
                 or state.version != CODE_FINGERPRINT):
             # a full build: into a staging folder from the start, so that
             # filings' own pages are written as they are parsed
-            with staging(self.out_dir) as st:
-                return self._build_into(st, search=search, jobs=jobs, verify_output=verify_output, log=log)
+            try:
+                with staging(self.out_dir) as st:
+                    return self._build_into(st, search=search, jobs=jobs, verify_output=verify_output, log=log)
+            finally:
+                if self._pool is not None:
+                    self._pool.close()
+                    self._pool = None
         return self._build_into(None, search=search, jobs=jobs, verify_output=verify_output, log=log)
 
     def _build_into(self, staged: Staging | None, *, search: bool, jobs: int, verify_output: bool,
@@ -698,7 +711,7 @@ class Builder:
         report = BuildReport(self.out_dir, len(pages) + len(kept_outputs), 0, len(site.filings), 0.0, [p for p in problems
                              if p.severity == "warning"], full=full)
         if full:
-            hashes = self._full_write(renderer, own_pages, site, absolute, config.title, chunks, assets, jobs, say,
+            hashes = self._full_write(renderer, site, absolute, config.title, chunks, assets, jobs, say,
                                       search, report, data_identity, staged, prerendered, shared_pages)
             report.rendered = [p.output for p in pages]
             report.written = sorted(hashes)
@@ -734,14 +747,14 @@ class Builder:
             files.update(site_data_files(site, absolute, title, chunks))
         return files
 
-    def _full_write(self, renderer, pages, site, absolute, title, chunks, assets, jobs, say, search, report,
+    def _full_write(self, renderer, site, absolute, title, chunks, assets, jobs, say, search, report,
                     data_identity: str, staged: Staging | None = None,
                     prerendered: dict[str, str] | None = None, shared: list[Page] = ()) -> dict[str, str]:
         """Write the whole site into ``staged`` (or a staging folder of its
         own), but for the files already written there (``prerendered``):
-        ``pages`` (agencies' own pages) and each filing's downloads, and the
-        ``shared`` pages that list filings across the site."""
-        from .build import render_pages
+        every agency's own pages, each filing's downloads, and the ``shared``
+        pages that list filings across the site."""
+        from .build import group, render_groups
 
         prerendered = prerendered or {}
         hashes: dict[str, str] = dict(prerendered)
@@ -752,21 +765,21 @@ class Builder:
 
             t = time.perf_counter()
             cached = {i.dep: self.state.filings[i.loaded.path] for i in site.filings}
-            todo = [i for i in site.filings
-                    if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp]
-
-            def filing_data(info: FilingInfo) -> tuple[dict[str, bytes], dict[str, bytes]]:
-                return filing_downloads(full_info(info), absolute)
-
-            pages = [p for p in pages if p.output not in prerendered]
-            page_hashes, made = render_pages(renderer, pages, write, lambda n, t: say(f"rendered {n}/{t} pages"),
-                                             jobs=jobs, filings=todo, filing_data=filing_data, local=list(shared))
+            todo = {i.dep for i in site.filings
+                    if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp}
+            written = {i.dep for i in site.filings if cached[i.dep].written}
+            groups = [group(ag, written, todo) for ag in site.agencies]
+            page_hashes, made = render_groups(renderer, st.write, absolute, groups, list(shared), jobs=jobs,
+                                              pool=self._pool, progress=lambda n, t: say(f"rendered {n}/{t} pages"))
+            if self._pool is not None:  # their work is done: free their memory for what follows
+                self._pool.close()
+                self._pool = None
             hashes.update(page_hashes)
             for dep, c in made.items():
                 cached[dep].chunks, cached[dep].chunks_with = c, self._global_fp
             say(f"pages and per-filing downloads rendered and written in {time.perf_counter() - t:.2f} s")
             t = time.perf_counter()
-            done = {i.dep for i in todo} | {i.dep for i in site.filings if cached[i.dep].written}
+            done = todo | written
             for rel, data in self._other_files(site, absolute, title, chunks, assets,
                                                {i.dep for i in site.filings} - done, site_data=False).items():
                 hashes[rel] = write(rel, data)
@@ -907,18 +920,14 @@ def _analyzed(loaded: LoadedFiling, taxonomy, digest: str, prerender: Prerender 
     return light, written, chunks
 
 
-_PARSE_STATE: tuple | None = None  # inherited by forked workers
-
-
 PARSE_CHUNK = 64  # files a parse worker hands back at a time
 PARSE_POOL_MIN = 200  # fewer files than this are parsed in this process
 
 
-def _parse_chunk(start: int) -> list[tuple]:
-    assert _PARSE_STATE is not None
-    todo, taxonomy, taxonomy_fp, prerender, pack = _PARSE_STATE
+def _parse_chunk(todo: list[tuple[str, tuple[int, int], str]]) -> list[tuple]:
+    taxonomy, taxonomy_fp, prerender, pack = workers.state("parse")
     out = []
-    for k, st, d in todo[start:start + PARSE_CHUNK]:
+    for k, st, d in todo:
         c = _parse_one(k, st, d, taxonomy, taxonomy_fp, prerender)
         sealed, whole, chunks, kept = c.seal(), c.whole, c.chunks, None
         if pack is not None:  # the parent keeps where they are, not the bytes
@@ -931,30 +940,26 @@ def _parse_chunk(start: int) -> list[tuple]:
 
 
 def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender | None = None,
-               pack: PackWriter | None = None) -> list[CachedFiling]:
+               pack: PackWriter | None = None, pool: workers.Workers | None = None) -> list[CachedFiling]:
     """Parse, validate and analyze files; the result order is the input order.
-    Workers hand results back in chunks, in order, so the parent unpickles
-    them while the workers go on parsing (not all at the end)."""
-    global _PARSE_STATE
-    import multiprocessing as mp
-
-    if jobs <= 1 or len(todo) < PARSE_POOL_MIN or "fork" not in mp.get_all_start_methods():
-        return [_parse_one(k, st, d, taxonomy, taxonomy_fp, prerender) for k, st, d in todo]
-    _PARSE_STATE = (todo, taxonomy, taxonomy_fp, prerender, pack)
-    try:
-        out: list[CachedFiling] = []
-        files = iter(todo)
-        with mp.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap(_parse_chunk, range(0, len(todo), PARSE_CHUNK)):
-                for blob, whole, fp, written, chunks, kept in part:
-                    k, st, d = next(files)
-                    c = CachedFiling.from_blob(k, st, d, blob, whole, fp, kept)
-                    c.written = written
-                    if chunks is not None:
-                        c.chunks, c.chunks_with = chunks, prerender.global_fp
-                    out.append(c)
-    finally:
-        _PARSE_STATE = None
+    Workers (``pool``, else a pool of their own when there are many files)
+    hand results back in chunks, in order, so the parent unpickles them while
+    the workers go on parsing (not all at the end)."""
+    if pool is None:
+        if jobs <= 1 or len(todo) < PARSE_POOL_MIN or not workers.can_fork():
+            return [_parse_one(k, st, d, taxonomy, taxonomy_fp, prerender) for k, st, d in todo]
+        with workers.Workers(jobs, parse=(taxonomy, taxonomy_fp, prerender, pack)) as own:
+            return _parse_all(todo, taxonomy, taxonomy_fp, jobs, prerender, pack, own)
+    out: list[CachedFiling] = []
+    files = iter(todo)
+    for part in pool.imap(_parse_chunk, (todo[i:i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK))):
+        for blob, whole, fp, written, chunks, kept in part:
+            k, st, d = next(files)
+            c = CachedFiling.from_blob(k, st, d, blob, whole, fp, kept)
+            c.written = written
+            if chunks is not None:
+                c.chunks, c.chunks_with = chunks, prerender.global_fp
+            out.append(c)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,9 +49,9 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     import site_builder.incremental as incremental
     from site_builder.build import build
 
-    # both pools (parse workers that also write project pages and set bytes
-    # aside in pack files; render workers beside the parent's listing pages)
-    # even for this small corpus
+    # workers even for this small corpus: forked before parsing, they parse
+    # (writing project pages, setting bytes aside in pack files), then render
+    # the agencies' pages beside the parent's listing pages (workers.py)
     monkeypatch.setattr(build_module, "RENDER_POOL_MIN", 1)
     monkeypatch.setattr(incremental, "PARSE_POOL_MIN", 1)
 
@@ -66,6 +67,27 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     a, b = _digests(serial), _digests(parallel)
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
+
+    # a full build from the cache (the output folder gone): no filing is
+    # parsed, the workers render every project page from the pack files
+    shutil.rmtree(parallel)
+    r3 = build(root, parallel, search=False, jobs=2)
+    assert r3.full and r3.pages == r1.pages
+    assert _digests(parallel) == a
+
+    # a rebuild that turns into a full write (many changed pages) forks its
+    # workers when it renders
+    monkeypatch.setattr(incremental, "FULL_REBUILD_THRESHOLD", 0)
+    template = root / "layouts"
+    template.unlink()  # a symlink to the project's layouts: edit a copy
+    shutil.copytree(ROOT / "layouts", template)
+    regions = template / "regions.html"
+    regions.write_text(regions.read_text(encoding="utf-8").replace("{% endblock %}", "<!-- edited -->{% endblock %}"),
+                       encoding="utf-8")
+    r4 = build(root, parallel, search=False, jobs=2)
+    assert r4.full
+    build(root, serial, search=False, jobs=1, clean=True)
+    assert _digests(parallel) == _digests(serial) != a
 
 
 def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
