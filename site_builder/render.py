@@ -146,8 +146,13 @@ def _output_escape(value: Any) -> str:
     output is only joined into the page, and building half a million Markup
     objects (markupsafe's ``Markup.__new__`` is Python) was a third of
     rendering an indicator listing. Same bytes (tested)."""
-    if type(value) is str:
+    cls = type(value)
+    if cls is str:
         return _escape_inner(value)
+    if cls is Markup:  # already safe: markupsafe.escape gives a copy of it
+        return value
+    if cls is int:  # digits and "-": nothing to escape
+        return str(value)
     return escape(value)
 
 

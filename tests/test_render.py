@@ -111,8 +111,8 @@ def test_printed_expressions_escape_exactly_as_markupsafe():
         def __html__(self):
             return "<b>safe</b>"
 
-    for value in ["", "plain 中文", "<a href='x'>&\"</a>", Markup("<i>ok</i>"), 3, Decimal("1.50"), None, Html(),
-                  ["<x>"]]:
+    for value in ["", "plain 中文", "<a href='x'>&\"</a>", Markup("<i>ok</i>"), 3, -12, True, Decimal("1.50"), None,
+                  Html(), ["<x>"]]:
         assert _output_escape(value) == str(escape(value))
     renderer = Renderer(ROOT / "layouts", SiteConfig(title="t", base_url="https://example.org/"), Assets(ROOT / "static"))
     source = "{{ a }}|{{ b }}|{% set s %}<{{ a }}>{% endset %}{{ s }}|{{ a ~ b }}"
