@@ -69,7 +69,7 @@ from typing import Iterable, NamedTuple, Optional
 from .load import format_path
 from .model import CHECKPOINT_LABELS, Filing, Indicator, Project
 from .pickling import slots_pickle
-from .targets import NUMBER, QUALITATIVE
+from .targets import NUMBER, QUALITATIVE, parse_target
 
 INFO = "info"
 WARNING = "warning"
@@ -277,7 +277,14 @@ def norm_text(text: Optional[str]) -> str:
 
 
 def norm_target(ind: Indicator) -> str:
-    t = ind.parsed
+    return _norm_target(ind.target)
+
+
+@lru_cache(maxsize=1 << 16)
+def _norm_target(target: str) -> str:
+    """norm_target by the target's text (what ``Indicator.parsed`` reads):
+    the same few hundred targets recur across a site's indicators."""
+    t = parse_target(target)
     if t.kind == NUMBER and t.value is not None:
         return f"{t.op}{t.value.normalize():f}{t.unit}"
     return t.normalized if t.kind != QUALITATIVE else norm_text(t.text)
