@@ -59,6 +59,19 @@ class BuildError(Exception):
         self.problems = problems
         super().__init__(message or "\n".join(p.format() for p in problems))
 
+    def __reduce__(self):
+        # raised in a worker, it is pickled to the parent: Exception's own
+        # pickling calls the class with str(self) alone, which made the
+        # message the problem list (printed one character per line)
+        return _restore_error, (type(self), self.problems, str(self))
+
+
+def _restore_error(cls: type, problems: list[Problem], message: str) -> BuildError:
+    err = Exception.__new__(cls)  # whatever the subclass's __init__ takes
+    Exception.__init__(err, message)
+    err.problems = problems
+    return err
+
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -152,3 +152,43 @@ def test_a_failing_full_build_with_written_project_pages_leaves_nothing(tmp_path
     assert f"{broken}:{at + 1}:" in message and "must be an amount written as a number" in message
     assert _digests(out) == before
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+@pytest.mark.parametrize("template", ["project.html", "filing.html"])
+def test_a_template_error_in_a_worker_reaches_the_editor_intact(tmp_path, monkeypatch, template):
+    """A page that fails to render in a worker (project pages while parsing,
+    filing pages later) fails the build with the page, the template and the
+    cause — the error crosses a process boundary, and once arrived as one
+    character per line — and the last good output stays."""
+    import pickle
+
+    import site_builder.build as build_module
+    import site_builder.incremental as incremental
+    from site_builder.build import BuildError, build
+    from site_builder.load import Problem
+    from site_builder.search import SearchIndexError
+
+    for err in (BuildError([], "rendering /x/ failed: boom"), SearchIndexError("Pagefind failed"),
+                BuildError([Problem("a.yaml", 3, 5, "error", "bad", "agency.code")])):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err) and back.problems == err.problems
+
+    monkeypatch.setattr(build_module, "RENDER_POOL_MIN", 1)
+    monkeypatch.setattr(incremental, "PARSE_POOL_MIN", 1)
+    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "30", "--out", str(tmp_path / "corpus"),
+                    "--seed", "1"], cwd=ROOT, check=True, capture_output=True)
+    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    out = tmp_path / "public"
+    build(root, out, search=False, jobs=2)
+    before = _digests(out)
+    (root / "layouts").unlink()
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    page = root / "layouts" / template
+    page.write_text(page.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}{{ info.no_such_field }}", 1),
+                    encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        build(root, out, search=False, jobs=2, clean=True)
+    message = str(caught.value)
+    assert message.startswith("rendering /agencies/") and f"with layouts/{template} failed" in message, message
+    assert "no_such_field" in message and "\n" not in message
+    assert _digests(out) == before
