@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -55,12 +56,39 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     monkeypatch.setattr(build_module, "RENDER_POOL_MIN", 1)
     monkeypatch.setattr(incremental, "PARSE_POOL_MIN", 1)
 
+    # which worker pools each build starts, and what a render task carries
+    import site_builder.workers as workers
+
+    started: list[list[str]] = []
+    tasks: list = []
+    real_init, real_imap = workers.Workers.__init__, workers.Workers.imap
+
+    def init(self, jobs, **state):
+        started.append(sorted(state))
+        real_init(self, jobs, **state)
+
+    def imap(self, fn, items):
+        items = list(items)
+        tasks.extend(items)
+        return real_imap(self, fn, items)
+
+    monkeypatch.setattr(workers.Workers, "__init__", init)
+    monkeypatch.setattr(workers.Workers, "imap", imap)
+
     subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "60", "--out", str(tmp_path / "corpus"),
                     "--seed", "1"], cwd=ROOT, check=True, capture_output=True)
     root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     r1 = build(root, serial, search=False, jobs=1, clean=True)
+    assert started == []
     r2 = build(root, parallel, search=False, jobs=2, clean=True)
+    # one pool, forked before parsing, parses and then renders
+    assert started == [["parse", "render"]]
+    groups = [g for t in tasks if t and isinstance(t[0], build_module.Group) for g in t]
+    assert len(groups) == len({g.agency.slug for g in groups}) > 10
+    for g in groups:  # the agency without its filings: whole filings by where they are
+        assert g.agency.filings == [] and all(isinstance(w, (bytes, incremental.Ref)) for w in g.wholes)
+        assert len(pickle.dumps(g)) < 4000
     assert r1.pages == r2.pages
     packs = list((root / ".cache" / "site-builder").glob("pack-*.pack"))
     assert packs  # the parallel build's parse workers set whole filings aside
@@ -71,7 +99,9 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     # a full build from the cache (the output folder gone): no filing is
     # parsed, the workers render every project page from the pack files
     shutil.rmtree(parallel)
+    started.clear()
     r3 = build(root, parallel, search=False, jobs=2)
+    assert started == [["parse", "render"]]
     assert r3.full and r3.pages == r1.pages
     assert _digests(parallel) == a
 
@@ -84,8 +114,9 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     regions = template / "regions.html"
     regions.write_text(regions.read_text(encoding="utf-8").replace("{% endblock %}", "<!-- edited -->{% endblock %}"),
                        encoding="utf-8")
+    started.clear()
     r4 = build(root, parallel, search=False, jobs=2)
-    assert r4.full
+    assert r4.full and started == [["render"]]
     build(root, serial, search=False, jobs=1, clean=True)
     assert _digests(parallel) == _digests(serial) != a
 
