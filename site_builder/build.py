@@ -89,8 +89,8 @@ def render_group(renderer: Renderer, write: Callable[[str, bytes], None], absolu
     return hashes, chunks
 
 
-def _render_groups_task(groups: list[Group]) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
-    renderer, write, absolute = workers.state("render")
+def _render_run(renderer: Renderer, write: Callable[[str, bytes], None], absolute: Callable[[str], str],
+                groups: list[Group]) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
     hashes: dict[str, str] = {}
     chunks: dict[str, dict[str, bytes]] = {}
     for g in groups:
@@ -98,6 +98,11 @@ def _render_groups_task(groups: list[Group]) -> tuple[dict[str, str], dict[str, 
         hashes.update(h)
         chunks.update(c)
     return hashes, chunks
+
+
+def _render_task(groups: list[Group]) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
+    """A worker's task: a run of whole agencies (workers.state("render"))."""
+    return _render_run(*workers.state("render"), groups)
 
 
 def render_groups(renderer: Renderer, write: Callable[[str, bytes], None], absolute: Callable[[str], str],
@@ -112,40 +117,27 @@ def render_groups(renderer: Renderer, write: Callable[[str, bytes], None], absol
     site model for them. Each file's bytes do not depend on the split.
     Returns ({output path: hash}, {filing dep: chunks})."""
     total = sum(n for _, n in groups)
-    hashes: dict[str, str] = {}
-    chunks: dict[str, dict[str, bytes]] = {}
-
-    def put(page: Page) -> None:
-        data = render_page(renderer, page)
-        write(page.output, data)
-        hashes[page.output] = sha(data)
-
     if pool is None and jobs > 1 and total + len(local) >= RENDER_POOL_MIN and workers.can_fork():
         with workers.Workers(jobs, render=(renderer, write, absolute)) as own:
             return render_groups(renderer, write, absolute, groups, local, pool=own, progress=progress)
-    if pool is None:
-        done = 0
-        for g, n in groups:
-            h, c = render_group(renderer, write, absolute, g)
-            hashes.update(h)
-            chunks.update(c)
-            done += n
-            if progress and (done % 10_000 < n or done == total):
-                progress(done, total)
-        for page in local:
-            put(page)
-        return hashes, chunks
-    tasks: list[list[Group]] = []
-    sizes: list[int] = []
+    runs: list[list[Group]] = []
+    sizes: list[int] = []  # pages in each run
     for g, n in groups:
-        if not tasks or sizes[-1] >= RENDER_CHUNK:
-            tasks.append([])
+        if pool is None or not runs or sizes[-1] >= RENDER_CHUNK:  # in this process: one agency at a time
+            runs.append([])
             sizes.append(0)
-        tasks[-1].append(g)
+        runs[-1].append(g)
         sizes[-1] += n
-    results = pool.imap(_render_groups_task, tasks)  # the workers start on them now
+    if pool is not None:
+        results = pool.imap(_render_task, runs)  # the workers start on them now
+    else:
+        results = (_render_run(renderer, write, absolute, run) for run in runs)  # lazily, after the local pages
+    hashes: dict[str, str] = {}
+    chunks: dict[str, dict[str, bytes]] = {}
     for page in local:
-        put(page)
+        data = render_page(renderer, page)
+        write(page.output, data)
+        hashes[page.output] = sha(data)
     done = 0
     for n, (h, c) in zip(sizes, results):
         hashes.update(h)
