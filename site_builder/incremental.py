@@ -683,6 +683,7 @@ class Builder:
         values = DepValues(dep_hash)
 
         def page_map(full: bool):
+            """The page map: every page (``full``), or all but unchanged agencies' groups."""
             own_pages: list[Page] = []
             group_urls: dict[str, list[str]] = {}
             kept_outputs: list[str] = []  # outputs of unchanged groups: not listed, not rendered, still expected
@@ -700,14 +701,14 @@ class Builder:
             pages = own_pages + shared_pages
             template_fp = {name: renderer.template_hash(name) for name in {p.template for p in pages}}
             fps = {p.output: page_fingerprint(p, global_fp, template_fp, values) for p in pages}
-            return own_pages, group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps
+            return group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps
 
-        own_pages, group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps = page_map(full)
+        group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps = page_map(full)
         changed = [p for p in pages if state.page_fps.get(p.output) != fps[p.output]]
         if not full and len(changed) > FULL_REBUILD_THRESHOLD:
             # a full write makes a new output folder: every group must be in it
             full = True
-            own_pages, group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps = page_map(full)
+            group_urls, kept_outputs, agency_urls, shared_pages, pages, template_fp, fps = page_map(full)
         self._global_fp = global_fp
         say(f"page map: {len(pages)} pages listed, {len(kept_outputs)} unchanged in "
             f"{time.perf_counter() - t_map:.2f} s")
