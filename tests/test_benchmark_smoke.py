@@ -45,6 +45,26 @@ def _digests(tree: Path) -> dict[str, str]:
             for p in sorted(tree.rglob("*")) if p.is_file()}
 
 
+def _corpus_root(tmp_path: Path, n: int, seed: int) -> Path:
+    """A project root over a fresh synthetic corpus of ``n`` filings."""
+    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", str(n), "--out", str(tmp_path / "corpus"),
+                    "--seed", str(seed)], cwd=ROOT, check=True, capture_output=True)
+    return bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+
+
+def _edit_template(root: Path, name: str, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in the root's layouts/``name`` (a copy: the
+    root's layouts are a symlink to the project's)."""
+    layouts = root / "layouts"
+    if layouts.is_symlink():
+        layouts.unlink()
+        shutil.copytree(ROOT / "layouts", layouts)
+    page = layouts / name
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     import site_builder.build as build_module
     import site_builder.incremental as incremental
@@ -75,9 +95,7 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     monkeypatch.setattr(workers.Workers, "__init__", init)
     monkeypatch.setattr(workers.Workers, "imap", imap)
 
-    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "60", "--out", str(tmp_path / "corpus"),
-                    "--seed", "1"], cwd=ROOT, check=True, capture_output=True)
-    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    root = _corpus_root(tmp_path, 60, 1)
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     r1 = build(root, serial, search=False, jobs=1, clean=True)
     assert started == []
@@ -108,12 +126,7 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     # a rebuild that turns into a full write (many changed pages) forks its
     # workers when it renders
     monkeypatch.setattr(incremental, "FULL_REBUILD_THRESHOLD", 0)
-    template = root / "layouts"
-    template.unlink()  # a symlink to the project's layouts: edit a copy
-    shutil.copytree(ROOT / "layouts", template)
-    regions = template / "regions.html"
-    regions.write_text(regions.read_text(encoding="utf-8").replace("{% endblock %}", "<!-- edited -->{% endblock %}"),
-                       encoding="utf-8")
+    _edit_template(root, "regions.html", "{% endblock %}", "<!-- edited -->{% endblock %}")
     started.clear()
     r4 = build(root, parallel, search=False, jobs=2)
     assert r4.full and started == [["render"]]
@@ -130,9 +143,7 @@ def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
     from site_builder.build import build
     from site_builder.incremental import pack_prefix, state_path
 
-    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "220", "--out", str(tmp_path / "corpus"),
-                    "--seed", "2"], cwd=ROOT, check=True, capture_output=True)
-    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    root = _corpus_root(tmp_path, 220, 2)
     out = tmp_path / "out"
     first = build(root, out, search=False, jobs=2)
     assert first.full
@@ -162,9 +173,7 @@ def test_a_failing_full_build_with_written_project_pages_leaves_nothing(tmp_path
     previous output stays as it was, and no staging folder is left behind."""
     from site_builder.build import BuildError, build
 
-    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "220", "--out", str(tmp_path / "corpus"),
-                    "--seed", "3"], cwd=ROOT, check=True, capture_output=True)
-    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    root = _corpus_root(tmp_path, 220, 3)
     out = tmp_path / "out"
     build(root, out, search=False, jobs=2)
     before = _digests(out)
@@ -206,17 +215,11 @@ def test_a_template_error_in_a_worker_reaches_the_editor_intact(tmp_path, monkey
 
     monkeypatch.setattr(build_module, "RENDER_POOL_MIN", 1)
     monkeypatch.setattr(incremental, "PARSE_POOL_MIN", 1)
-    subprocess.run([sys.executable, "-m", "benchmarks.corpus", "--n", "30", "--out", str(tmp_path / "corpus"),
-                    "--seed", "1"], cwd=ROOT, check=True, capture_output=True)
-    root = bench.make_root(tmp_path / "corpus" / "filings", tmp_path / "root")
+    root = _corpus_root(tmp_path, 30, 1)
     out = tmp_path / "public"
     build(root, out, search=False, jobs=2)
     before = _digests(out)
-    (root / "layouts").unlink()
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    page = root / "layouts" / template
-    page.write_text(page.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}{{ info.no_such_field }}", 1),
-                    encoding="utf-8")
+    _edit_template(root, template, "{% block content %}", "{% block content %}{{ info.no_such_field }}")
     with pytest.raises(BuildError) as caught:
         build(root, out, search=False, jobs=2, clean=True)
     message = str(caught.value)
