@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, NamedTuple

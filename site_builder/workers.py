@@ -40,8 +40,6 @@ class Workers:
             self._pool = mp.get_context("fork").Pool(jobs)
         finally:
             _STATE = {}  # the workers have their copy
-        self.jobs = jobs
-        self.provides = frozenset(state)
 
     def imap(self, fn: Callable, tasks: Iterable) -> Iterator:
         """Results in task order, as they come (the workers start at once)."""

@@ -126,8 +126,6 @@ def test_printed_expressions_escape_exactly_as_markupsafe():
 def test_every_seed_page_renders_as_with_stock_jinja(tmp_path):
     """The whole seed site rendered by our Jinja environment equals the same
     pages rendered by an unmodified jinja2.Environment with the same settings."""
-    import jinja2
-
     from site_builder.build import render_page
     from site_builder.explore import site_views
     from site_builder.incremental import Builder
@@ -136,7 +134,7 @@ def test_every_seed_page_renders_as_with_stock_jinja(tmp_path):
     b = Builder(ROOT, tmp_path / "out")
     prep = b.prepare(1)
     ours = b._renderer(prep.config, prep.assets)
-    stock = Renderer_like_stock(ours)
+    stock = _stock_renderer(ours)
     own = [p for ag in prep.site.agencies for p in agency_pages(ag)]
     pages = own + site_pages(prep.site, prep.md_pages, [p.url for p in own], site_views(prep.site))
     assert len(pages) > 90
@@ -144,7 +142,7 @@ def test_every_seed_page_renders_as_with_stock_jinja(tmp_path):
         assert render_page(ours, page) == render_page(stock, page), page.url
 
 
-def Renderer_like_stock(ours):
+def _stock_renderer(ours):
     """A copy of ``ours`` whose environment is a plain jinja2.Environment."""
     import copy
 
