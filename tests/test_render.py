@@ -157,3 +157,16 @@ def _stock_renderer(ours):
     assert type(env) is jinja2.Environment and type(ours.env) is not jinja2.Environment
     stock.env = env
     return stock
+
+
+def test_name_fragments_are_every_suffix_cut_to_eight_characters():
+    """render.name_fragments (cached by name) gives, for each whitespace part
+    of each name, every suffix from each position but the last, cut to
+    FRAGMENT_CHARS, each after a space; the same again when a name repeats."""
+    from site_builder.render import FRAGMENT_CHARS, name_fragments
+
+    names = ["周转房屋租赁费用管理", None, "路南区 PM2.5", "周转房屋租赁费用管理", ""]
+    expected = "".join(f" {part[i:i + FRAGMENT_CHARS]}" for n in names if n for part in n.split()
+                       for i in range(len(part) - 1))
+    assert name_fragments(names) == expected == name_fragments(names)
+    assert " 周转房屋租赁费用" in expected and " 理" not in expected and " 南区" in expected
