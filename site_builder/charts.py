@@ -55,49 +55,70 @@ def project_budgets(items: list[tuple[str, Decimal]], chart_id: str, title: str)
     return Markup("".join(parts))
 
 
+# The plan chart's fixed geometry, worked out once (a filing draws one per
+# project): the same expressions, so the same digits, as computing it per chart.
+_PLAN_W, _PLAN_H = 480, 220
+_PLAN_LEFT, _PLAN_BOTTOM, _PLAN_TOP = 56, 36, 16
+_PLAN_PLOT_H = _PLAN_H - _PLAN_BOTTOM - _PLAN_TOP
+_PLAN_SLOT = (_PLAN_W - _PLAN_LEFT - 8) / 4
+# per grid line: its fraction of the scale; the line and its label's opening tag
+_PLAN_GRID = tuple(
+    (Decimal(str(frac)),
+     f'<line x1="{_PLAN_LEFT}" x2="{_PLAN_W - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" stroke-width="1"/>'
+     f'<text x="{_PLAN_LEFT - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="{AXIS}">')
+    for frac in (0, 0.5, 1)
+    for y in [_PLAN_TOP + _PLAN_PLOT_H * (1 - frac)]
+)
+_CENT = Decimal("0.01")
+
+
+def _plan_column(i: int) -> tuple[float, str, str, str]:
+    """Column ``i``'s left edge, and its x, width and centre as printed."""
+    x = _PLAN_LEFT + i * _PLAN_SLOT + _PLAN_SLOT * 0.2
+    w = _PLAN_SLOT * 0.6
+    return x, f"{x:.1f}", f"{w:.1f}", f"{x + w / 2:.1f}"
+
+
+_PLAN_COLUMNS = tuple(_plan_column(i) for i in range(len(CHECKPOINT_LABELS)))
+
+
 def spending_plan(points: list[tuple[str, Decimal | None]], unit: str, total: Decimal, chart_id: str, title: str) -> Markup:
     """Four columns (3月底 … 12月底) of the cumulative plan; a missing
     checkpoint is drawn as an empty, labelled slot, not silently skipped."""
-    width, height = 480, 220
-    left, bottom, top = 56, 36, 16
-    plot_h = height - bottom - top
-    scale_max = Decimal(100) if unit == "percent" else max([total] + [v for _, v in points if v is not None])
+    percent = unit == "percent"
+    top, plot_h = _PLAN_TOP, _PLAN_PLOT_H
+    scale_max = Decimal(100) if percent else max([total] + [v for _, v in points if v is not None])
     scale_max = scale_max or Decimal(1)
-    suffix = "%" if unit == "percent" else "万元"
-    slot = (width - left - 8) / 4
+    suffix = "%" if percent else "万元"
     desc = "；".join(
         f"{CHECKPOINT_LABELS[k]}：{(money(v) + suffix) if v is not None else '未列出'}" for k, v in points
     )
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {_PLAN_W} {_PLAN_H}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMinYMin meet">',
         f'<title id="{chart_id}-t">{_e(title)}</title><desc id="{chart_id}-d">{_e(desc)}</desc>',
     ]
-    for frac in (0, 0.5, 1):
-        y = top + plot_h * (1 - frac)
-        val = scale_max * Decimal(str(frac))
-        label = f"{val.normalize():f}{'%' if unit == 'percent' else ''}" if unit == "percent" else money(val.quantize(Decimal('0.01')))
-        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="{AXIS}">{_e(label)}</text>')
+    for frac, line in _PLAN_GRID:
+        val = scale_max * frac
+        label = f"{val.normalize():f}%" if percent else money(val.quantize(_CENT))
+        parts.append(f"{line}{_e(label)}</text>")
     for i, (key, value) in enumerate(points):
-        x = left + i * slot + slot * 0.2
-        w = slot * 0.6
-        cx = x + w / 2
+        x, x_s, w_s, cx_s = _PLAN_COLUMNS[i]
         parts.append(
-            f'<text x="{cx:.1f}" y="{height - 12}" font-size="13" text-anchor="middle" fill="{TEXT}">{CHECKPOINT_LABELS[key]}</text>'
+            f'<text x="{cx_s}" y="{_PLAN_H - 12}" font-size="13" text-anchor="middle" fill="{TEXT}">{CHECKPOINT_LABELS[key]}</text>'
         )
         if value is None:
             parts.append(
-                f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{plot_h}" fill="none" stroke="{AXIS}" stroke-dasharray="4 3"/>'
-                f'<text x="{cx:.1f}" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" fill="{AXIS}">未列出</text>'
+                f'<rect x="{x_s}" y="{top}" width="{w_s}" height="{plot_h}" fill="none" stroke="{AXIS}" stroke-dasharray="4 3"/>'
+                f'<text x="{cx_s}" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" fill="{AXIS}">未列出</text>'
             )
             continue
         h = float(min(value, scale_max) / scale_max) * plot_h
         y = top + plot_h - h
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="2" fill="{BAR}"/>')
+        parts.append(f'<rect x="{x_s}" y="{y:.1f}" width="{w_s}" height="{h:.1f}" rx="2" fill="{BAR}"/>')
         parts.append(
-            f'<text x="{cx:.1f}" y="{max(y - 4, 12):.1f}" font-size="12" text-anchor="middle" fill="{TEXT}">'
-            f'{_e(money(value))}{"%" if unit == "percent" else ""}</text>'
+            f'<text x="{cx_s}" y="{max(y - 4, 12):.1f}" font-size="12" text-anchor="middle" fill="{TEXT}">'
+            f'{_e(money(value))}{"%" if percent else ""}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
