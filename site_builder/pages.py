@@ -14,7 +14,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from . import charts, explore, urls
+from . import charts, explore, search_fields, urls
 from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info
 from .load import parse_text
 from .notes import NOTE_TYPES
@@ -164,17 +164,21 @@ def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
 AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
 
 
+def agency_context(ag: AgencyInfo) -> dict[str, Any]:
+    description = f"{ag.region_name}{ag.name}历年部门预算绩效目标"
+    return {
+        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency"),
+        "agency": ag, "search_fields": search_fields.agency(ag, description),
+    }
+
+
 def agency_pages(ag: AgencyInfo) -> list[Page]:
     """An agency's page, its filings' pages and their projects' pages: they
     depend on that agency's filings and nothing else, so a rebuild skips the
     whole group when none of them changed (at 10,000 filings that is ~85% of
     the site not even listed)."""
     deps = frozenset(f.dep for f in ag.filings)
-    pages = [Page(ag.url, "agency.html", deps, lambda: {
-        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)),
-                     f"{ag.region_name}{ag.name}历年部门预算绩效目标", kind="agency"),
-        "agency": ag,
-    })]
+    pages = [Page(ag.url, "agency.html", deps, lambda: agency_context(ag))]
     # the site model's filings are light: a filing's own pages print the whole
     # filing, unpickled when they render (analyze.full_info)
     for info in ag.filings:
@@ -332,12 +336,14 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
         [(p.name, p.project.budget.total) for p in info.projects], "budgets",
         f"{info.title}各项目预算（万元）",
     )
+    description = (f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
+                   f"预算合计{info.totals.total}万元")
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
-                     f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
-                     f"预算合计{info.totals.total}万元", kind="filing"),
+                     description, kind="filing"),
         "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
         "other_years": [o for o in ag.filings if o.dep != info.dep],
+        "search_fields": search_fields.filing(info, description),
     }
 
 
@@ -351,15 +357,16 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
             p.spending_plan.points, p.spending_plan.unit, p.budget.total, "plan",
             f"{p.name}资金支出计划（累计{'百分比' if p.spending_plan.unit == 'percent' else '金额，万元'}）",
         )
+    description = f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标"
     return {
         # the agency as this filing names it: a project page depends on its
         # own filing only (the agency's current name comes from its newest
         # filing), so a full build renders it as soon as the filing is parsed
         "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, urls.agency(info.agency_slug)), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
-                     f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标",
-                     kind="project"),
+                     description, kind="project"),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
+        "search_fields": search_fields.project(proj, description),
     }
 
 

@@ -103,47 +103,6 @@ class Assets:
 
 CLOSURES_FILE = "closures.json"  # in Renderer.cache_dir: template → the templates it uses
 
-FRAGMENT_CHARS = 8  # longest search fragment token; see docs/search.md
-
-
-def name_fragments(names: list[str | None]) -> str:
-    """The hidden search field of a page (partials/search_attrs.html): every
-    suffix, at most FRAGMENT_CHARS long, from each position of every
-    whitespace-separated part of each name, each after a space. Any query word
-    the browser's segmenter cuts out of a name is a prefix of one of these
-    tokens, and Pagefind matches query words by prefix. (Written here, not as
-    a Jinja macro: a third of a project page's render time went to it.)"""
-    return "".join([_fragments(name) for name in names if name])
-
-
-@lru_cache(maxsize=65536)  # names repeat: indicator names across projects, places across pages
-def _fragments(name: str) -> str:
-    return "".join([f" {part[i:i + FRAGMENT_CHARS]}" for part in name.split() for i in range(len(part) - 1)])
-
-
-def code_suffixes(code: str) -> str:
-    """The project code's part of the same field: every suffix of the
-    lower-cased code from its second character on, at least four long, each
-    after a space (so that a search for the code's tail finds the project)."""
-    code = code.lower()
-    return "".join([f" {code[i:]}" for i in range(1, len(code) - 3)])
-
-
-def unique_names(items) -> list:
-    """``items``' names, each once, in order: Jinja's
-    ``map(attribute="name")|unique|list`` (which ignores case), at a fifth
-    of the cost on a project page."""
-    seen: set = set()
-    out = []
-    for item in items:
-        name = item.name
-        key = name.lower() if isinstance(name, str) else name
-        if key not in seen:
-            seen.add(key)
-            out.append(name)
-    return out
-
-
 def _output_escape(value: Any) -> str:
     """What compiled templates call on every ``{{ … }}`` they print: the text
     of ``markupsafe.escape(value)``, without making it a Markup object —
@@ -208,7 +167,7 @@ class Renderer:
         # and calls the others directly instead of through Context.call.
         self.env.filters.update(
             money=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
-            plain=fmt.plain, name_fragments=name_fragments, code_suffixes=code_suffixes, unique_names=unique_names,
+            plain=fmt.plain,
             href=self.url, asset=self.asset_url, absolute=self.absolute,
         )
         self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config)

@@ -7,9 +7,9 @@ per page. The plain binary cannot segment Chinese (满意度, 预算 would find
 nothing), so a run that was not the extended build of the pinned version
 fails the build instead of publishing a broken search.
 
-What gets indexed is decided by the templates: ``data-pagefind-body`` on
-``<main>`` and the filters, sort, metadata and name-fragment field of
-``layouts/partials/search_attrs.html`` (see docs/search.md).
+What gets indexed is decided by the pages: ``data-pagefind-body`` on
+``<main>`` in the templates, and the filters, sort, metadata and
+name-fragment field that ``search_fields.py`` writes (see docs/search.md).
 """
 from __future__ import annotations
 

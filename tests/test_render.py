@@ -69,12 +69,12 @@ def test_plain_chinese_text_skips_markdown_it(monkeypatch):
 
 
 def test_search_field_filters_equal_the_jinja_they_replace():
-    """render.code_suffixes and render.unique_names (search_attrs.html) give
+    """search_fields.code_suffixes and .unique_names give
     what the Jinja loop and map|unique|list gave, on every seed project and
     on names that differ only in case (|unique ignores case)."""
     import jinja2
 
-    from site_builder.render import code_suffixes, unique_names
+    from site_builder.search_fields import code_suffixes, unique_names
 
     env = jinja2.Environment(autoescape=True)
     loop = env.from_string('{% set code = code|lower %}{% for i in range(1, code|length - 3) %} {{ code[i:] }}{% endfor %}')
@@ -160,13 +160,58 @@ def _stock_renderer(ours):
 
 
 def test_name_fragments_are_every_suffix_cut_to_eight_characters():
-    """render.name_fragments (cached by name) gives, for each whitespace part
+    """search_fields.name_fragments (cached by name) gives, for each whitespace part
     of each name, every suffix from each position but the last, cut to
     FRAGMENT_CHARS, each after a space; the same again when a name repeats."""
-    from site_builder.render import FRAGMENT_CHARS, name_fragments
+    from site_builder.search_fields import FRAGMENT_CHARS, name_fragments
 
     names = ["周转房屋租赁费用管理", None, "路南区 PM2.5", "周转房屋租赁费用管理", ""]
     expected = "".join(f" {part[i:i + FRAGMENT_CHARS]}" for n in names if n for part in n.split()
                        for i in range(len(part) - 1))
     assert name_fragments(names) == expected == name_fragments(names)
     assert " 周转房屋租赁费用" in expected and " 理" not in expected and " 南区" in expected
+
+
+def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):
+    """search_fields.py writes, for every agency, filing and project page of
+    the seeds and for names that need escaping, the bytes the Jinja partial
+    it replaced wrote (tests/fixtures/search_attrs_partial.jinja)."""
+    import dataclasses
+
+    import jinja2
+
+    from site_builder import format as fmt
+    from site_builder import search_fields
+    from site_builder.incremental import Builder
+    from site_builder.pages import agency_context, agency_pages, filing_context, project_context
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(money=fmt.money, plain=fmt.plain, name_fragments=search_fields.name_fragments,
+                       code_suffixes=search_fields.code_suffixes, unique_names=search_fields.unique_names)
+    partial = env.from_string((ROOT / "tests" / "fixtures" / "search_attrs_partial.jinja").read_text(encoding="utf-8"))
+
+    def check(ctx):
+        assert str(ctx["search_fields"]) + "\n" == partial.render(ctx), ctx["page"]["url"]
+
+    prep = Builder(ROOT, tmp_path / "out").prepare(1)
+    kinds = []
+    for ag in prep.site.agencies:
+        for page in agency_pages(ag):
+            ctx = page.context()
+            check(ctx)
+            kinds.append(ctx["page"]["kind"])
+    assert {k: kinds.count(k) for k in set(kinds)} == {"agency": 5, "filing": 5, "project": 37}
+    proj = next(p for ag in prep.site.agencies for i in ag.filings for p in _full_projects(i) if p.project.code)
+    hostile = proj.project.model_copy(update={"name": "A<b>&\"'  名 称", "code": "AbC<1>&x"})
+    check(project_context(dataclasses.replace(proj, project=hostile)))
+    check(project_context(dataclasses.replace(proj, project=proj.project.model_copy(update={"code": None}))))
+    ag = prep.site.agencies[0]
+    check(agency_context(dataclasses.replace(ag, name="<机关> & \"单位\"")))
+    check(filing_context(ag.filings[0]))
+
+
+def _full_projects(info):
+    from site_builder.analyze import full_info
+
+    return full_info(info).projects

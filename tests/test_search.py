@@ -41,7 +41,7 @@ from site_builder.search import BINARY_ENV, PAGEFIND_VERSION, SearchIndexError, 
 
 NODE = shutil.which("node") or "/usr/bin/node"
 QUERY_SCRIPT = REPO / "tests" / "search_query.mjs"
-FIELD_MARK = "⁂"  # static/js/search.js FIELD_MARK, layouts/partials/search_attrs.html
+from site_builder.search_fields import FIELD_MARK  # static/js/search.js strips it too
 
 # --------------------------------------------------------------------------- the site
 

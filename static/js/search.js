@@ -2,7 +2,7 @@
 // module), in Chinese, fed from ?q= and kept in step with the address bar.
 //
 // Pages carry a hidden, low-weight field of name fragments (see
-// layouts/partials/search_attrs.html and docs/search.md) so that any 2+
+// site_builder/search_fields.py and docs/search.md) so that any 2+
 // character piece of a name finds its page whatever the browser's word
 // segmenter does. Pagefind builds excerpts from everything it indexed, so an
 // excerpt can land in that field; every result goes through displayExcerpt(),

@@ -1,0 +1,124 @@
+"""What Pagefind reads from a project, filing or agency page (docs/search.md).
+
+Each of those pages ends its ``<main data-pagefind-body>`` with two hidden
+blocks that show nothing and say nothing to a screen reader:
+
+- ``data-pagefind-ignore``: the filters (页面类型, 地区, 年度, 单位,
+  指标类别), the 预算金额 sort and the result metadata (title, amount,
+  context, summary);
+- the name-fragment field: every suffix, cut to FRAGMENT_CHARS, of every
+  name of the page, and the project code's suffixes, so that any 2+
+  character piece of a name finds the page whatever the browser's segmenter
+  cuts (docs/search.md, "The fix").
+
+They are written here, not in a Jinja partial: choosing the values and
+printing ~15 spans was a third of a project page's render time, and the
+blocks are data for the indexer, not layout. The page contexts
+(``pages.project_context`` …) carry the result as ``search_fields``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable
+
+from markupsafe import Markup, escape
+
+from . import format as fmt
+
+if TYPE_CHECKING:
+    from .analyze import AgencyInfo, FilingInfo, ProjectInfo
+    from .model import Region
+
+FRAGMENT_CHARS = 8  # longest search fragment token; see docs/search.md
+FIELD_MARK = "⁂"  # starts the fragment field; static/js/search.js strips it from excerpts
+
+
+def project(proj: "ProjectInfo", summary: str) -> Markup:
+    f = proj.filing.filing
+    p = proj.project
+    return _fields(
+        "项目", f.region, [f.year], f.agency.name, [g.level1 for g in proj.groups], p.budget.total,
+        p.name, f"{f.agency.name} · {f.year}年", summary,
+        [p.name, *unique_names(p.indicators)], code_suffixes(p.code) if p.code else "",
+    )
+
+
+def filing(info: "FilingInfo", summary: str) -> Markup:
+    f = info.filing
+    return _fields("年度报告", f.region, [f.year], f.agency.name, [], info.totals.total,
+                   info.title, f.region.name, summary, [f.agency.name])
+
+
+def agency(ag: "AgencyInfo", summary: str) -> Markup:
+    return _fields("单位", ag.filings[0].filing.region, [f.year for f in ag.filings], ag.name, [], ag.totals.total,
+                   ag.name, ag.region_name, summary, [ag.name])
+
+
+def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str, levels: Iterable[str],
+            amount: Decimal, title: str, context: str, summary: str, names: list[str], code: str = "") -> Markup:
+    e = _text
+    province = e(region.province)
+    out = [
+        '<div hidden data-pagefind-ignore>\n',
+        f'  <span data-pagefind-filter="页面类型">{kind}</span>\n',
+        f'  <span data-pagefind-filter="地区">{province}</span>\n',
+    ]
+    if region.city:
+        out.append(f'<span data-pagefind-filter="地区">{province}{e(region.city)}</span>')
+    if region.county:
+        out.append(f'<span data-pagefind-filter="地区">{e(region.name)}</span>')
+    out.extend(f'<span data-pagefind-filter="年度">{y}</span>' for y in years)
+    out.append(f'  <span data-pagefind-filter="单位">{e(agency_name)}</span>\n')
+    out.extend(f'<span data-pagefind-filter="指标类别">{e(level)}</span>' for level in levels)
+    out.append(
+        f'  <span data-pagefind-sort="预算金额">{e(fmt.plain(amount))}</span>\n'
+        f'  <span data-pagefind-meta="title">{e(title)}</span>\n'
+        f'  <span data-pagefind-meta="amount">{e(fmt.money(amount))} 万元</span>\n'
+        f'  <span data-pagefind-meta="context">{e(context)}</span>\n'
+        f'  <span data-pagefind-meta="summary">{e(summary)}</span>\n'
+        '</div>\n'
+        f'<div hidden class="search-fragments" data-pagefind-weight="0.2">{FIELD_MARK}'
+        f'{e(name_fragments(names + [region.province, region.city, region.county]))}{e(code)}</div>'
+    )
+    return Markup("".join(out))
+
+
+def _text(value: str) -> str:
+    return str(escape(value))
+
+
+def name_fragments(names: list[str | None]) -> str:
+    """The name part of the fragment field: every suffix, at most
+    FRAGMENT_CHARS long, from each position of every whitespace-separated part
+    of each name, each after a space. Any query word the browser's segmenter
+    cuts out of a name is a prefix of one of these tokens, and Pagefind
+    matches query words by prefix."""
+    return "".join([_fragments(name) for name in names if name])
+
+
+@lru_cache(maxsize=65536)  # names repeat: indicator names across projects, places across pages
+def _fragments(name: str) -> str:
+    return "".join([f" {part[i:i + FRAGMENT_CHARS]}" for part in name.split() for i in range(len(part) - 1)])
+
+
+def code_suffixes(code: str) -> str:
+    """The project code's part of the same field: every suffix of the
+    lower-cased code from its second character on, at least four long, each
+    after a space (so that a search for the code's tail finds the project)."""
+    code = code.lower()
+    return "".join([f" {code[i:]}" for i in range(1, len(code) - 3)])
+
+
+def unique_names(items) -> list:
+    """``items``' names, each once, in order, ignoring case (as Jinja's
+    ``map(attribute="name")|unique|list``, which the template used)."""
+    seen: set = set()
+    out = []
+    for item in items:
+        name = item.name
+        key = name.lower() if isinstance(name, str) else name
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
