@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import pickle
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal

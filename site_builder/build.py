@@ -20,7 +20,7 @@ from .data_export import filing_downloads
 from .pack import payload
 from .pages import Page, agency_pages
 from .render import Renderer
-from .incremental import Builder, BuildError, BuildReport, Project, State, load_state, save_state, sha, state_path
+from .incremental import Builder, BuildError, BuildReport, State, load_state, save_state, sha, state_path
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:

@@ -492,7 +492,7 @@ class Builder:
     def _site_data(self, only_filings: set[str] | None = None) -> dict[str, bytes]:
         """From the live model: the site-wide downloads, and with
         ``only_filings`` also those filings' own downloads and the assets."""
-        live, state = self._live, self.state
+        live = self._live
         assert live is not None
         config = live.config
         absolute = config.absolute
@@ -531,7 +531,7 @@ class Builder:
         the live model is not touched, before every edited file has parsed,
         validated and been found to keep its shape."""
         t0 = time.perf_counter()
-        live, state, project = self._live, self.state, self.project
+        live, state = self._live, self.state
         assert live is not None
         # -- global inputs: all must be as last built
         config, taxonomy_fp, md_pages, assets = self._global_inputs()

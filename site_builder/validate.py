@@ -17,8 +17,8 @@ from typing import Any, Iterable, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .load import (Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, load_file,
-                   node_position, parse_text, plain_data, read_text)
+from .load import (Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, node_position,
+                   parse_text, plain_data, read_text)
 from .model import LEVEL1, LEVEL2, MAX_DECIMALS, Filing, field_label
 
 

@@ -2,8 +2,6 @@
 once filled, and never overwrites a filing."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from site_builder.cli import main
 
 FILLED = {

@@ -18,7 +18,6 @@ Run with ``-s`` to see the measurements.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -35,7 +34,7 @@ sys.path.insert(0, str(REPO))  # benchmarks/ (pytest may run without the reposit
 
 from playwright.sync_api import expect  # noqa: E402
 
-from benchmarks.search_bytes import CHROMIUM, CHROMIUM_ARGS, QuietHandler, first_query_bytes, serve  # noqa: E402
+from benchmarks.search_bytes import QuietHandler, first_query_bytes, serve  # noqa: E402
 from site_builder.build import BuildError, build  # noqa: E402
 from site_builder.search import BINARY_ENV, PAGEFIND_VERSION, SearchIndexError, check_output, index_site  # noqa: E402
 

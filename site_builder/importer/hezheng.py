@@ -150,7 +150,7 @@ def _indicator_rows(rows: list[Row], start: int, header: Row, path: tuple[Any, .
             where = "starts in the first column" if ne[0][0] == 0 else "has cells off the header's columns"
             draft.comment(path + (j,), f"line {r.line}: the row {where}; read by the order of its cells "
                                        f"as {'/'.join(_CN[k] for k in keys)}"
-                                       + ("" if "level1" in keys else f", 一级指标 continuing the row above"))
+                                       + ("" if "level1" in keys else ", 一级指标 continuing the row above"))
         if ind.get("level1"):
             last1 = ind["level1"]
             last2 = ind.get("level2", "")
