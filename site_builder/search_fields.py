@@ -22,9 +22,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import format as fmt
+from .render import _escape_inner
 
 if TYPE_CHECKING:
     from .analyze import AgencyInfo, FilingInfo, ProjectInfo
@@ -57,7 +58,7 @@ def agency(ag: "AgencyInfo", summary: str) -> Markup:
 
 def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str, levels: Iterable[str],
             amount: Decimal, title: str, context: str, summary: str, names: list[str], code: str = "") -> Markup:
-    e = _text
+    e = _escape_inner  # markupsafe.escape's text (every value is a str), without a Markup object each
     province = e(region.province)
     out = [
         '<div hidden data-pagefind-ignore>\n',
@@ -82,10 +83,6 @@ def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str,
         f'{e(name_fragments(names + [region.province, region.city, region.county]))}{e(code)}</div>'
     )
     return Markup("".join(out))
-
-
-def _text(value: str) -> str:
-    return str(escape(value))
 
 
 def name_fragments(names: list[str | None]) -> str:
