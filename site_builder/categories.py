@@ -297,12 +297,18 @@ def classify(project: Project, taxonomy: Optional[Taxonomy] = None) -> Optional[
     return (taxonomy or default_taxonomy()).classify(project)
 
 
-_CATEGORIES: dict[Category, Category] = {}
+_CATEGORIES: dict[tuple, Category] = {}  # a category's fields → its one object in this process
 
 
 def _interned(*fields: Any) -> Category:
-    c = Category(*fields)
-    return _CATEGORIES.setdefault(c, c)
+    # looked up by the fields pickle hands over, without making a Category
+    # first: a frozen dataclass's __init__, __hash__ and __eq__ are Python,
+    # and this runs for every category of every filing unpickled (~14 % of
+    # loading the 10,000-filing build cache)
+    c = _CATEGORIES.get(fields)
+    if c is None:
+        c = _CATEGORIES[fields] = Category(*fields)
+    return c
 
 
 # --------------------------------------------------------------------------- quantities and unit costs
