@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Callable
@@ -37,7 +38,7 @@ class Page:
     deps: frozenset[str]
     context: Callable[[], dict[str, Any]] = field(repr=False)
 
-    @property
+    @cached_property  # asked for several times per page by a build
     def output(self) -> str:
         """Path of the file inside the output folder."""
         return output_of(self.url)
@@ -83,14 +84,16 @@ class Pager:
     @property
     def window(self) -> list[int | None]:
         """Page numbers to link: the first, the last and two either side of
-        this one; None marks a gap."""
-        keep = {1, self.count, *range(self.number - 2, self.number + 3)}
+        this one; None marks a gap. (From the ≤ 7 numbers kept, not by
+        walking every page: a listing of n pages made n² steps.)"""
+        keep = sorted({n for n in (1, self.count, *range(self.number - 2, self.number + 3)) if 1 <= n <= self.count})
         out: list[int | None] = []
-        for n in range(1, self.count + 1):
-            if n in keep:
-                out.append(n)
-            elif out and out[-1] is not None:
+        last = 0
+        for n in keep:
+            if last and n != last + 1:
                 out.append(None)
+            out.append(n)
+            last = n
         return out
 
     def title(self, title: str) -> str:

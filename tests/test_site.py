@@ -270,3 +270,25 @@ def test_charts_have_text_alternatives(site):
     assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
     # the missing December checkpoint is shown as such, not invented
     assert "12月底：未列出" in html
+
+
+def test_pager_window_links_first_last_and_two_either_side():
+    """A listing's page links: 1, the last, two either side of the current
+    page, one gap mark (None) for each run left out — also for listings of
+    thousands of pages, made from the kept numbers alone."""
+    from site_builder.pages import Pager
+
+    assert Pager("/x/", 1, 1).window == [1]
+    assert Pager("/x/", 2, 3).window == [1, 2, 3]
+    assert Pager("/x/", 1, 9).window == [1, 2, 3, None, 9]
+    assert Pager("/x/", 5, 9).window == [1, None, 3, 4, 5, 6, 7, None, 9]
+    assert Pager("/x/", 4, 9).window == [1, 2, 3, 4, 5, 6, None, 9]
+    assert Pager("/x/", 6, 12).window == [1, None, 4, 5, 6, 7, 8, None, 12]
+    assert Pager("/x/", 4000, 4000).window == [1, None, 3998, 3999, 4000]
+    for count in range(1, 30):
+        for number in range(1, count + 1):
+            w = Pager("/x/", number, count).window
+            shown = [n for n in w if n is not None]
+            assert shown == sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+            # a gap mark exactly where numbers are skipped
+            assert w.count(None) == sum(1 for a, b in zip(shown, shown[1:]) if b != a + 1)
