@@ -20,7 +20,8 @@ from .data_export import filing_downloads
 from .pack import payload
 from .pages import Page, agency_pages
 from .render import Renderer
-from .incremental import Builder, BuildError, BuildReport, State, load_state, save_state, sha, state_path
+from .incremental import (Builder, BuildError, BuildReport, State, load_state, output_files, save_state, sha,
+                          state_path)
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:
@@ -156,8 +157,22 @@ def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bo
     build into the same folder (unchanged filings are not re-parsed, unchanged
     pages not re-rendered) unless ``clean``; the output is identical either way."""
     path = state_path(Path(root), Path(out_dir))
-    state = State() if clean else load_state(path)
-    builder = Builder(Path(root), Path(out_dir), base_path=base_path, state=state)
-    report = builder.build(clean=clean, search=search, jobs=jobs or default_jobs(), log=log)
+    listing = None
+    if not clean and path.is_file() and Path(out_dir).is_dir() and workers.can_fork():
+        # a rebuild checks the output folder for files no build made: a walk
+        # of ~118,000 files at 10,000 filings (~1.2 s), done by a child on the
+        # other core while this process loads the cache (~3.5 s)
+        listing = workers.InBackground(output_files, Path(out_dir).resolve())
+    try:
+        state = State() if clean else load_state(path)
+        if listing is not None and not state.page_fps:  # no usable cache: a full build, no walk
+            listing.close()
+            listing = None
+        builder = Builder(Path(root), Path(out_dir), base_path=base_path, state=state)
+        builder.early_listing = listing
+        report = builder.build(clean=clean, search=search, jobs=jobs or default_jobs(), log=log)
+    finally:
+        if listing is not None:
+            listing.close()
     save_state(path, builder.state)
     return report

@@ -341,6 +341,9 @@ class Builder:
         self._live: Live | None = None
         self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
+        # the output folder's files, listed by a child process while this one
+        # loads the cache (build.build); else _apply walks the folder itself
+        self.early_listing: workers.InBackground | None = None
 
     # -- inputs ----------------------------------------------------------
     def _scan_filings(self, taxonomy, taxonomy_fp: str, jobs: int,
@@ -830,8 +833,9 @@ class Builder:
         known = set(state.file_hashes)
         expected = set(state.file_hashes) if expected is None else expected
         if verify_output:
-            # Pagefind's bundle is its own
-            known.update("/".join(parts) for parts, _path in files_under(self.out_dir, skip=("pagefind",)))
+            early, self.early_listing = self.early_listing, None
+            listed = early.result() if early is not None else None
+            known.update(listed if listed is not None else output_files(self.out_dir))
         for rel in sorted(known - expected):
             target = self.out_dir / rel
             if target.exists():
@@ -975,6 +979,12 @@ def _parse_all(todo, taxonomy, taxonomy_fp: str, jobs: int, prerender: Prerender
                 c.chunks, c.chunks_with = chunks, prerender.global_fp
             out.append(c)
     return out
+
+
+def output_files(out_dir: Path) -> set[str]:
+    """Every file in the output folder, as output paths, but Pagefind's bundle
+    (its own)."""
+    return {"/".join(parts) for parts, _path in files_under(out_dir, skip=("pagefind",))}
 
 
 def filing_files_paths(info: FilingInfo) -> list[str]:

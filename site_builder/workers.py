@@ -16,6 +16,7 @@ set just before the fork and inherited, so it is never pickled.
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 from typing import Any, Callable, Iterable, Iterator
 
 _STATE: dict[str, Any] = {}  # set just before forking; read in the workers
@@ -54,3 +55,47 @@ class Workers:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class InBackground:
+    """``fn(*args)`` run in one forked child while this process goes on; its
+    result, pickled through a pipe, when asked for. A plain
+    ``multiprocessing.Process``, not an executor: an executor keeps threads
+    in this process, and the build may fork its workers afterwards."""
+
+    def __init__(self, fn: Callable, *args: Any):
+        sys.stdout.flush()  # else the child would write our buffered output again
+        sys.stderr.flush()
+        ctx = mp.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc: Any = ctx.Process(target=_send_result, args=(send, fn, args), daemon=True)
+        self._proc.start()
+        send.close()
+
+    def result(self, default: Any = None) -> Any:
+        """What ``fn`` returned, or ``default`` if it failed."""
+        try:
+            ok, value = self._recv.recv()
+        except (EOFError, OSError):
+            ok, value = False, None
+        self.close()
+        return value if ok else default
+
+    def close(self) -> None:
+        """Stop the child if it is still at work (its result is not wanted)."""
+        if self._proc is not None:
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc.join()
+            self._proc.close()
+            self._proc = None
+            self._recv.close()
+
+
+def _send_result(conn: Any, fn: Callable, args: tuple) -> None:
+    try:
+        out = (True, fn(*args))
+    except Exception:
+        out = (False, None)
+    conn.send(out)
+    conn.close()
