@@ -24,6 +24,12 @@ and all its descendants, sampled from /proc every 50 ms (a sample can miss a
 spike shorter than 50 ms; shared copy-on-write pages of forked workers are
 counted once per process, so the figure over-states real memory use).
 
+Before our build and before Hugo's, a fixed pure-Python workload is timed in
+a fresh interpreter (``python_speed_probe``): this virtual machine's speed
+for Python drifted by up to 1.8× within an hour (docs/performance.md), so
+each size records how fast the machine was when it was measured; the ratio
+ours/Hugo is only fair when the two probes agree.
+
 The Markdown table is printed and written into docs/performance.md between
 the ``<!-- results -->`` markers.
 """
@@ -52,6 +58,25 @@ COLUMNS = ["N filings", "pages", "build s (no search)", "CPU s", "pages/s", "pea
 
 
 # --------------------------------------------------------------------------- measuring
+
+PROBE_STEPS = 2_000_000
+_PROBE = f"""
+import time
+t = time.perf_counter()
+d = {{}}
+for i in range({PROBE_STEPS}):
+    k = str(i % 1000)
+    d[k] = d.get(k, 0) + i
+print(time.perf_counter() - t)
+"""
+
+
+def python_speed_probe() -> float:
+    """Seconds a fresh interpreter takes for a fixed loop of dict and string
+    work (lower is faster): how fast the machine runs Python right now."""
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
 
 def _tree(pid: int) -> list[int]:
     out, stack = [], [pid]
@@ -431,12 +456,13 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
     if out.exists():
         shutil.rmtree(out)
     print(f"N={n}: our build (jobs={jobs}, no search) …", file=sys.stderr)
+    probe = python_speed_probe()
     m = measure(our_cmd(root, out, search=False, jobs=jobs))
     pages = count_pages(out)
     size, files = tree_size(out)
     row = {"n": n, "pages": pages, "files": files, "build": m["wall"], "cpu": m["cpu"], "pps": pages / m["wall"], "rss": m["peak_mb"],
            "pss": m["peak_pss_mb"],
-           "size_mb": size / 1e6}
+           "size_mb": size / 1e6, "probe": probe}
     print(f"  {m['wall']:.2f} s, {pages} pages, {files} files, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
 
     row["rebuild"] = None
@@ -471,6 +497,7 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         if hout.exists():
             shutil.rmtree(hout)
         print(f"N={n}: hugo …", file=sys.stderr)
+        row["probe_hugo"] = python_speed_probe()
         env = dict(os.environ)
         h = measure([str(hugo), "--source", str(hw), "--destination", str(hout), "--quiet",
                      "--cacheDir", str(work / "hugo-cache")], env=env)
@@ -515,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
         f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
         "- Hugo pages: " + ", ".join(f"N={r['n']}: {r.get('hugo_pages', '—')} html" for r in rows),
+        f"- Python speed probe ({PROBE_STEPS:,} steps of dict and string work in a fresh interpreter, s; lower is "
+        "faster), before our build / before Hugo's: "
+        + ", ".join(f"N={r['n']}: {fmt(r['probe'])} / {fmt(r.get('probe_hugo'))}" for r in rows),
     ])
     print(md)
     if args.json:

@@ -38,6 +38,9 @@ def test_small_benchmark_prints_table(tmp_path):
     assert int(cells[1]) > 20  # pages
     assert float(cells[2]) > 0 and float(cells[4]) > 0 and float(cells[5]) > 0 and float(cells[6]) > 0
     assert cells[cols.index("Hugo s")] == "—"  # --no-hugo
+    probe = next(line for line in lines if line.startswith("- Python speed probe"))
+    seconds = probe.rsplit("N=20: ", 1)[1].split(" / ")
+    assert float(seconds[0]) > 0 and seconds[1] == "—"  # timed before our build; no Hugo run
 
 
 def _digests(tree: Path) -> dict[str, str]:
