@@ -72,11 +72,11 @@ _PLAN_GRID = tuple(
 _CENT = Decimal("0.01")
 
 
-def _plan_column(i: int) -> tuple[float, str, str, str]:
-    """Column ``i``'s left edge, and its x, width and centre as printed."""
+def _plan_column(i: int) -> tuple[str, str, str]:
+    """Column ``i``'s left edge, width and centre as printed."""
     x = _PLAN_LEFT + i * _PLAN_SLOT + _PLAN_SLOT * 0.2
     w = _PLAN_SLOT * 0.6
-    return x, f"{x:.1f}", f"{w:.1f}", f"{x + w / 2:.1f}"
+    return f"{x:.1f}", f"{w:.1f}", f"{x + w / 2:.1f}"
 
 
 _PLAN_COLUMNS = tuple(_plan_column(i) for i in range(len(CHECKPOINT_LABELS)))
@@ -103,7 +103,7 @@ def spending_plan(points: list[tuple[str, Decimal | None]], unit: str, total: De
         label = f"{val.normalize():f}%" if percent else money(val.quantize(_CENT))
         parts.append(f"{line}{_e(label)}</text>")
     for i, (key, value) in enumerate(points):
-        x, x_s, w_s, cx_s = _PLAN_COLUMNS[i]
+        x_s, w_s, cx_s = _PLAN_COLUMNS[i]
         parts.append(
             f'<text x="{cx_s}" y="{_PLAN_H - 12}" font-size="13" text-anchor="middle" fill="{TEXT}">{CHECKPOINT_LABELS[key]}</text>'
         )
