@@ -735,7 +735,7 @@ class Builder:
         else:
             hashes = self._incremental_write(renderer, changed, pages, kept_outputs, site, absolute, config.title,
                                              chunks, assets, say, search, report, verify_output, changed_filings,
-                                             data_identity)
+                                             data_identity, jobs)
             report.rendered = [p.output for p in changed]
         state.out_dir = str(self.out_dir)
         state.version = CODE_FINGERPRINT
@@ -806,7 +806,7 @@ class Builder:
             if search:
                 from .search import index_site
 
-                report.search = index_site(st.path, log=say)
+                report.search = index_site(st.path, log=say, jobs=jobs)
         return hashes
 
     def _apply(self, outputs: dict[str, bytes], expected: set[str] | None, data_identity: str, report: BuildReport,
@@ -845,7 +845,8 @@ class Builder:
         return hashes
 
     def _incremental_write(self, renderer, changed, pages, kept_outputs, site, absolute, title, chunks, assets, say, search, report,
-                           verify_output: bool, changed_filings: set[str], data_identity: str) -> dict[str, str]:
+                           verify_output: bool, changed_filings: set[str], data_identity: str,
+                           jobs: int) -> dict[str, str]:
         from .build import render_page
 
         state = self.state
@@ -870,7 +871,7 @@ class Builder:
                 shutil.rmtree(old, ignore_errors=True)
                 os.replace(bundle, old)
             try:
-                report.search = index_site(self.out_dir, log=say)
+                report.search = index_site(self.out_dir, log=say, jobs=jobs)
             except BaseException:
                 if old.exists():
                     shutil.rmtree(bundle, ignore_errors=True)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 FRAGMENT_CHARS = 8  # longest search fragment token; see docs/search.md
 FIELD_MARK = "⁂"  # starts the fragment field; static/js/search.js strips it from excerpts
+SORT_KEY = "预算金额"  # the one sort; search.py splits a large index by its ranges
 
 
 def project(proj: "ProjectInfo", summary: str) -> Markup:
@@ -73,7 +74,7 @@ def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str,
     out.append(f'  <span data-pagefind-filter="单位">{e(agency_name)}</span>\n')
     out.extend(f'<span data-pagefind-filter="指标类别">{e(level)}</span>' for level in levels)
     out.append(
-        f'  <span data-pagefind-sort="预算金额">{e(fmt.plain(amount))}</span>\n'
+        f'  <span data-pagefind-sort="{SORT_KEY}">{e(fmt.plain(amount))}</span>\n'
         f'  <span data-pagefind-meta="title">{e(title)}</span>\n'
         f'  <span data-pagefind-meta="amount">{e(fmt.money(amount))} 万元</span>\n'
         f'  <span data-pagefind-meta="context">{e(context)}</span>\n'

@@ -62,8 +62,10 @@ globalThis.document = {
 };
 
 const queries = JSON.parse(await readStdin());
-const pagefind = await import(bundleUrl + "pagefind.js");
-await pagefind.options({ basePath: bundleUrl, baseUrl: "/", noWorker: true });
+// The module the /search/ page loads: it searches every part of the index
+// (a large site's index is built in parts; see site_builder/search_parts.js).
+const pagefind = await import(bundleUrl + "merged/pagefind.js");
+await pagefind.options({ baseUrl: "/", noWorker: true });
 await pagefind.init();
 
 const out = { version: null, filters: await pagefind.filters(), results: [] };

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -36,7 +37,8 @@ from playwright.sync_api import expect  # noqa: E402
 
 from benchmarks.search_bytes import QuietHandler, first_query_bytes, serve  # noqa: E402
 from site_builder.build import BuildError, build  # noqa: E402
-from site_builder.search import BINARY_ENV, PAGEFIND_VERSION, SearchIndexError, check_output, index_site  # noqa: E402
+from site_builder.search import (BINARY_ENV, PAGEFIND_VERSION, PART_PAGES_ENV, SearchIndexError, check_output,  # noqa: E402
+                                 index_site, part_pages, plan_parts)
 
 NODE = shutil.which("node") or "/usr/bin/node"
 QUERY_SCRIPT = REPO / "tests" / "search_query.mjs"
@@ -597,7 +599,7 @@ def test_query_table_in_chromium(page, server):
     page.goto(f"{server}/search/")
     queries = sorted({c.q for c in CASES})
     got = page.evaluate("""async (queries) => {
-        const pagefind = await import("/pagefind/pagefind.js");
+        const pagefind = await import("/pagefind/merged/pagefind.js");
         await pagefind.options({ baseUrl: "/" });
         const seg = new Intl.Segmenter("zh-CN", { granularity: "word" });
         const out = {};
@@ -616,3 +618,154 @@ def test_query_table_in_chromium(page, server):
         if not ok:
             failures.append(f"{case.q!r} (segmented {got[case.q]['words']}): {got[case.q]['urls']}")
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- an index in parts
+
+# A province-sized site is indexed in parts (site_builder/search.py,
+# plan_parts) that /pagefind/merged/pagefind.js searches as one
+# (site_builder/search_parts.js). The seed site again, with parts of at most
+# 30 pages, against the one-index build above: what a reader gets must not
+# depend on the parts, except the order by relevance (each part ranks with
+# its own word statistics).
+
+PARTS_OF = 30
+
+
+@pytest.fixture(scope="session")
+def split_built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("search-parts") / "site"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(PART_PAGES_ENV, str(PARTS_OF))
+        report = build(REPO, out, search=True)
+    return out, report
+
+
+@pytest.fixture(scope="session")
+def split_site(split_built) -> Path:
+    return split_built[0]
+
+
+def urls(result: dict) -> list[str]:
+    return [h["url"] for h in result["hits"]]
+
+
+def amounts(result: dict) -> list[str]:
+    return [h["meta"].get("amount") for h in result["hits"]]
+
+
+def test_split_build_report_and_layout(built, split_built):
+    site, report = split_built
+    one = built[1].search
+    s = report.search
+    assert s["parts"] == 3 and one["parts"] == 1
+    assert s["pages"] == one["pages"]  # every indexed page in exactly one part
+    assert (site / "pagefind" / "part-1" / "pagefind-entry.json").is_file()
+    assert (site / "pagefind" / "part-2" / "pagefind-entry.json").is_file()
+    assert not (site / "pagefind" / "part-3").exists()
+    merged = (site / "pagefind" / "merged" / "pagefind.js").read_text(encoding="utf-8")
+    assert 'const PARTS = ["../", "../part-1/", "../part-2/"];' in merged
+    assert not list(site.parent.glob(".search-*")), "the parts' scratch folder is left behind"
+
+
+def test_plan_parts_cuts_budget_ranges(site):
+    plan = plan_parts(site, PARTS_OF)
+    assert plan is not None and len(plan) == 3
+    pages = [rel for part in plan for rel in part]
+    assert len(pages) == len(set(pages)) and max(len(p) for p in plan) <= PARTS_OF
+    assert "search/index.html" not in pages and "404.html" not in pages  # not indexed (no data-pagefind-body)
+
+    def amount(rel):
+        m = re.search(r'data-pagefind-sort="预算金额">([^<]*)<', (site / rel).read_text(encoding="utf-8"))
+        return Decimal(m.group(1)) if m else None
+
+    ranges = [[a for a in map(amount, part) if a is not None] for part in plan]
+    assert all(ranges)
+    for higher, lower in zip(ranges, ranges[1:]):
+        assert min(higher) >= max(lower)  # consecutive 预算金额 ranges, highest first
+    assert plan_parts(site, 10_000) is None  # a small site is one index, as before
+
+
+def test_part_pages_setting(monkeypatch):
+    monkeypatch.delenv(PART_PAGES_ENV, raising=False)
+    assert part_pages() is None  # one index unless asked
+    monkeypatch.setenv(PART_PAGES_ENV, "10000")
+    assert part_pages() == 10_000
+    for bad in ["0", "-5", "ten"]:
+        monkeypatch.setenv(PART_PAGES_ENV, bad)
+        with pytest.raises(SearchIndexError, match=PART_PAGES_ENV):
+            part_pages()
+
+
+SORTED_QUERIES = [{"q": q, "filters": f, "sort": {"预算金额": d}, "limit": 100}
+                  for q, f in [(None, {"页面类型": "项目"}), ("经费", None), ("满意度", None), ("接待", {"年度": "2025"})]
+                  for d in ("desc", "asc")]
+
+
+def test_split_sort_is_exact(site, split_site):
+    one = run_queries(site, SORTED_QUERIES)["results"]
+    parts = run_queries(split_site, SORTED_QUERIES)["results"]
+    for q, a, b in zip(SORTED_QUERIES, one, parts):
+        assert amounts(b) == amounts(a), q  # the same order (pages of equal amount may swap)
+        assert sorted(urls(b)) == sorted(urls(a)), q
+        assert len(amounts(b)) >= 2
+
+
+def test_split_filters_add_up(site, split_site):
+    one = run_queries(site, [{"q": "接待", "filters": {"年度": "2025"}, "limit": 100}])
+    parts = run_queries(split_site, [{"q": "接待", "filters": {"年度": "2025"}, "limit": 100}])
+    assert parts["filters"] == one["filters"]  # the UI's filter lists and their counts
+    assert sorted(urls(parts["results"][0])) == sorted(urls(one["results"][0]))
+    queries = [{"q": None, "filters": f, "limit": 100} for f, _ in FILTER_CASES]
+    for (f, expected), hits in zip(FILTER_CASES, run_queries(split_site, queries)["results"]):
+        assert set(urls(hits)) == expected, f
+
+
+def test_split_finds_pages_not_stand_ins(site, split_site):
+    """A part that lacks a query word matches Pagefind's stand-in for it (the
+    longest indexed word the query word starts with: 8 for 888510002); the
+    merged search drops such parts. Project codes, found only in one part,
+    find what one index finds; every query of the table still finds its
+    page. (Result sets by relevance can differ from one index's: see
+    docs/search.md, "An index in parts"; printed with -s.)"""
+    queries = sorted({c.q for c in CASES})
+    one = dict(zip(queries, run_queries(site, [{"q": q, "limit": 300} for q in queries])["results"]))
+    parts = dict(zip(queries, run_queries(split_site, [{"q": q, "limit": 300} for q in queries])["results"]))
+    for code in ["888510002", "4010026", "110735", "13020225p008885", "P004T4010027E"]:
+        assert set(urls(parts[code])) == set(urls(one[code])), code
+    assert urls(parts["888510002"]) == [ZHOUZHUAN]
+    lost = [c.q for c in CASES if not any(u in c.expect or (c.expect == ANY_PROJECT and "/projects/" in u)
+                                          for u in urls(parts[c.q]))]
+    assert not lost, lost
+    ranked = sum(1 for c in CASES if any(u in c.expect or (c.expect == ANY_PROJECT and "/projects/" in u)
+                                         for u in urls(parts[c.q])[: c.top]))
+    differ = [q for q in queries if set(urls(one[q])) != set(urls(parts[q]))]
+    print(f"\nindex in {PARTS_OF}-page parts: {ranked} of {len(CASES)} table queries rank their page as the table "
+          f"asks; {len(differ)} of {len(queries)} queries find other pages than one index: {differ}")
+
+
+@pytest.fixture(scope="session")
+def split_server(split_site):
+    with serve(split_site, CspHandler) as base:
+        yield base
+
+
+def test_ui_over_parts(page, split_server):
+    """The real UI over the parts, in Chromium (its worker, its segmenter)."""
+    page.goto(f"{split_server}/search/")
+    page.locator(".pagefind-ui__search-input").press_sequentially("888510002", delay=30)
+    link = result_link(page, ZHOUZHUAN)
+    link.first.wait_for()
+    results(page)
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".pagefind-ui__result").count() == 1
+    page.goto(f"{split_server}/search/?q={quote('经费')}&sort=amount-desc")
+    results(page)
+    page.locator(".pagefind-ui__button").click()  # 显示更多结果: the next five
+    page.locator(".search-result-meta").nth(6).wait_for()
+    page.wait_for_load_state("networkidle")
+    lines = page.locator(".search-result-meta").all_inner_texts()
+    shown = [Decimal(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算 ([\d,.]+) 万元", t))]
+    assert len(shown) >= 7 and shown == sorted(shown, reverse=True)
+    filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
+    assert not [f for f in filters if "_part" in f]  # the parts' own filter stays hidden

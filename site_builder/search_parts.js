@@ -1,0 +1,154 @@
+// One search over every part of a site's Pagefind index.
+//
+// site_builder/search.py builds a large site's index in parts (Pagefind holds
+// a run's whole index in memory: ~2.4 GB per 10,000 of our pages) and copies
+// this file to /pagefind/merged/pagefind.js with PARTS filled in. The search
+// page gives Pagefind UI /pagefind/merged/ as its bundle, so the UI imports
+// this module instead of Pagefind's own and calls the same functions; the
+// tests do the same in Node and Chromium.
+//
+// The parts are loaded with Pagefind's own mergeIndex(), each tagged with a
+// hidden filter naming it (mergeIndex's mergeFilter), and a search runs once
+// per part, filtered to it, because Pagefind's merged search gets two things
+// wrong across indexes:
+// - with a sort, Pagefind scores each result by its position among its own
+//   part's pages, so parts would interleave out of 预算金额 order. The parts
+//   hold consecutive ranges of 预算金额, listed here from the highest, so
+//   the parts' sorted results one after another are the exact order, with
+//   no amount fetched;
+// - a part that lacks a query word matches stand-ins for it (see
+//   withoutStandIns), which one index over the whole site would not.
+// By relevance, results are ordered by score, as mergeIndex() does, and
+// filter counts are added up (the parts hold different pages).
+import * as pagefind from "../pagefind.js";
+
+/** Bundle folders, relative to this file, highest 预算金额 first; the first
+ * is the one beside the pagefind.js imported above. */
+const PARTS = ["../"]; // filled in by site_builder/search.py
+const PART = "_part"; // the hidden filter; never shown
+
+let settings = {};
+let ready = null;
+
+function merge() {
+  ready ??= (async () => {
+    if (PARTS.length < 2) return;
+    // (Pagefind's options() before its first search replaces, not adds to,
+    // the options given before: so all of them again.)
+    await pagefind.options({ ...settings, mergeFilter: { [PART]: "0" } });
+    for (let i = 1; i < PARTS.length; i++) {
+      // baseUrl: else Pagefind makes result URLs from where the part lies
+      await pagefind.mergeIndex(new URL(PARTS[i], import.meta.url).href, { baseUrl: settings.baseUrl ?? "/", mergeFilter: { [PART]: String(i) } });
+    }
+  })();
+  return ready;
+}
+
+/** Filter counts without the hidden one. */
+function shown(counts) {
+  const { [PART]: _, ...rest } = counts || {};
+  return rest;
+}
+
+function addUp(counts) {
+  const total = {};
+  for (const byFilter of counts) {
+    for (const [name, values] of Object.entries(byFilter)) {
+      const into = (total[name] ??= {});
+      for (const [value, n] of Object.entries(values)) into[value] = (into[value] || 0) + n;
+    }
+  }
+  return total;
+}
+
+export async function options(opts = {}) {
+  settings = { ...settings, ...opts };
+  await pagefind.options(opts);
+}
+
+export async function init() {
+  await merge();
+  await pagefind.init();
+}
+
+export async function filters() {
+  await merge();
+  return shown(await pagefind.filters());
+}
+
+export async function preload(term, opts = {}) {
+  await merge();
+  await pagefind.preload(term, opts);
+}
+
+export async function search(term, opts = {}) {
+  await merge();
+  if (PARTS.length < 2) {
+    const found = await pagefind.search(term, opts);
+    return found && { ...found, filters: shown(found.filters), totalFilters: shown(found.totalFilters) };
+  }
+  const byPart = [];
+  for (let i = 0; i < PARTS.length; i++) {
+    byPart.push(await pagefind.search(term, { ...opts, filters: { ...(opts.filters || {}), [PART]: String(i) } }));
+  }
+  const kept = await withoutStandIns(byPart, term);
+  const direction = Object.values(opts.sort || {})[0];
+  const ordered = direction === "asc" ? [...kept].reverse() : kept;
+  const results = ordered.flatMap((found) => found.results);
+  if (direction !== "asc" && direction !== "desc") results.sort((a, b) => b.score - a.score);
+  return {
+    results,
+    // Pagefind UI shows neither of these two; each part's search counts over
+    // all parts, so they are taken from the first.
+    unfilteredResultCount: byPart[0].unfilteredResultCount,
+    totalFilters: shown(byPart[0].totalFilters),
+    filters: shown(addUp(kept.map((found) => found.filters))),
+    timings: byPart.flatMap((found) => found.timings ?? []),
+  };
+}
+
+/** The words Pagefind searches for: the query cut by the browser's segmenter,
+ * lower-cased (as pagefind.js does for Chinese). */
+function queryWords(term) {
+  if (!term) return [];
+  const segmenter = new Intl.Segmenter("zh-CN", { granularity: "word" });
+  return [...segmenter.segment(term)].filter((s) => s.isWordLike).map((s) => s.segment.toLocaleLowerCase());
+}
+
+/**
+ * The parts' searches without the parts that only found stand-ins.
+ *
+ * When no word of an index starts with a query word, Pagefind matches the
+ * longest indexed word that the query word starts with instead (8 for
+ * 888510002). One index falls back only when the whole site lacks the word;
+ * a part falls back whenever that part lacks it, and its stand-in matches
+ * would be ranked among the real ones of other parts. Within a part it is
+ * all or nothing, so the first result of each part tells: a real match
+ * contains every query word. Parts of stand-ins are dropped, unless no part
+ * found anything real (then, as one index would, all are kept).
+ */
+async function withoutStandIns(byPart, term) {
+  const words = queryWords(term);
+  if (!words.length) return byPart;
+  const real = await Promise.all(byPart.map(async (found) => {
+    if (!found.results.length) return false;
+    const text = String((await found.results[0].data()).content || "").toLocaleLowerCase();
+    return words.every((w) => text.includes(w));
+  }));
+  return real.some(Boolean) ? byPart.filter((_, i) => real[i]) : byPart;
+}
+
+let searchID = 0;
+export async function debouncedSearch(term, opts = {}, waitMs = 300) {
+  const id = ++searchID;
+  preload(term, opts);
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  if (id !== searchID) return null;
+  const found = await search(term, opts);
+  return id === searchID ? found : null;
+}
+
+export async function destroy() {
+  await pagefind.destroy();
+  ready = null;
+}
