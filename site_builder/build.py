@@ -156,6 +156,10 @@ def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bo
     """Build ``root``'s site into ``out_dir``. Re-uses the cache of the last
     build into the same folder (unchanged filings are not re-parsed, unchanged
     pages not re-rendered) unless ``clean``; the output is identical either way."""
+    if search:
+        from .search import part_pages
+
+        part_pages()  # a bad setting fails now, not after the whole build
     path = state_path(Path(root), Path(out_dir))
     listing = None
     if not clean and path.is_file() and Path(out_dir).is_dir() and workers.can_fork():

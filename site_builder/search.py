@@ -2,11 +2,12 @@
 
 Runs Pagefind's *extended* binary (pip package ``pagefind_bin_extended``,
 pinned in pyproject.toml) over the output folder, through its command line —
-never the Python API's ``add_html_file``, which waits 0.1 s per page. A
-province-sized site is indexed in parts, several at a time, that the search
-page searches as one (``index_site``, ``search_parts.js``). The plain binary cannot segment Chinese (满意度, 预算 would find
-nothing), so a run that was not the extended build of the pinned version
-fails the build instead of publishing a broken search.
+never the Python API's ``add_html_file``, which waits 0.1 s per page. On
+request a province-sized site is indexed in parts, several at a time, that
+the search page searches as one (``index_site``, ``search_parts.js``). The
+plain binary cannot segment Chinese (满意度, 预算 would find nothing), so a
+run that was not the extended build of the pinned version fails the build
+instead of publishing a broken search.
 
 What gets indexed is decided by the pages: ``data-pagefind-body`` on
 ``<main>`` in the templates, and the filters, sort, metadata and
@@ -220,8 +221,9 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
     """Index the built site in ``site_dir`` into ``site_dir/pagefind/``.
 
     With $SITE_BUILDER_SEARCH_PART_PAGES set, a site of more indexed pages
-    than that is indexed in parts, up to ``jobs`` Pagefind runs at a time: part 0 in /pagefind/, part i in
-    /pagefind/part-i/ (plan_parts says which pages go where). Either way the
+    than that is indexed in parts, up to ``jobs`` Pagefind runs at a time:
+    part 0 in /pagefind/, part i in /pagefind/part-i/ (plan_parts says which
+    pages go where). Either way the
     search page loads /pagefind/merged/pagefind.js (search_parts.js with the
     parts filled in), which searches all parts as one.
 
@@ -241,11 +243,6 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
         raise SearchIndexError(f"{bundle} already exists; the index is written into a site without one")
     with _scratch(site) as work:
         plan = plan_parts(site, limit) if limit else None
-        if not limit:
-            pages = sum(1 for _ in site.rglob("*.html"))
-            if pages > HINT_PAGES:
-                say(f"search index: {pages} pages in one Pagefind run (~{pages * 0.24 / 1000:.0f} GB of memory); "
-                    f"${PART_PAGES_ENV}=10000 indexes in parts (docs/search.md)")
         if plan is None:
             sources = [site]
         else:
@@ -283,6 +280,9 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
         "version": runs[0]["version"],
         "seconds": round(time.perf_counter() - t0, 2),
     }
+    if not limit and report["pages"] > HINT_PAGES:
+        say(f"search index: {report['pages']} pages in one Pagefind run (~{report['pages'] * 0.24 / 1000:.0f} GB "
+            f"of memory); ${PART_PAGES_ENV}=10000 indexes in parts (docs/search.md)")
     parts = f" in {len(runs)} parts" if len(runs) > 1 else ""
     say(f"search index: {report['pages']} pages{parts}, {report['words']} words, {report['filters']} filters, "
         f"{size / 1024:.0f} KB in /{BUNDLE_DIR}/ (Pagefind {report['version']} extended, {report['seconds']} s)")

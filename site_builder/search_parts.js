@@ -87,10 +87,8 @@ export async function search(term, opts = {}) {
     const found = await pagefind.search(term, opts);
     return found && { ...found, filters: shown(found.filters), totalFilters: shown(found.totalFilters) };
   }
-  const byPart = [];
-  for (let i = 0; i < PARTS.length; i++) {
-    byPart.push(await pagefind.search(term, { ...opts, filters: { ...(opts.filters || {}), [PART]: String(i) } }));
-  }
+  const byPart = await Promise.all(PARTS.map((_, i) =>
+    pagefind.search(term, { ...opts, filters: { ...(opts.filters || {}), [PART]: String(i) } })));
   const kept = await withoutStandIns(byPart, term);
   const direction = Object.values(opts.sort || {})[0];
   const ordered = direction === "asc" ? [...kept].reverse() : kept;
@@ -115,6 +113,8 @@ function queryWords(term) {
   return [...segmenter.segment(term)].filter((s) => s.isWordLike).map((s) => s.segment.toLocaleLowerCase());
 }
 
+const ASCII = /^[\x21-\x7e]+$/;
+
 /**
  * The parts' searches without the parts that only found stand-ins.
  *
@@ -123,17 +123,26 @@ function queryWords(term) {
  * 888510002). One index falls back only when the whole site lacks the word;
  * a part falls back whenever that part lacks it, and its stand-in matches
  * would be ranked among the real ones of other parts. Within a part it is
- * all or nothing, so the first result of each part tells: a real match
- * contains every query word. Parts of stand-ins are dropped, unless no part
- * found anything real (then, as one index would, all are kept).
+ * all or nothing, so the first result of each part tells: where a real
+ * match lies, the page has a word starting with each query word. Parts of
+ * stand-ins are dropped, unless no part found anything real (then, as one
+ * index would, all are kept). A heuristic: the words Pagefind keeps for
+ * showing a page are not always the ones it indexed (docs/search.md).
  */
 async function withoutStandIns(byPart, term) {
   const words = queryWords(term);
   if (!words.length) return byPart;
   const real = await Promise.all(byPart.map(async (found) => {
     if (!found.results.length) return false;
-    const text = String((await found.results[0].data()).content || "").toLocaleLowerCase();
-    return words.every((w) => text.includes(w));
+    const data = await found.results[0].data();
+    // no place in the text: Pagefind matched the page's metadata (its title)
+    if (!data.locations?.length) return true;
+    // the words where it matched: Pagefind keeps the text cut into its words
+    // at zero-width spaces; letters and digits form one word there
+    // (13022525P004T4010026T) but are matched in pieces
+    const tokens = String(data.raw_content || "").split("\u200B");
+    const matched = data.locations.map((at) => String(tokens[at] || "").trim().toLocaleLowerCase());
+    return words.every((w) => matched.some((t) => t.startsWith(w) || (ASCII.test(w) && t.includes(w))));
   }));
   return real.some(Boolean) ? byPart.filter((_, i) => real[i]) : byPart;
 }
