@@ -557,7 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
         "- Search index: " + (f"in parts of at most {args.search_part_pages} pages" if args.search_part_pages
                               else "one Pagefind run over the site")
-        + "".join(f" (N={r['n']}: {r['search_parts']} parts)" for r in rows if "search_parts" in r),
+        + "".join(f"; N={r['n']}: {r['search_parts']} part{'s' if r['search_parts'] != 1 else ''}"
+                  for r in rows if "search_parts" in r),
         "- Hugo pages: " + ", ".join(f"N={r['n']}: {r.get('hugo_pages', '—')} html" for r in rows),
         f"- Python speed probe ({PROBE_STEPS:,} steps of dict and string work in a fresh interpreter, s; lower is "
         "faster), before our build / before Hugo's: "
