@@ -30,18 +30,29 @@ const PART = "_part"; // the hidden filter; never shown
 let settings = {};
 let ready = null;
 
+/** Every part merged and every filter's data loaded. Pagefind's search()
+ * loads only the filters it is asked to filter by and counts results over
+ * the filters it has loaded; Pagefind UI replaces its filter panel with a
+ * search's counts, so a first search that beat the UI's own filters() call
+ * showed a panel missing filters (seen on a loaded CI machine: four of
+ * five). The filter data is small and the panel needs all of it anyway. */
 function merge() {
   ready ??= (async () => {
-    if (PARTS.length < 2) return;
-    // (Pagefind's options() before its first search replaces, not adds to,
-    // the options given before: so all of them again.)
-    await pagefind.options({ ...settings, mergeFilter: { [PART]: "0" } });
-    for (let i = 1; i < PARTS.length; i++) {
-      // baseUrl: else Pagefind makes result URLs from where the part lies
-      await pagefind.mergeIndex(new URL(PARTS[i], import.meta.url).href, { baseUrl: settings.baseUrl ?? "/", mergeFilter: { [PART]: String(i) } });
-    }
+    await mergeParts();
+    await pagefind.filters();
   })();
   return ready;
+}
+
+async function mergeParts() {
+  if (PARTS.length < 2) return;
+  // (Pagefind's options() before its first search replaces, not adds to,
+  // the options given before: so all of them again.)
+  await pagefind.options({ ...settings, mergeFilter: { [PART]: "0" } });
+  for (let i = 1; i < PARTS.length; i++) {
+    // baseUrl: else Pagefind makes result URLs from where the part lies
+    await pagefind.mergeIndex(new URL(PARTS[i], import.meta.url).href, { baseUrl: settings.baseUrl ?? "/", mergeFilter: { [PART]: String(i) } });
+  }
 }
 
 /** Filter counts without the hidden one. */

@@ -11,6 +11,7 @@
 //         hit's indexed text.)
 // stdout: {"version": "1.5.2", "filters": {filter: {value: count}},
 //          "results": [{"q", "filters", "total",
+//                       "counts": {filter: {value: count}} (the search's, which Pagefind UI shows),
 //                       "hits": [{"url", "title", "excerpt", "shown", "meta", "filters", "score"}]}]}
 // "excerpt" is Pagefind's own excerpt; "shown" is what the /search/ page
 // displays instead (displayExcerpt() of static/js/search.js).
@@ -68,7 +69,9 @@ const pagefind = await import(bundleUrl + "merged/pagefind.js");
 await pagefind.options({ baseUrl: "/", noWorker: true });
 await pagefind.init();
 
-const out = { version: null, filters: await pagefind.filters(), results: [] };
+// filters() after the queries: the first search runs before anything asked
+// for the filters, as Pagefind UI's first search can.
+const out = { version: null, filters: null, results: [] };
 for (const q of queries) {
   const opts = {};
   if (q.filters) opts.filters = q.filters;
@@ -89,8 +92,9 @@ for (const q of queries) {
       ...(q.content ? { content: d.content, plain_excerpt: d.plain_excerpt } : {}),
     });
   }
-  out.results.push({ q: q.q ?? null, filters: q.filters ?? null, total: search.results.length, hits });
+  out.results.push({ q: q.q ?? null, filters: q.filters ?? null, total: search.results.length, counts: search.filters, hits });
 }
+out.filters = await pagefind.filters();
 try {
   const entry = JSON.parse(await readFile(path.join(bundle, "pagefind-entry.json"), "utf8"));
   out.version = entry.version;

@@ -319,6 +319,18 @@ def test_filters_and_their_values(site):
     assert len(filters["单位"]) == 5
 
 
+def test_first_search_counts_every_filter(site):
+    """Pagefind UI replaces its filter panel with a search's counts. A first
+    search run before anything asked for the filters (the harness asks only
+    after its queries) must still count all five, so that the panel never
+    loses one: a CI run once showed four."""
+    out = run_queries(site, [{"q": "满意度"}])
+    counts = out["results"][0]["counts"]
+    assert set(counts) == {"地区", "年度", "单位", "页面类型", "指标类别"}
+    assert counts["页面类型"]["项目"] == sum(1 for h in run_queries(site, [{"q": "满意度", "limit": 500}])["results"][0]["hits"]
+                                          if "项目" in h["filters"].get("页面类型", []))
+
+
 @pytest.mark.parametrize("filters,expected", FILTER_CASES, ids=[json.dumps(f, ensure_ascii=False) for f, _ in FILTER_CASES])
 def test_filter_only_search(site, filters, expected):
     out = run_queries(site, [{"q": None, "filters": filters, "limit": 100}])
