@@ -33,7 +33,7 @@ from typing import Callable
 from .analyze import (FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, forget_full,
                       full_info, lighten, release, replace_filing)
 from .explore import SiteViews, derive, replace_in_views, site_views
-from .categories import load_taxonomy
+from .categories import TaxonomyError, load_taxonomy
 from .config import SiteConfig, load_config
 from .data_export import filing_chunks, filing_downloads, filing_files, site_data_files, write_site_data
 from .load import Problem, files_under, yaml_paths
@@ -408,7 +408,10 @@ class Builder:
         build into ``staged``, each parsed filing's own pages (``Prerender``)."""
         project = self.project
         config, taxonomy_fp, md_pages, assets = self._global_inputs()
-        taxonomy = load_taxonomy(project.content / "taxonomy.yaml")
+        try:
+            taxonomy = load_taxonomy(project.content / "taxonomy.yaml")
+        except TaxonomyError as exc:  # a missing or broken file: reported like a filing's errors
+            raise BuildError(exc.problems) from None
         prerender = None
         if staged is not None:
             prerender = Prerender(self._renderer(config, assets), staged.write, config.absolute,
