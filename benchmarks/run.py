@@ -1,7 +1,7 @@
 """Benchmark: our build against Hugo on the same synthetic corpus.
 
     python -m benchmarks.run [--sizes 100,1000,10000] [--no-hugo] [--search [SIZES]] [--jobs N]
-                             [--search-part-pages N]
+                             [--search-part-pages N] [--repeat R]
 
 For each N: generate (or reuse) the corpus under ``benchmarks/out/corpus-N``,
 make a throw-away project root (content/filings = the corpus, the rest of
@@ -27,6 +27,13 @@ other load on the machine. Peak RSS is the concurrent peak of the sum of VmRSS o
 and all its descendants, sampled from /proc every 50 ms (a sample can miss a
 spike shorter than 50 ms; shared copy-on-write pages of forked workers are
 counted once per process, so the figure over-states real memory use).
+
+``--repeat R`` runs R rounds of our full build and Hugo's, in turns (ours
+first in odd rounds, Hugo's first in even ones), and the table shows the
+medians; every round's figures are in the notes under the table. Before
+each measured command the page cache's dirty data is written back
+(``os.sync``), so that no build pays for the deletions or writes of the
+step before it.
 
 Before our build and before Hugo's, a fixed pure-Python workload is timed in
 a fresh interpreter (``python_speed_probe``): this virtual machine's speed
@@ -453,27 +460,89 @@ def write_doc(md: str) -> None:
 
 # --------------------------------------------------------------------------- main
 
+def settle() -> None:
+    """Write back what earlier steps left dirty (deleting an output of
+    118,000 files, the build before), so that a measured build pays for its
+    own writes only."""
+    os.sync()
+
+
+def median(values: list[float]) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
 def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: bool = True,
-             part_pages: int | None = None) -> dict:
+             part_pages: int | None = None, repeat: int = 1) -> dict:
+    """One size: ``repeat`` rounds of our full build and Hugo's, in turns
+    (ours first in odd rounds, Hugo first in even ones, so neither always
+    runs on the machine the other warmed or slowed), medians in the table;
+    then the rebuild after one edit, then the build with search."""
     filings = corpus(n)
     work = OUT / f"run-{n}"
     root = make_root(filings, work / "root")
     out = work / "public"
-    if out.exists():
-        shutil.rmtree(out)
-    print(f"N={n}: our build (jobs={jobs}, no search) …", file=sys.stderr)
-    probe = python_speed_probe()
-    m = measure(our_cmd(root, out, search=False, jobs=jobs))
+    row: dict = {"n": n, "rounds": []}
+    hw = None
+    if hugo:
+        t0 = time.perf_counter()
+        data = work / "hugo-data"
+        export_for_hugo(root, data)  # the same analysed data, before any edit
+        row["export"] = time.perf_counter() - t0
+        hw = hugo_workdir(data, work / "hugo")
+    hout = work / "hugo-public"
+
+    def ours() -> dict:
+        for old in (out, root / ".cache"):  # a first build: no output, no build cache
+            if old.exists():
+                shutil.rmtree(old)
+        settle()
+        probe = python_speed_probe()
+        print(f"N={n}: our build (jobs={jobs}, no search) …", file=sys.stderr)
+        m = measure(our_cmd(root, out, search=False, jobs=jobs))
+        print(f"  {m['wall']:.2f} s, {m['cpu']:.1f} CPU s, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
+        return {"wall": m["wall"], "cpu": m["cpu"], "rss": m["peak_mb"], "pss": m["peak_pss_mb"], "probe": probe}
+
+    def theirs() -> dict:
+        if hout.exists():
+            shutil.rmtree(hout)
+        settle()
+        probe = python_speed_probe()
+        print(f"N={n}: hugo …", file=sys.stderr)
+        h = measure([str(hugo), "--source", str(hw), "--destination", str(hout), "--quiet",
+                     "--cacheDir", str(work / "hugo-cache")])
+        print(f"  {h['wall']:.2f} s, {h['cpu']:.1f} CPU s, peak {h['peak_mb']:.0f} MB", file=sys.stderr)
+        return {"wall": h["wall"], "cpu": h["cpu"], "rss": h["peak_mb"], "probe": probe}
+
+    for r in range(repeat):
+        rnd = {}
+        for who in (("ours", "hugo") if r % 2 == 0 else ("hugo", "ours")):
+            if who == "ours":
+                rnd["ours"] = ours()
+            elif hugo:
+                rnd["hugo"] = theirs()
+        if "hugo" in rnd:
+            rnd["ratio"] = rnd["ours"]["wall"] / rnd["hugo"]["wall"]
+        row["rounds"].append(rnd)
+
+    mine = [r["ours"] for r in row["rounds"]]
     pages = count_pages(out)
     size, files = tree_size(out)
-    row = {"n": n, "pages": pages, "files": files, "build": m["wall"], "cpu": m["cpu"], "pps": pages / m["wall"], "rss": m["peak_mb"],
-           "pss": m["peak_pss_mb"],
-           "size_mb": size / 1e6, "probe": probe}
-    print(f"  {m['wall']:.2f} s, {pages} pages, {files} files, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
+    row.update({"pages": pages, "files": files, "build": median([m["wall"] for m in mine]),
+                "cpu": median([m["cpu"] for m in mine]), "rss": max(m["rss"] for m in mine),
+                "pss": max(m["pss"] for m in mine), "size_mb": size / 1e6, "probe": median([m["probe"] for m in mine])})
+    row["pps"] = pages / row["build"]
+    if hugo:
+        h = [r["hugo"] for r in row["rounds"]]
+        row.update({"hugo": median([m["wall"] for m in h]), "hugo_cpu": median([m["cpu"] for m in h]),
+                    "hugo_rss": max(m["rss"] for m in h), "probe_hugo": median([m["probe"] for m in h]),
+                    "hugo_pages": count_pages(hout), "hugo_size_mb": tree_size(hout)[0] / 1e6})
+        row["ratio"] = row["build"] / row["hugo"]
 
     row["rebuild"] = None
     if rebuild:
         edited = edit_one_filing(root)
+        settle()
         r = measure(our_cmd(root, out, search=False, jobs=jobs))
         row["rebuild"] = r["wall"]
         row["rebuild_rss"] = r["peak_mb"]
@@ -488,6 +557,7 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         env.pop("SITE_BUILDER_SEARCH_PART_PAGES", None)
         if part_pages:
             env["SITE_BUILDER_SEARCH_PART_PAGES"] = str(part_pages)
+        settle()
         s = measure(our_cmd(root, sout, search=True, jobs=jobs), env=env)
         row["search"] = s["wall"]
         row["search_rss"] = s["peak_mb"]
@@ -496,31 +566,6 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         row["search_size_mb"] = tree_size(sout)[0] / 1e6
         print(f"  {s['wall']:.2f} s, peak {s['peak_mb']:.0f} MB", file=sys.stderr)
         shutil.rmtree(sout)
-
-    if hugo:
-        # Hugo reads the same data (the unedited corpus): rebuild the root.
-        root = make_root(filings, work / "root")
-        t0 = time.perf_counter()
-        data = work / "hugo-data"
-        export_for_hugo(root, data)
-        row["export"] = time.perf_counter() - t0
-        hw = hugo_workdir(data, work / "hugo")
-        hout = work / "hugo-public"
-        if hout.exists():
-            shutil.rmtree(hout)
-        print(f"N={n}: hugo …", file=sys.stderr)
-        row["probe_hugo"] = python_speed_probe()
-        env = dict(os.environ)
-        h = measure([str(hugo), "--source", str(hw), "--destination", str(hout), "--quiet",
-                     "--cacheDir", str(work / "hugo-cache")], env=env)
-        row["hugo"] = h["wall"]
-        row["hugo_cpu"] = h["cpu"]
-        row["hugo_rss"] = h["peak_mb"]
-        row["hugo_pages"] = count_pages(hout)
-        row["hugo_size_mb"] = tree_size(hout)[0] / 1e6
-        row["ratio"] = row["build"] / h["wall"]
-        print(f"  {h['wall']:.2f} s, {row['hugo_pages']} pages, peak {h['peak_mb']:.0f} MB "
-              f"(export {row['export']:.1f} s, not counted)", file=sys.stderr)
     return row
 
 
@@ -533,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--search-part-pages", type=int, default=None, metavar="N",
                     help="build the search index in parts of at most N pages (docs/search.md)")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--repeat", type=int, default=1, metavar="R",
+                    help="rounds of our build and Hugo's, in turns; the table shows medians (default 1)")
     ap.add_argument("--no-rebuild", default="", metavar="SIZES",
                     help="skip the rebuild measurement for these sizes (comma list; 'all')")
     ap.add_argument("--no-doc", action="store_true", help="do not write docs/performance.md")
@@ -546,7 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         search = {s.strip() for s in args.search.split(",") if s.strip()}
         rows.append(run_size(n, jobs=args.jobs, hugo=hugo, search="all" in search or str(n) in search,
-                             rebuild=not ("all" in skip or str(n) in skip), part_pages=args.search_part_pages))
+                             rebuild=not ("all" in skip or str(n) in skip), part_pages=args.search_part_pages,
+                             repeat=max(1, args.repeat)))
         print(table(rows[-1:]), file=sys.stderr)
     mach, vers = machine(), versions(hugo)
     cmd = "python -m benchmarks.run " + " ".join(a for a in (sys.argv[1:] if argv is None else argv))
@@ -559,9 +607,14 @@ def main(argv: list[str] | None = None) -> int:
                               else "one Pagefind run over the site")
         + "".join(f"; N={r['n']}: {r['search_parts']} part{'s' if r['search_parts'] != 1 else ''}"
                   for r in rows if "search_parts" in r),
+        f"- Rounds: {max(1, args.repeat)} per size, ours and Hugo's in turns (ours first in odd rounds); "
+        "the table shows the medians. Each round, wall s ours / Hugo (ratio): "
+        + "; ".join(f"N={r['n']}: " + ", ".join(
+            f"{fmt(x['ours']['wall'], 1)} / {fmt(x['hugo']['wall'], 1)} ({fmt(x['ratio'])})" if "hugo" in x
+            else fmt(x["ours"]["wall"], 1) for x in r["rounds"]) for r in rows),
         "- Hugo pages: " + ", ".join(f"N={r['n']}: {r.get('hugo_pages', '—')} html" for r in rows),
         f"- Python speed probe ({PROBE_STEPS:,} steps of dict and string work in a fresh interpreter, s; lower is "
-        "faster), before our build / before Hugo's: "
+        "faster), before our build / before Hugo's (medians over the rounds): "
         + ", ".join(f"N={r['n']}: {fmt(r['probe'])} / {fmt(r.get('probe_hugo'))}" for r in rows),
     ])
     print(md)

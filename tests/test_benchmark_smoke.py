@@ -21,7 +21,7 @@ from benchmarks import run as bench  # noqa: E402
 def test_small_benchmark_prints_table(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--sizes", "20", "--no-hugo", "--no-doc"],
+        [sys.executable, "-m", "benchmarks.run", "--sizes", "20", "--no-hugo", "--no-doc", "--repeat", "3"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -41,6 +41,12 @@ def test_small_benchmark_prints_table(tmp_path):
     probe = next(line for line in lines if line.startswith("- Python speed probe"))
     seconds = probe.rsplit("N=20: ", 1)[1].split(" / ")
     assert float(seconds[0]) > 0 and seconds[1] == "—"  # timed before our build; no Hugo run
+    # three rounds, each a full build; the table shows their median
+    rounds = next(line for line in lines if line.startswith("- Rounds:"))
+    walls = sorted(float(w) for w in rounds.rsplit("N=20: ", 1)[1].split(", "))
+    assert len(walls) == 3
+    assert walls[0] - 0.05 <= float(cells[2]) <= walls[2] + 0.05
+    assert proc.stderr.count("N=20: our build") == 3
 
 
 def test_benchmark_with_search_in_parts():
