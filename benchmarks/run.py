@@ -32,8 +32,9 @@ counted once per process, so the figure over-states real memory use).
 first in odd rounds, Hugo's first in even ones), and the table shows the
 medians; every round's figures are in the notes under the table. Before
 each measured command the page cache's dirty data is written back
-(``os.sync``), so that no build pays for the deletions or writes of the
-step before it.
+(``os.sync``). Nothing is deleted while the run measures: every build
+writes into a folder of its own, and a run deletes the last run's folders
+first, then waits (``--settle``; see ``clear_earlier_runs`` for why).
 
 Before our build and before Hugo's, a fixed pure-Python workload is timed in
 a fresh interpreter (``python_speed_probe``): this virtual machine's speed
@@ -461,10 +462,40 @@ def write_doc(md: str) -> None:
 # --------------------------------------------------------------------------- main
 
 def settle() -> None:
-    """Write back what earlier steps left dirty (deleting an output of
-    118,000 files, the build before), so that a measured build pays for its
-    own writes only."""
+    """Write back what earlier steps left dirty, so that a measured build
+    pays for its own writes only."""
     os.sync()
+
+
+# Deleting files slows down creating files for minutes afterwards on this
+# machine's ext4, which has no journal: the inode allocator then skips each
+# free inode deleted "recently" (30 s, or 5.5 min while its inode table block
+# is dirty; kernel ext4/ialloc.c recently_deleted()), one buffer lookup per
+# skipped inode. A 1,000-filing build ran in 16.9 s three minutes after a
+# 118,000-file output was deleted, and in 8.6 s in a folder nothing had been
+# deleted near (perf: 21 % of the samples in that scan, against 1.5 %). So
+# a run deletes nothing while it measures: each build writes into a folder of
+# its own, the outputs stay for inspection, and the next run deletes them
+# first and waits out the window.
+SETTLE_SECONDS = 330
+SETTLE_MIN_FILES = 5_000  # fewer deleted files than this are not waited for
+
+
+def clear_earlier_runs(sizes: list[int], wait: float) -> int:
+    """Delete the work folders of earlier runs at these sizes (corpora are
+    kept); wait ``wait`` s if that deleted many files. Returns the count."""
+    removed = 0
+    for n in sizes:
+        work = OUT / f"run-{n}"
+        if work.exists():
+            removed += sum(len(dirs) + len(files) for _, dirs, files in os.walk(work))
+            shutil.rmtree(work)
+    if removed >= SETTLE_MIN_FILES and wait > 0:
+        print(f"deleted {removed:,} files of an earlier run; waiting {wait:.0f} s before measuring "
+              "(see clear_earlier_runs) …", file=sys.stderr)
+        settle()
+        time.sleep(wait)
+    return removed
 
 
 def median(values: list[float]) -> float:
@@ -481,8 +512,8 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
     filings = corpus(n)
     work = OUT / f"run-{n}"
     root = make_root(filings, work / "root")
-    out = work / "public"
     row: dict = {"n": n, "rounds": []}
+    out = hout = work  # the last round's output folders, set in the loop below
     hw = None
     if hugo:
         t0 = time.perf_counter()
@@ -490,12 +521,11 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         export_for_hugo(root, data)  # the same analysed data, before any edit
         row["export"] = time.perf_counter() - t0
         hw = hugo_workdir(data, work / "hugo")
-    hout = work / "hugo-public"
 
-    def ours() -> dict:
-        for old in (out, root / ".cache"):  # a first build: no output, no build cache
-            if old.exists():
-                shutil.rmtree(old)
+    def ours(out: Path) -> dict:
+        cache = root / ".cache"  # a first build: no build cache (its few files are the only deletion)
+        if cache.exists():
+            shutil.rmtree(cache)
         settle()
         probe = python_speed_probe()
         print(f"N={n}: our build (jobs={jobs}, no search) …", file=sys.stderr)
@@ -503,9 +533,7 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         print(f"  {m['wall']:.2f} s, {m['cpu']:.1f} CPU s, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
         return {"wall": m["wall"], "cpu": m["cpu"], "rss": m["peak_mb"], "pss": m["peak_pss_mb"], "probe": probe}
 
-    def theirs() -> dict:
-        if hout.exists():
-            shutil.rmtree(hout)
+    def theirs(hout: Path) -> dict:
         settle()
         probe = python_speed_probe()
         print(f"N={n}: hugo …", file=sys.stderr)
@@ -518,9 +546,11 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         rnd = {}
         for who in (("ours", "hugo") if r % 2 == 0 else ("hugo", "ours")):
             if who == "ours":
-                rnd["ours"] = ours()
+                out = work / f"public-{r + 1}"
+                rnd["ours"] = ours(out)
             elif hugo:
-                rnd["hugo"] = theirs()
+                hout = work / f"hugo-public-{r + 1}"
+                rnd["hugo"] = theirs(hout)
         if "hugo" in rnd:
             rnd["ratio"] = rnd["ours"]["wall"] / rnd["hugo"]["wall"]
         row["rounds"].append(rnd)
@@ -550,8 +580,6 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
 
     if search:
         sout = work / "public-search"
-        if sout.exists():
-            shutil.rmtree(sout)
         print(f"N={n}: our build with search …", file=sys.stderr)
         env = dict(os.environ)
         env.pop("SITE_BUILDER_SEARCH_PART_PAGES", None)
@@ -565,7 +593,6 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         row["search_parts"] = int(m_parts.group(1)) if m_parts else 1
         row["search_size_mb"] = tree_size(sout)[0] / 1e6
         print(f"  {s['wall']:.2f} s, peak {s['peak_mb']:.0f} MB", file=sys.stderr)
-        shutil.rmtree(sout)
     return row
 
 
@@ -583,11 +610,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-rebuild", default="", metavar="SIZES",
                     help="skip the rebuild measurement for these sizes (comma list; 'all')")
     ap.add_argument("--no-doc", action="store_true", help="do not write docs/performance.md")
+    ap.add_argument("--settle", type=float, default=SETTLE_SECONDS, metavar="S",
+                    help=f"seconds to wait after deleting a large earlier run (default {SETTLE_SECONDS}; "
+                         "see clear_earlier_runs)")
     ap.add_argument("--json", default=None, help="also write the raw figures to this file")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     hugo = None if args.no_hugo else hugo_binary()
     OUT.mkdir(parents=True, exist_ok=True)
+    for n in sizes:
+        corpus(n)  # generated before anything is deleted and waited for
+    clear_earlier_runs(sizes, args.settle)
     skip = {s.strip() for s in args.no_rebuild.split(",") if s.strip()}
     rows = []
     for n in sizes:
