@@ -2,9 +2,9 @@
 
 Runs Pagefind's *extended* binary (pip package ``pagefind_bin_extended``,
 pinned in pyproject.toml) over the output folder, through its command line —
-never the Python API's ``add_html_file``, which waits 0.1 s per page. On
-request a province-sized site is indexed in parts, several at a time, that
-the search page searches as one (``index_site``, ``search_parts.js``). The
+never the Python API's ``add_html_file``, which waits 0.1 s per page. A
+province-sized site is indexed in parts, several at a time, that the search
+page searches as one (``index_site``, ``search_parts.js``). The
 plain binary cannot segment Chinese (满意度, 预算 would find nothing), so a
 run that was not the extended build of the pinned version fails the build
 instead of publishing a broken search.
@@ -250,10 +250,8 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
     if bundle.exists():
         raise SearchIndexError(f"{bundle} already exists; the index is written into a site without one")
     with _scratch(site) as work:
-        if limit is None:
-            plan = plan_parts(site, AUTO_PART_PAGES, above=AUTO_ABOVE_PAGES)
-        else:
-            plan = plan_parts(site, limit) if limit else None
+        size, above = (AUTO_PART_PAGES, AUTO_ABOVE_PAGES) if limit is None else (limit, limit)
+        plan = plan_parts(site, size, above) if size else None
         if plan is None:
             sources = [site]
         else:

@@ -28,18 +28,19 @@ const PARTS = ["../"]; // filled in by site_builder/search.py
 const PART = "_part"; // the hidden filter; never shown
 
 let settings = {};
-let ready = null;
+let ready = null; // every part merged; resolves to the filters and their counts
 
-/** Every part merged and every filter's data loaded. Pagefind's search()
- * loads only the filters it is asked to filter by and counts results over
- * the filters it has loaded; Pagefind UI replaces its filter panel with a
- * search's counts, so a first search that beat the UI's own filters() call
- * showed a panel missing filters (seen on a loaded CI machine: four of
- * five). The filter data is small and the panel needs all of it anyway. */
+/** Every part merged and every filter's data loaded, once. Pagefind's
+ * search() loads only the filters it is asked to filter by and counts
+ * results over the filters it has loaded; Pagefind UI replaces its filter
+ * panel with a search's counts, so a first search that beat the UI's own
+ * filters() call showed a panel missing filters (seen on a loaded CI
+ * machine: four of five). The UI loads all the filter data at start anyway
+ * (at 10,000 filings ~1.5-2 MB: docs/search.md); this only orders it. */
 function merge() {
   ready ??= (async () => {
     await mergeParts();
-    await pagefind.filters();
+    return shown(await pagefind.filters());
   })();
   return ready;
 }
@@ -83,8 +84,7 @@ export async function init() {
 }
 
 export async function filters() {
-  await merge();
-  return shown(await pagefind.filters());
+  return merge(); // filter counts never change: computed once, in merge()
 }
 
 export async function preload(term, opts = {}) {
