@@ -60,6 +60,8 @@ import threading
 import time
 from pathlib import Path
 
+from site_builder.search import AUTO_ABOVE_PAGES, AUTO_PART_PAGES, PART_PAGES_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 HUGO_SITE = ROOT / "benchmarks" / "hugo"
@@ -514,7 +516,6 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
     work = OUT / f"run-{n}"
     root = make_root(filings, work / "root")
     row: dict = {"n": n, "rounds": []}
-    out = hout = work  # the last round's output folders, set in the loop below
     hw = None
     if hugo:
         t0 = time.perf_counter()
@@ -523,35 +524,27 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         row["export"] = time.perf_counter() - t0
         hw = hugo_workdir(data, work / "hugo")
 
-    def ours(out: Path) -> dict:
-        cache = root / ".cache"  # a first build: no build cache (its few files are the only deletion)
-        if cache.exists():
-            shutil.rmtree(cache)
+    def timed(who: str, cmd: list[str]) -> dict:
         settle()
         probe = python_speed_probe()
-        print(f"N={n}: our build (jobs={jobs}, no search) …", file=sys.stderr)
-        m = measure(our_cmd(root, out, search=False, jobs=jobs))
+        print(f"N={n}: {who} …", file=sys.stderr)
+        m = measure(cmd)
         print(f"  {m['wall']:.2f} s, {m['cpu']:.1f} CPU s, peak {m['peak_mb']:.0f} MB", file=sys.stderr)
         return {"wall": m["wall"], "cpu": m["cpu"], "rss": m["peak_mb"], "pss": m["peak_pss_mb"], "probe": probe}
 
-    def theirs(hout: Path) -> dict:
-        settle()
-        probe = python_speed_probe()
-        print(f"N={n}: hugo …", file=sys.stderr)
-        h = measure([str(hugo), "--source", str(hw), "--destination", str(hout), "--quiet",
-                     "--cacheDir", str(work / "hugo-cache")])
-        print(f"  {h['wall']:.2f} s, {h['cpu']:.1f} CPU s, peak {h['peak_mb']:.0f} MB", file=sys.stderr)
-        return {"wall": h["wall"], "cpu": h["cpu"], "rss": h["peak_mb"], "probe": probe}
-
-    for r in range(repeat):
+    out, hout = work / f"public-{repeat}", work / f"hugo-public-{repeat}"  # the last round's, inspected below
+    for r in range(1, repeat + 1):
         rnd = {}
-        for who in (("ours", "hugo") if r % 2 == 0 else ("hugo", "ours")):
+        for who in (("ours", "hugo") if r % 2 else ("hugo", "ours")):
             if who == "ours":
-                out = work / f"public-{r + 1}"
-                rnd["ours"] = ours(out)
+                cache = root / ".cache"  # a first build: no build cache (its few files are the only deletion)
+                if cache.exists():
+                    shutil.rmtree(cache)
+                rnd["ours"] = timed(f"our build (jobs={jobs}, no search)",
+                                    our_cmd(root, work / f"public-{r}", search=False, jobs=jobs))
             elif hugo:
-                hout = work / f"hugo-public-{r + 1}"
-                rnd["hugo"] = theirs(hout)
+                rnd["hugo"] = timed("hugo", [str(hugo), "--source", str(hw), "--destination", str(work / f"hugo-public-{r}"),
+                                             "--quiet", "--cacheDir", str(work / "hugo-cache")])
         if "hugo" in rnd:
             rnd["ratio"] = rnd["ours"]["wall"] / rnd["hugo"]["wall"]
         row["rounds"].append(rnd)
@@ -583,9 +576,9 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         sout = work / "public-search"
         print(f"N={n}: our build with search …", file=sys.stderr)
         env = dict(os.environ)
-        env.pop("SITE_BUILDER_SEARCH_PART_PAGES", None)
+        env.pop(PART_PAGES_ENV, None)
         if part_pages is not None:
-            env["SITE_BUILDER_SEARCH_PART_PAGES"] = str(part_pages)
+            env[PART_PAGES_ENV] = str(part_pages)
         settle()
         s = measure(our_cmd(root, sout, search=True, jobs=jobs), env=env)
         row["search"] = s["wall"]
@@ -605,7 +598,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure the build with the Pagefind index (at these sizes, comma list; default all)")
     ap.add_argument("--search-part-pages", type=int, default=None, metavar="N",
                     help="build the search index in parts of at most N pages, 0 for one index (default: the "
-                         "build's own choice, parts of 10,000 above 20,000 pages; docs/search.md)")
+                         f"build's own choice, parts of {AUTO_PART_PAGES:,} above {AUTO_ABOVE_PAGES:,} pages; "
+                         "docs/search.md)")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
                     help="rounds of our build and Hugo's, in turns; the table shows medians (default 1)")
@@ -638,7 +632,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- Machine: {mach['nproc']} CPUs ({mach['cores_usable']} usable), {mach['cpu']}, {mach['ram']} RAM, Linux {mach['kernel']}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
         f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
-        "- Search index: " + ("the build's default (one index up to 20,000 pages, else parts of at most 10,000)"
+        "- Search index: " + (f"the build's default (one index up to {AUTO_ABOVE_PAGES:,} pages, "
+                              f"else parts of at most {AUTO_PART_PAGES:,})"
                               if args.search_part_pages is None else
                               f"in parts of at most {args.search_part_pages} pages" if args.search_part_pages
                               else "one Pagefind run over the site")
