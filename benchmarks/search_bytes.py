@@ -1,11 +1,14 @@
-"""Bytes a browser downloads for its first search, on any built site.
+"""Bytes a browser downloads for its first search, and how long it waits for
+results, on any built site.
 
     python -m benchmarks.search_bytes SITE_DIR [--query 接待 --query 周转房 ...]
-                                      [--chromium /usr/bin/chromium] [--json]
+                                      [--chromium /usr/bin/chromium] [--timeout S] [--json]
 
-For each query, a fresh headless Chromium (no cache) opens
-``/search/?q=QUERY`` on a local http.server over SITE_DIR, waits until the
-Pagefind UI shows results and the network is idle, and sums every response
+For each query, a fresh headless Chromium context (no cache, a 375 px
+phone screen) opens ``/search/?q=QUERY`` on a local http.server over
+SITE_DIR, times until the Pagefind UI shows its first result (or "no
+results"; a query that shows nothing within ``--timeout`` is reported as
+such), waits until the network is idle, and sums every response
 under ``/pagefind/``: the UI script and stylesheet, pagefind.js, its worker,
 the WebAssembly, the metadata, the filter and index chunks the query needed
 and the fragments of the results shown. The page itself and the site's own
@@ -28,6 +31,7 @@ import json
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -62,6 +66,7 @@ class Download:
     query: str
     results: int
     files: list[tuple[str, int, int]] = field(default_factory=list)  # (path, bytes served, gzip-estimate bytes)
+    seconds: float | None = None  # opening the page → first result (or "no results") shown; None: not in time
 
     @property
     def bytes(self) -> int:
@@ -90,24 +95,33 @@ def _gzip_size(data: bytes) -> int:
 
 
 def first_query_bytes(page, base_url: str, query: str, timeout_ms: int = 120000) -> Download:
-    """Open /search/?q=QUERY in ``page`` (a fresh Playwright page) and measure."""
-    from playwright.sync_api import expect
+    """Open /search/?q=QUERY in ``page`` (a fresh Playwright page) and measure:
+    the bytes from /pagefind/ and the time until the first result (or the
+    "no results" message) is shown. A search that shows nothing within
+    ``timeout_ms`` is reported with ``seconds`` None and what it had fetched."""
+    from playwright.sync_api import Error as PlaywrightError, expect
 
     seen: list = []
     page.on("response", lambda r: seen.append(r) if "/pagefind/" in urlsplit(r.url).path else None)
+    t0 = time.perf_counter()
     page.goto(f"{base_url}/search/?q={quote(query)}")
-    # "找到 N 个…" or "没有找到…" (not "正在搜索…"); then the results' fragments
-    expect(page.locator(".pagefind-ui__message")).to_have_text(re.compile("^(找到|没有)"), timeout=timeout_ms)
-    if not page.locator(".pagefind-ui__message").inner_text().startswith("没有"):
-        page.locator(".pagefind-ui__result").first.wait_for(timeout=timeout_ms)
-    page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    seconds = None
+    try:
+        # "找到 N 个…" or "没有找到…" (not "正在搜索…"); then the results' fragments
+        expect(page.locator(".pagefind-ui__message")).to_have_text(re.compile("^(找到|没有)"), timeout=timeout_ms)
+        if not page.locator(".pagefind-ui__message").inner_text().startswith("没有"):
+            page.locator(".pagefind-ui__result").first.wait_for(timeout=timeout_ms)
+        seconds = time.perf_counter() - t0
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    except (AssertionError, PlaywrightError):  # not shown in time (one index over ~100,000 pages)
+        pass
     results = page.locator(".pagefind-ui__result").count()
-    dl = Download(query, results)
+    dl = Download(query, results, seconds=seconds)
     for r in seen:
         path = urlsplit(r.url).path
         try:
             body = r.body()
-        except Exception:  # e.g. a redirect; count what the browser reported
+        except Exception:  # e.g. a redirect, or still loading; count what the browser reported
             body = b""
         served = len(body)
         estimate = _gzip_size(body) if path.endswith(TEXT_SUFFIXES) else served
@@ -115,7 +129,8 @@ def first_query_bytes(page, base_url: str, query: str, timeout_ms: int = 120000)
     return dl
 
 
-def measure(site_dir: str | Path, queries: list[str], chromium: str = CHROMIUM) -> list[Download]:
+def measure(site_dir: str | Path, queries: list[str], chromium: str = CHROMIUM,
+            timeout_s: float = 120) -> list[Download]:
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -123,9 +138,10 @@ def measure(site_dir: str | Path, queries: list[str], chromium: str = CHROMIUM) 
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             for q in queries:
-                context = browser.new_context()  # empty cache: a first visit
+                # empty cache: a first visit, on a phone-sized screen
+                context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
                 try:
-                    out.append(first_query_bytes(context.new_page(), base, q))
+                    out.append(first_query_bytes(context.new_page(), base, q, int(timeout_s * 1000)))
                 finally:
                     context.close()
         finally:
@@ -138,20 +154,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("site", help="a built site folder (with pagefind/ in it)")
     ap.add_argument("--query", action="append", help="query to measure (repeatable; default: 接待 and 周转房)")
     ap.add_argument("--chromium", default=CHROMIUM)
+    ap.add_argument("--timeout", type=float, default=120, help="seconds to wait for results (default 120)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = ap.parse_args(argv)
     site = Path(args.site)
     if not (site / "pagefind" / "pagefind.js").is_file():
         print(f"{site}/pagefind/pagefind.js not found: build the site with search first", file=sys.stderr)
         return 2
-    downloads = measure(site, args.query or ["接待", "周转房"], args.chromium)
+    downloads = measure(site, args.query or ["接待", "周转房"], args.chromium, args.timeout)
     if args.json:
-        json.dump([{"query": d.query, "results": d.results, "bytes": d.bytes, "gzip_bytes": d.gzip_bytes,
+        json.dump([{"query": d.query, "results": d.results, "seconds": d.seconds, "bytes": d.bytes,
+                    "gzip_bytes": d.gzip_bytes,
                     "by_kind": d.by_kind(), "files": d.files} for d in downloads], sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
     for d in downloads:
-        print(f"query {d.query!r}: {d.results} results shown, {len(d.files)} files from /pagefind/, "
+        shown = (f"first results after {d.seconds:.1f} s" if d.seconds is not None
+                 else f"nothing shown within {args.timeout:.0f} s")
+        print(f"query {d.query!r}: {shown}, {d.results} results shown, {len(d.files)} files from /pagefind/, "
               f"{d.bytes / 1024:.1f} KB as served, ~{d.gzip_bytes / 1024:.1f} KB with gzip for text")
         for kind, b in sorted(d.by_kind().items(), key=lambda kv: -kv[1]):
             print(f"    {kind:28} {b / 1024:8.1f} KB")
