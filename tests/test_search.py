@@ -578,6 +578,35 @@ def test_ui_on_a_phone(browser, server):
         context.close()
 
 
+def test_phone_shows_a_result_on_the_first_screen(browser, server):
+    """On a small phone (375×667) the filters are a row of buttons, not five
+    full-width rows, so the first result is on the first screen; a button
+    opens its filter to full width and ticking a value narrows the results."""
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    try:
+        pg = context.new_page()
+        pg.goto(f"{server}/search/?q={quote('满意度')}")
+        results(pg)
+        expect(pg.locator(".pagefind-ui__filter-name")).to_have_count(5, timeout=20_000)
+        title = pg.locator(".pagefind-ui__result-title").first.bounding_box()
+        assert title["y"] + title["height"] <= 667, title
+        blocks = pg.locator(".pagefind-ui__filter-block")
+        tops = {round(blocks.nth(i).bounding_box()["y"]) for i in range(5)}
+        assert len(tops) <= 2, tops  # one or two rows of buttons
+        message = pg.locator(".pagefind-ui__message")
+        before = message.inner_text()
+        assert re.match(r"找到 \d+ 个", before)
+        pg.locator(".pagefind-ui__filter-name", has_text="年度").tap()
+        opened = pg.locator(".pagefind-ui__filter-block[open]")
+        assert opened.bounding_box()["width"] > 300  # opens to the panel's full width
+        opened.locator('label[for="年度-2024"]').tap()
+        expect(message).not_to_have_text(before)
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()
+
+
 def test_without_javascript_the_page_explains(browser, server):
     context = browser.new_context(java_script_enabled=False)
     try:
