@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - a markupsafe without it: the same text
         return str(escape(s))
 
 from . import format as fmt
+from .targets import shown as shown_target
 from .config import SiteConfig
 from .model import CHECKPOINT_LABELS
 
@@ -167,7 +168,7 @@ class Renderer:
         # and calls the others directly instead of through Context.call.
         self.env.filters.update(
             money=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
-            plain=fmt.plain,
+            plain=fmt.plain, target=shown_target,
             href=self.url, asset=self.asset_url, absolute=self.absolute,
         )
         self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config)

@@ -85,6 +85,28 @@ def _clean(text: str) -> str:
     return s.replace("，", ",")
 
 
+_MATH = re.compile(r"\$([^$]*)\$")
+
+
+def shown(text: str) -> str:
+    """A target as the page shows it: inline LaTeX that the PDF's text
+    extraction left ("$\\geq 95\\%$", 和政 2024) as the symbols the filing
+    prints ("≥95%"); any other text exactly as published. The data
+    downloads keep the text as published."""
+    return _shown(text) if "$" in text else text
+
+
+@lru_cache(maxsize=4096)
+def _shown(text: str) -> str:
+    def symbols(m: re.Match) -> str:
+        s = m.group(1)
+        for pattern, repl in _LATEX:
+            s = pattern.sub(repl, s)
+        return re.sub(r"\s+", "", s)
+
+    return _MATH.sub(symbols, text)
+
+
 def _days_in(year: int, month: int) -> int:
     import calendar
 

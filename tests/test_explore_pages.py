@@ -96,7 +96,6 @@ def test_quality_counts_per_agency_are_exact(site):
 
 
 def test_quality_shows_the_measurable_share(site):
-    from site_builder.explore import filing_indicators  # noqa: F401 (documented helper)
     from site_builder.notes import measurable_share
 
     lunan = seed("路南")

@@ -18,6 +18,7 @@ import html5lib
 import pytest
 
 from site_builder.build import BuildError, build
+from site_builder.targets import shown as shown_target
 from site_builder.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,24 @@ def test_project_pages_show_all_their_indicators(site, lf):
         text = text_of(doc)
         assert f"{p.budget.total:,f}" in text
         for ind in p.indicators:
-            assert ind.target in text
+            assert shown_target(ind.target) in text
+
+
+def test_latex_targets_show_as_symbols_and_download_as_published(site):
+    """和政 2024's text extraction turned five printed targets into LaTeX
+    ("$\\geq 95\\%$"): every page shows the symbols (≥95%), the data
+    downloads keep the text as published."""
+    latex = [ind.target for lf in SEEDS for p in lf.filing.projects for ind in p.indicators if "$" in ind.target]
+    assert len(latex) == 5 and set(map(shown_target, latex)) == {"≥95%", "≥98%"}
+    # only the filing's transcription note and the method page, which explain it, quote the markup
+    notes = re.compile(r'<p class="muted small">转录说明：.*?</p>', re.S)
+    raw = [str(page.relative_to(site)) for page in html_files(site) if page.parent.name != "methodology"
+           and "\\geq" in notes.sub("", page.read_text(encoding="utf-8"))]
+    assert raw == []
+    project = (site / "agencies/622925/2024/projects/p5/index.html").read_text(encoding="utf-8")
+    assert ">≥95%<" in project and "\\geq" not in project
+    rows = list(csv.DictReader(io.StringIO((site / "data" / "indicators.csv").read_text(encoding="utf-8-sig"))))
+    assert sorted(r["target"] for r in rows if "$" in r["target"]) == sorted(latex)
 
 
 def test_site_totals_are_exact(site):

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import SEED_FILES
-from site_builder.targets import DEADLINE, NUMBER, QUALITATIVE, Target, parse_target
+from site_builder.targets import DEADLINE, NUMBER, QUALITATIVE, Target, parse_target, shown
 
 
 def seed_targets() -> list[tuple[str, str]]:
@@ -133,6 +133,20 @@ def test_normalized_form():
     assert parse_target("≥12000平 方米").normalized == "≥12000平方米"
     assert parse_target("2025年12月31日前").normalized == "≤2025-12-31"
     assert parse_target("提升").normalized == "提升"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("$\\geq 95\\%$", "≥95%"), ("$\\leq 3$天", "≤3天"), ("不低于 $95\\%$", "不低于 95%"),
+    # no math: exactly as published, spaces and all
+    ("≥12000平 方米", "≥12000平 方米"), ("> 135 万元", "> 135 万元"), ("提升", "提升"), ("$5", "$5"),
+])
+def test_shown_turns_latex_into_symbols_only(text, expected):
+    assert shown(text) == expected
+
+
+def test_every_seed_target_shows_as_published_but_its_latex():
+    for text in DISTINCT:
+        assert shown(text) == text or ("$" in text and "$" not in shown(text)), text
 
 
 # Every distinct target of the seeds, classified by hand: measurable (a number
