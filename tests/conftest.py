@@ -97,3 +97,14 @@ def browser(playwright_session):
     b = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield b
     b.close()
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Listings split into pages of 1–3 items, so that the seeds exercise
+    pagination (a province-scale site does; the seed site fits on one page)."""
+    from site_builder import pages
+
+    monkeypatch.setattr(pages, "FILINGS_PER_PAGE", 2)
+    monkeypatch.setattr(pages, "DETAIL_FILINGS_PER_PAGE", 1)
+    monkeypatch.setattr(pages, "PROJECTS_PER_PAGE", 3)

@@ -199,17 +199,6 @@ def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, 
     assert "data/projects.csv" in r.written
 
 
-@pytest.fixture
-def small_pages(monkeypatch):
-    """Listings split into pages of 1–3 items, so that the seeds exercise
-    pagination (a province-scale site does; the seed site fits on one page)."""
-    from site_builder import pages
-
-    monkeypatch.setattr(pages, "FILINGS_PER_PAGE", 2)
-    monkeypatch.setattr(pages, "DETAIL_FILINGS_PER_PAGE", 1)
-    monkeypatch.setattr(pages, "PROJECTS_PER_PAGE", 3)
-
-
 def test_paginated_listings_rebuild_only_the_page_holding_the_edit(project, tmp_path, small_pages):
     out = tmp_path / "public"
     build(project, out, search=False)

@@ -357,6 +357,24 @@ def test_sort_by_budget(site):
     assert asc["hits"][0]["meta"]["title"] == "办公设备购置"  # 0.81 万元
 
 
+def test_only_the_first_page_of_a_listing_is_indexed(tmp_path, small_pages):
+    """Pages 2+ of a paged listing are slices of rows whose own pages are
+    indexed; at 1,000 filings they filled the first results of 满意度, 接待
+    and 物业管理 ("满意度指标（第 29 页）"). The first page stays findable."""
+    out = tmp_path / "site"
+    report = build(REPO, out, search=True)
+    paged = sorted(p.parent.relative_to(out).as_posix() for p in out.rglob("page/*/index.html"))
+    assert len(paged) >= 20 and {"indicators/satisfaction/page/2", "compare/reception/page/2"} <= set(paged)
+    marked = [p for p in out.rglob("*.html") if "data-pagefind-body" in p.read_text(encoding="utf-8")]
+    assert report.search["pages"] == len(marked) and not any("/page/" in p.as_posix() for p in marked)
+    got = run_queries(out, [{"q": q, "limit": 500} for q in ("满意度", "接待", "河北省")])
+    for result in got["results"]:
+        urls = [h["url"] for h in result["hits"]]
+        assert result["total"] == len(urls) and not [u for u in urls if "/page/" in u], result["q"]
+    assert "/indicators/satisfaction/" in [h["url"] for h in got["results"][0]["hits"]]
+    assert "/compare/reception/" in [h["url"] for h in got["results"][1]["hits"]]
+
+
 def test_only_main_content_is_indexed(table):
     """Header, navigation and footer are on every page, outside <main>: not indexed."""
     for hit in table["满意度"]["hits"]:
