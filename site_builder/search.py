@@ -43,7 +43,7 @@ MERGED_DIR = "merged"  # /pagefind/merged/pagefind.js: the module the search pag
 # memory, ~2.4 GB per 10,000 of our pages, on one core; parts bound that and
 # run `jobs` at a time. At 10,000 filings (97,781 pages) one index also
 # failed in the browser: broad queries did not finish in 180 s and 周转房
-# missed 3,815 pages that have it; ten parts answered in 13-48 s and found
+# missed 3,815 pages that have it; ten parts answered in 3-17 s and found
 # them. Parts rank by relevance a little differently from one index, as each
 # has its own word statistics (docs/search.md, "An index in parts").
 AUTO_ABOVE_PAGES = 20_000
@@ -270,6 +270,7 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
         _move(outputs[0], bundle)
         folders = ["../"]
         for i, output in enumerate(outputs[1:], start=1):
+            _slim_part(output)
             _move(output, bundle / f"part-{i}")
             folders.append(f"../part-{i}/")
     merged = bundle / MERGED_DIR
@@ -293,6 +294,28 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
     say(f"search index: {report['pages']} pages{parts}, {report['words']} words, {report['filters']} filters, "
         f"{size / 1024:.0f} KB in /{BUNDLE_DIR}/ (Pagefind {report['version']} extended, {report['seconds']} s)")
     return report
+
+
+# A part's own WebAssembly file, as an empty payload in Pagefind's format
+# (its "uncompressed" signature and nothing after it). search_parts.js makes
+# the first part's instance before the others, and Pagefind's wasm-bindgen
+# loader compiles the module once and hands that one to every later instance
+# without looking at what it was given; each instance still fetches its own
+# file first, which would be ten 68 kB copies for one search.
+PART_WASM_STUB = b"pagefind_dcd"
+PART_KEEPS = ("pagefind-entry.json", "*.pf_meta", "index", "filter", "fragment")  # what a part's instance reads
+
+
+def _slim_part(folder: Path) -> None:
+    """Keep in a part's bundle only what its instance reads: its entry,
+    metadata, index, filter and fragment files, and a stub for its
+    WebAssembly. The UI scripts and styles are the first part's."""
+    keep = {p for pattern in PART_KEEPS for p in folder.glob(pattern)}
+    for path in folder.iterdir():
+        if path.name.startswith("wasm.") and path.name.endswith(".pagefind"):
+            path.write_bytes(PART_WASM_STUB)
+        elif path not in keep:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def _move(src: Path, dst: Path) -> None:

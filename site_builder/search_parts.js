@@ -7,10 +7,14 @@
 // this module instead of Pagefind's own and calls the same functions; the
 // tests do the same in Node and Chromium.
 //
-// The parts are loaded with Pagefind's own mergeIndex(), each tagged with a
-// hidden filter naming it (mergeIndex's mergeFilter), and a search runs once
-// per part, filtered to it, because Pagefind's merged search gets two things
-// wrong across indexes:
+// Each part is its own Pagefind instance (Pagefind's createInstance()), and
+// a search runs once in each part's index. (Until the eighth session's
+// follow-up the parts were merged with mergeIndex() and searched once per
+// part with a hidden filter naming it: but every such search ran in every
+// part and filtered afterwards, ten times the work; 接待 at 10,000 filings
+// took 28 s to its first result in Chromium, one search per part ~7 s.)
+// Searching the parts apart also keeps two things right that Pagefind's
+// merged search gets wrong across indexes:
 // - with a sort, Pagefind scores each result by its position among its own
 //   part's pages, so parts would interleave out of 预算金额 order. The parts
 //   hold consecutive ranges of 预算金额, listed here from the highest, so
@@ -19,53 +23,47 @@
 // - a part that lacks a query word matches stand-ins for it (see
 //   withoutStandIns), which one index over the whole site would not.
 // By relevance, results are ordered by score, as mergeIndex() does, and
-// filter counts are added up (the parts hold different pages).
+// filter counts are added up (the parts hold different pages). Each
+// instance fetches its own copy of the 68 kB WebAssembly file (Pagefind
+// compiles it once).
 import * as pagefind from "../pagefind.js";
 
 /** Bundle folders, relative to this file, highest 预算金额 first; the first
  * is the one beside the pagefind.js imported above. */
 const PARTS = ["../"]; // filled in by site_builder/search.py
-const PART = "_part"; // the hidden filter; never shown
 
 let settings = {};
-let ready = null; // every part merged; resolves to the filters and their counts
+let parts = null; // one Pagefind instance per part, once there are two or more parts
+let ready = null; // resolves to the filters and their counts, once every part has them
 
-/** Every part merged and every filter's data loaded, once. Pagefind's
- * search() loads only the filters it is asked to filter by and counts
- * results over the filters it has loaded; Pagefind UI replaces its filter
- * panel with a search's counts, so a first search that beat the UI's own
- * filters() call showed a panel missing filters (seen on a loaded CI
+/** Every part's instance made and every filter's data loaded, once.
+ * Pagefind's search() loads only the filters it is asked to filter by and
+ * counts results over the filters it has loaded; Pagefind UI replaces its
+ * filter panel with a search's counts, so a first search that beat the UI's
+ * own filters() call showed a panel missing filters (seen on a loaded CI
  * machine: four of five). The UI loads all the filter data at start anyway
  * (at 10,000 filings ~1.5-2 MB: docs/search.md); this only orders it. */
 function merge() {
   ready ??= (async () => {
-    await mergeParts();
-    return shown(await pagefind.filters());
+    if (PARTS.length < 2) return pagefind.filters();
+    const make = (folder) => pagefind.createInstance({ ...settings, basePath: new URL(folder, import.meta.url).href });
+    // The first part's instance loads the WebAssembly before the others are
+    // made: instances made together each compiled it, and the last one
+    // replaced the module the earlier ones had put their index in ("memory
+    // access out of bounds"). Made later, they reuse it.
+    const first = make(PARTS[0]);
+    const counts = [await first.filters()];
+    parts = [first, ...PARTS.slice(1).map(make)];
+    counts.push(...(await Promise.all(parts.slice(1).map((part) => part.filters()))));
+    return addUp(counts);
   })();
   return ready;
-}
-
-async function mergeParts() {
-  if (PARTS.length < 2) return;
-  // (Pagefind's options() before its first search replaces, not adds to,
-  // the options given before: so all of them again.)
-  await pagefind.options({ ...settings, mergeFilter: { [PART]: "0" } });
-  for (let i = 1; i < PARTS.length; i++) {
-    // baseUrl: else Pagefind makes result URLs from where the part lies
-    await pagefind.mergeIndex(new URL(PARTS[i], import.meta.url).href, { baseUrl: settings.baseUrl ?? "/", mergeFilter: { [PART]: String(i) } });
-  }
-}
-
-/** Filter counts without the hidden one. */
-function shown(counts) {
-  const { [PART]: _, ...rest } = counts || {};
-  return rest;
 }
 
 function addUp(counts) {
   const total = {};
   for (const byFilter of counts) {
-    for (const [name, values] of Object.entries(byFilter)) {
+    for (const [name, values] of Object.entries(byFilter || {})) {
       const into = (total[name] ??= {});
       for (const [value, n] of Object.entries(values)) into[value] = (into[value] || 0) + n;
     }
@@ -75,12 +73,14 @@ function addUp(counts) {
 
 export async function options(opts = {}) {
   settings = { ...settings, ...opts };
-  await pagefind.options(opts);
+  if (parts) await Promise.all(parts.map((part) => part.options(opts)));
+  else await pagefind.options(opts);
 }
 
 export async function init() {
   await merge();
-  await pagefind.init();
+  if (parts) await Promise.all(parts.map((part) => part.init()));
+  else await pagefind.init();
 }
 
 export async function filters() {
@@ -89,17 +89,14 @@ export async function filters() {
 
 export async function preload(term, opts = {}) {
   await merge();
-  await pagefind.preload(term, opts);
+  if (parts) await Promise.all(parts.map((part) => part.preload(term, opts)));
+  else await pagefind.preload(term, opts);
 }
 
 export async function search(term, opts = {}) {
   await merge();
-  if (PARTS.length < 2) {
-    const found = await pagefind.search(term, opts);
-    return found && { ...found, filters: shown(found.filters), totalFilters: shown(found.totalFilters) };
-  }
-  const byPart = await Promise.all(PARTS.map((_, i) =>
-    pagefind.search(term, { ...opts, filters: { ...(opts.filters || {}), [PART]: String(i) } })));
+  if (!parts) return pagefind.search(term, opts);
+  const byPart = await Promise.all(parts.map((part) => part.search(term, opts)));
   const kept = await withoutStandIns(byPart, term);
   const direction = Object.values(opts.sort || {})[0];
   const ordered = direction === "asc" ? [...kept].reverse() : kept;
@@ -107,11 +104,9 @@ export async function search(term, opts = {}) {
   if (direction !== "asc" && direction !== "desc") results.sort((a, b) => b.score - a.score);
   return {
     results,
-    // Pagefind UI shows neither of these two; each part's search counts over
-    // all parts, so they are taken from the first.
-    unfilteredResultCount: byPart[0].unfilteredResultCount,
-    totalFilters: shown(byPart[0].totalFilters),
-    filters: shown(addUp(kept.map((found) => found.filters))),
+    unfilteredResultCount: byPart.reduce((n, found) => n + found.unfilteredResultCount, 0),
+    totalFilters: addUp(byPart.map((found) => found.totalFilters)),
+    filters: addUp(kept.map((found) => found.filters)),
     timings: byPart.flatMap((found) => found.timings ?? []),
   };
 }
@@ -169,6 +164,7 @@ export async function debouncedSearch(term, opts = {}, waitMs = 300) {
 }
 
 export async function destroy() {
-  await pagefind.destroy();
-  ready = null;
+  if (parts) await Promise.all(parts.map((part) => part.destroy()));
+  else await pagefind.destroy();
+  parts = ready = null;
 }
