@@ -138,6 +138,30 @@ def test_indicator_pages_list_every_indicator_once(site):
     assert f"{total + expected_unit}" in text_of(index.find(".//h:tfoot", NS))
 
 
+def test_indicator_index_counts_each_level2_group(site):
+    """Each 二级指标 row of /indicators/ gives the number of indicators listed
+    under it on its page (it printed 0 for every group until the eighth
+    session's follow-up), and a 一级指标's rows add up to its 小计."""
+    index = parse(site, "/indicators/")
+    checked = 0
+    for body in index.findall(".//h:table[@class='data']/h:tbody", NS):
+        counts = []
+        for tr in body.findall("./h:tr", NS):
+            cells = [text_of(td).strip() for td in tr.findall("./h:td", NS)]
+            if tr.get("class") == "subtotal":
+                assert sum(counts) == int(cells[1]) > 0
+                continue
+            link = tr.findall("./h:td/h:a", NS)[0].get("href")
+            page, anchor = link.split("#")
+            section = parse(site, page).find(f".//h:section[@id='{anchor}']", NS)
+            listed = len(section.findall(".//h:tbody/h:tr", NS))
+            n, measurable = int(cells[1]), int(cells[2])
+            assert n == listed and 0 <= measurable <= n, (link, n, listed)
+            counts.append(n)
+            checked += 1
+    assert checked >= 10
+
+
 def test_indicator_page_groups_by_level2(site):
     doc = parse(site, "/indicators/output/")
     heads = [text_of(h) for h in doc.findall(".//h:section/h:h2", NS)]
