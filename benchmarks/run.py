@@ -265,8 +265,19 @@ def _m(v) -> str:
     return money(v)
 
 
+def _note(n) -> dict:
+    return {"severity": n.severity, "title": n.title_zh, "message": n.message_zh, "code": n.code}
+
+
 def _notes(notes) -> list[dict]:
-    return [{"severity": n.severity, "title": n.title_zh, "message": n.message_zh, "code": n.code} for n in notes]
+    return [_note(n) for n in notes]
+
+
+def _note_rows(rows) -> list[dict]:
+    """A filing's notes as /quality/ lists them (explore.NoteRow): with the
+    page each points to; the filing page prints the same list."""
+    return [{**_note(r.note), "url": r.url, "label": r.project.name if r.project else "单位整体",
+             "href": r.note.href} for r in rows]
 
 
 def _groups(groups) -> list[dict]:
@@ -286,18 +297,123 @@ def _key(info) -> str:
     return f"{info.agency_slug}-{info.year}"
 
 
+def _pager(p) -> dict:
+    """Where a listing page sits (pages.Pager; None: a page that is not
+    paged), as the pager partial prints it: nav only for several pages."""
+    number, count = (p.number, p.count) if p else (1, 1)
+    nav = None
+    if count > 1:
+        nav = {"prev": p.prev or "", "next": p.next or "",
+               "window": [[n, p.url_of(n)] if n else None for n in p.window]}
+    return {"number": number, "count": count, "nav": nav}
+
+
+def _listings(site, views, places: dict) -> dict:
+    """The listing pages of our page map (``pages.site_pages``: the same
+    split into pages, titles, descriptions and breadcrumbs), each with what
+    its template prints: filing keys, or indexes into site.json and the
+    level1/categories lists here; the rows' text stays in the filings' files.
+    ``places``: (filing dep, project index or -1, 一级, 二级) → (group,
+    二级 group, rows) in those files — an indicator listing's rows, grouped
+    by explore.Level1Page.rows_for, are whole such groups, listed as
+    [filing key, project index, group, 二级 group] runs."""
+    from itertools import groupby
+
+    from site_builder.format import percent
+    from site_builder.pages import site_pages
+
+    agency_i = {a.slug: i for i, a in enumerate(site.agencies)}
+    region_i = {code: i for i, code in enumerate(site.regions)}
+    year_i = {y.year: i for i, y in enumerate(site.years)}
+    level1_i = {lp.slug: i for i, lp in enumerate(views.indicators)}
+    cat_i = {cc.slug: i for i, cc in enumerate(views.compare.categories)}
+
+    def keys(filings) -> list[str]:
+        return [_key(i) for i in filings]
+
+    def counts(cs) -> list[list]:
+        return [[c.href, c.type.title_zh, c.type.severity, c.count] for c in cs]
+
+    def quality_row(fq) -> dict:  # its notes are the filing file's warnings and infos
+        return {"key": _key(fq.info), "warnings": len(fq.warnings), "infos": len(fq.infos), "total": fq.total,
+                "share": percent(fq.measurable_share), "measurable": fq.measurable, "indicators": fq.indicators,
+                "counts": counts(fq.counts)}
+
+    def runs(g) -> list[list]:
+        out = []
+        for (dep, k), rows in groupby(g.rows, lambda r: (r.info.dep, r.project.index if r.project else -1)):
+            rows = list(rows)
+            n, j, size = places[(dep, k, g.level1, g.level2)]
+            assert len(rows) == size, (dep, k, g.level2)  # Hugo prints the whole 二级 group
+            out.append([_key(rows[0].info), k, n, j])
+        return out
+
+    def compare_row(r) -> dict:
+        q = r.quantity
+        return {"key": _key(r.info), "i": r.project.index,
+                "q": [q.indicator.name, q.indicator.target, q.comparable, q.unit] if q else None,
+                "cost": _m(r.unit_cost.display) if r.unit_cost else ""}
+
+    own = {  # template → what its page prints of its own
+        "agencies.html": lambda c: {"agencies": [agency_i[a.slug] for a in c["agencies"]], "n_agencies": c["count"]},
+        "region.html": lambda c: {"region": region_i[c["region"].code], "keys": keys(c["filings"])},
+        "year.html": lambda c: {"year": year_i[c["year"].year], "keys": keys(c["filings"])},
+        "data.html": lambda c: {"keys": keys(c["filings"])},
+        "quality.html": lambda c: {"filings": [quality_row(fq) for fq in c["filings"]]},
+        "indicators.html": lambda c: {"total": c["total"], "measurable": c["measurable"]},
+        "indicator_level1.html": lambda c: {"lp": level1_i[c["lp"].slug], "groups": [
+            {"anchor": g.anchor, "label": g.label, "count": g.count, "n": len(g.rows), "runs": runs(g)}
+            for g in c["groups"]]},
+        "compare.html": lambda c: {"uncategorised": [[_key(p.filing), p.index] for p in c["uncategorised"]]},
+        "compare_category.html": lambda c: {"cat": cat_i[c["cc"].slug],
+                                            "rows": [compare_row(r) for r in c["rows"]]},
+    }
+    pages = []
+    # The home, /regions/ and /years/ come from site.json; our Markdown pages,
+    # 404, search, sitemaps and feed are not rendered by Hugo (so no Markdown
+    # pages or agency URLs here: they only feed the home's nav and the sitemap).
+    for page in site_pages(site, [], [], views):
+        make = own.get(page.template)
+        if make is None:
+            continue
+        c = page.context()
+        m = c["page"]
+        d = {"url": page.url, "pt": page.template.removesuffix(".html"), "title": m["title"],
+             "description": m["description"], "crumbs": [list(b) for b in m["breadcrumbs"][1:]],
+             **_pager(c.get("pager"))}
+        mine = make(c)
+        assert not d.keys() & mine.keys(), page.template  # a page's own field must not hide these
+        pages.append(d | mine)
+    q, ix = views.quality, views.compare
+    return {
+        "pages": pages,
+        "quality": {"total": q.total, "warnings": q.warnings, "infos": q.infos, "share": percent(q.measurable_share),
+                    "measurable": q.measurable, "indicators": q.indicators, "counts": counts(q.counts)},
+        "level1": [{"slug": lp.slug, "title": lp.title, "url": lp.url, "count": lp.count, "measurable": lp.measurable,
+                    "groups": [[g.anchor, g.label, g.count, g.measurable] for g in lp.groups]}
+                   for lp in views.indicators],
+        "categories": [{"slug": cc.slug, "url": cc.url, "name": cc.category.name, "n": len(cc.rows),
+                        "agencies": cc.agencies, "years": "、".join(map(str, cc.years)), "budget": _m(cc.budget),
+                        "unit_cost_label": cc.category.unit_cost_label or "", "with_unit_cost": cc.with_unit_cost,
+                        "units": list(cc.category.units), "unit": cc.category.unit or "",
+                        "caveat": cc.category.caveat or ""} for cc in ix.categories],
+        "categorised": ix.categorised, "uncategorised": len(ix.uncategorised),
+    }
+
+
 def export_for_hugo(root: Path, dest: Path) -> dict:
     """Analyse the corpus once (the same Builder.prepare our build uses) and write
-    the result as JSON: one data file per filing plus site.json with the
-    agencies, regions and years (lists of filing keys and totals). Amounts
-    are exported already formatted; indicator tables already grouped by
-    level; SVG charts exported as markup — so Hugo does strictly less work
-    per page than our renderer, which keeps the ratio conservative."""
-    from site_builder import charts
+    the result as JSON: one data file per filing, site.json with the
+    agencies, regions and years (totals), and listings.json with every
+    listing page of our page map (``_listings``: which filings or rows go on
+    which page). Amounts are exported already formatted; indicator tables
+    already grouped by level; listings already split into pages and grouped;
+    SVG charts exported as markup — so Hugo does strictly less work per page
+    than our renderer, which keeps the ratio conservative."""
+    from site_builder import charts, explore
     from site_builder.analyze import full_info
     from site_builder.incremental import Builder
     from site_builder.format import percent
-    from site_builder.pages import region_crumbs
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc
@@ -305,16 +421,21 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     gc.disable()  # as in a build (see incremental.no_gc); the export is not timed
     prep = Builder(root, dest / ".unused").prepare(jobs=len(os.sched_getaffinity(0)))
     config, site = prep.config, prep.site
+    views = explore.site_views(site)  # /quality/, /indicators/, /compare/, as our build computes them
+    places: dict[tuple, tuple[int, int, int]] = {}  # see _listings
     fdir = dest / "filings"
     if dest.exists():
         shutil.rmtree(dest)
     fdir.mkdir(parents=True)
-    for light in site.filings:
+    for light, fq in zip(site.filings, views.quality.filings, strict=True):
         info = full_info(light)  # the site model keeps filings light
         f = info.filing
         ag = info.agency
         ub = f.unit_budget
-        warnings, infos = info.notes_by_severity
+        for k, groups in [(-1, info.unit_groups), *((p.index, p.groups) for p in info.projects)]:
+            for n, g in enumerate(groups):
+                for j, (level2, rows) in enumerate(g.level2_groups):
+                    places[(info.dep, k, g.level1, level2)] = (n, j, len(rows))
         projects = []
         for p in info.projects:
             pr = p.project
@@ -352,7 +473,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                            f"预算合计{info.totals.total}万元",
             "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o.dep != info.dep],
             "totals": _totals(info.totals), "n_notes": len(info.notes),
-            "warnings": _notes(warnings), "infos": _notes(infos), "unit_budget": unit,
+            "warnings": _note_rows(fq.warnings), "infos": _note_rows(fq.infos), "unit_budget": unit,
             "overview": {"overall_goal": f.overview.overall_goal, "sub_goals": list(f.overview.sub_goals),
                          "safeguards": list(f.overview.safeguards)} if f.overview else None,
             "chart": str(chart),
@@ -367,8 +488,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                 "parent": r.parent or "", "children": [c.code for c in r.child_regions],
                 "child_list": [{"url": c.url, "short": c.short_name, "filings": c.totals.filings,
                                 "total": _m(c.totals.total)} for c in r.child_regions],
-                "filings": [_key(i) for i in r.filings], "totals": _totals(r.totals),
-                "crumbs": [[label, url] for label, url in region_crumbs(site, r.code)]}
+                "totals": _totals(r.totals)}
 
     sitej = {
         "title": config.title, "description": config.description,
@@ -377,13 +497,14 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                       "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals)} for a in site.agencies],
         "regions": [reg(r) for r in site.regions.values()],
         "region_roots": [r.code for r in site.region_roots],
-        "years": [{"year": y.year, "url": y.url, "filings": [_key(i) for i in y.filings], "totals": _totals(y.totals)}
-                  for y in site.years],
+        "years": [{"year": y.year, "url": y.url, "totals": _totals(y.totals)} for y in site.years],
         "largest": [{"url": p.url, "name": p.name, "agency": p.filing.filing.agency.name, "year": p.filing.year,
                      "total": _m(p.project.budget.total)} for p in site.largest_projects],
-        "latest": [_key(i) for i in sorted(site.filings, key=lambda i: i.year, reverse=True)],
+        "latest": [_key(i) for i in site.newest_filings],
     }
     (dest / "site.json").write_text(json.dumps(sitej, ensure_ascii=False), encoding="utf-8")
+    (dest / "listings.json").write_text(json.dumps(_listings(site, views, places), ensure_ascii=False),
+                                        encoding="utf-8")
     return {"filings": len(site.filings)}
 
 
