@@ -47,6 +47,11 @@ def test_small_benchmark_prints_table(tmp_path):
     assert len(walls) == 3
     assert walls[0] - 0.05 <= float(cells[2]) <= walls[2] + 0.05
     assert proc.stderr.count("N=20: our build") == 3
+    # one edit per round, each rebuilt; the table shows the median
+    rebuilds = next(line for line in lines if line.startswith("- Rebuild after 1 edit:"))
+    times = sorted(float(w) for w in rebuilds.rsplit("N=20: ", 1)[1].removesuffix(" s").split(", "))
+    assert len(times) == 3 and float(cells[cols.index("rebuild after 1 edit s")]) == times[1]
+    assert proc.stderr.count("rebuild after editing") == 3
 
 
 def test_benchmark_with_search_in_parts():
