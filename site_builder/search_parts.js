@@ -24,8 +24,9 @@
 //   withoutStandIns), which one index over the whole site would not.
 // By relevance, results are ordered by score, as mergeIndex() does, and
 // filter counts are added up (the parts hold different pages). Each
-// instance fetches its own copy of the 68 kB WebAssembly file (Pagefind
-// compiles it once).
+// instance fetches its own part's WebAssembly file, but only the first
+// part's is real: the others are 12-byte stubs that Pagefind never compiles
+// (search.py, PART_WASM_STUB; see merge()).
 import * as pagefind from "../pagefind.js";
 
 /** Bundle folders, relative to this file, highest 预算金额 first; the first
