@@ -12,7 +12,8 @@ import os
 import pickle
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, NamedTuple
+from contextlib import contextmanager
+from typing import Callable, Iterator, NamedTuple
 
 from . import workers
 from .analyze import AgencyInfo, release
@@ -20,8 +21,8 @@ from .data_export import filing_downloads
 from .pack import payload
 from .pages import Page, agency_pages
 from .render import Renderer
-from .incremental import (Builder, BuildError, BuildReport, State, load_state, output_files, save_state, sha,
-                          state_path)
+from .incremental import Builder, BuildError, BuildReport, Project, State, output_files, sha
+from .output import OutputLock, check_output_folder, recover
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:
@@ -151,32 +152,47 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+@contextmanager
+def output_folder(project: Project, out_dir: Path, say: Callable[[str], None]) -> Iterator[Path]:
+    """``out_dir``, resolved, for a build or preview to write: refused if it
+    is not the tool's to replace (output.guard), locked against a second
+    build, and cleared of what killed builds left (output.publish.recover)."""
+    out = check_output_folder(out_dir, project.root, project.protected)
+    with OutputLock(out):
+        for line in recover(out):
+            say(line)
+        yield out
+
+
 def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bool = False,
           jobs: int | None = None, clean: bool = False, log: Callable[[str], None] | None = None) -> BuildReport:
     """Build ``root``'s site into ``out_dir``. Re-uses the cache of the last
     build into the same folder (unchanged filings are not re-parsed, unchanged
-    pages not re-rendered) unless ``clean``; the output is identical either way."""
+    pages not re-rendered) unless ``clean``; the output is identical either way.
+
+    Refuses (output.OutputRefused) an output folder it must not replace, and
+    (output.OutputBusy) one another build is writing. The output folder
+    changes only when the whole build succeeded (output.publish)."""
+    project = Project(Path(root))
     if search:
         from .search import part_pages
 
         part_pages()  # a bad setting fails now, not after the whole build
-    path = state_path(Path(root), Path(out_dir))
-    listing = None
-    if not clean and path.is_file() and Path(out_dir).is_dir() and workers.can_fork():
-        # a rebuild checks the output folder for files no build made: a walk
-        # of ~118,000 files at 10,000 filings (~1.2 s), done by a child on the
-        # other core while this process loads the cache (~3.5 s)
-        listing = workers.InBackground(output_files, Path(out_dir).resolve())
-    try:
-        state = State() if clean else load_state(path)
-        if listing is not None and not state.page_fps:  # no usable cache: a full build, no walk
-            listing.close()
-            listing = None
-        builder = Builder(Path(root), Path(out_dir), base_path=base_path, state=state)
-        builder.early_listing = listing
-        report = builder.build(clean=clean, search=search, jobs=jobs or default_jobs(), log=log)
-    finally:
-        if listing is not None:
-            listing.close()
-    save_state(path, builder.state)
-    return report
+    with output_folder(project, Path(out_dir), log or (lambda s: None)) as out:
+        builder = Builder(project.root, out, base_path=base_path, persist=True)
+        listing = None
+        if not clean and builder.cache.path.is_file() and out.is_dir() and workers.can_fork():
+            # a rebuild checks the output folder for files no build made: a walk
+            # of ~118,000 files at 10,000 filings (~1.2 s), done by a child on the
+            # other core while this process loads the cache (~3.5 s)
+            listing = workers.InBackground(output_files, out)
+        try:
+            builder.state = State() if clean else builder.cache.load()
+            if listing is not None and not builder.state.page_fps:  # no usable cache: a full build, no walk
+                listing.close()
+                listing = None
+            builder.early_listing = listing
+            return builder.build(clean=clean, search=search, jobs=jobs or default_jobs(), log=log)
+        finally:
+            if listing is not None:
+                listing.close()

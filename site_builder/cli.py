@@ -5,6 +5,7 @@ import argparse
 import gc
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -41,19 +42,59 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+class Terminated(BaseException):
+    """SIGTERM (a CI job cancelled, ``kill``): stopped like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def os_error(exc: OSError) -> str:
+    """One line for an operating-system error: the cause and the path."""
+    cause = exc.strerror or str(exc)
+    paths = [p for p in (exc.filename, exc.filename2) if p]
+    return cause + (f": {' → '.join(map(str, paths))}" if paths else "")
+
+
+def _output_refused(command: str, exc: Exception) -> int:
+    """A folder the tool must not replace (2: fix the command), or one another
+    build is writing (1: try again later)."""
+    from .output import OutputRefused
+
+    print(f"site-builder {command}: {exc}", file=sys.stderr)
+    return 2 if isinstance(exc, OutputRefused) else 1
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildError, build
     from .config import ConfigError
+    from .output import OutputBusy, OutputRefused, PublishIncomplete
 
     root = Path(args.root)
     out = Path(args.out)
+    untouched = f"the previous output in {out}/ is untouched"
     try:
         report = build(root, out, base_path=args.base_path, search=not args.no_search, jobs=args.jobs, clean=args.clean,
                        log=lambda s: print(f"  {s}", file=sys.stderr))
+    except (OutputRefused, OutputBusy) as exc:
+        return _output_refused("build", exc)
     except (BuildError, ConfigError) as exc:
-        print(f"site-builder build: failed; the previous output in {out}/ is untouched.", file=sys.stderr)
+        print(f"site-builder build: failed; {untouched}.", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         return 1
+    except PublishIncomplete as exc:
+        print(f"site-builder build: failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a folder without permission, a read-only file system
+        print(f"site-builder build: failed: {os_error(exc)}; {untouched}.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"site-builder build: interrupted; {untouched}.", file=sys.stderr)
+        return 130
+    except Terminated:
+        print(f"site-builder build: terminated; {untouched}.", file=sys.stderr)
+        return 143
     for w in report.warnings:
         print(w.format(), file=sys.stderr)
     how = "full build" if report.full else f"{len(report.rendered)} page(s) re-rendered, {len(report.written)} file(s) changed, {len(report.deleted)} removed"
@@ -64,10 +105,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .output import OutputBusy, OutputRefused
     from .serve import serve
 
     gc.enable()  # a long-lived process: each rebuild's garbage must go (console_main turned it off)
-    return serve(Path(args.root), Path(args.out), port=args.port, host=args.host, search=args.search)
+    try:
+        return serve(Path(args.root), Path(args.out), port=args.port, host=args.host, search=args.search)
+    except (OutputRefused, OutputBusy) as exc:
+        return _output_refused("serve", exc)
+    except OSError as exc:
+        print(f"site-builder serve: {os_error(exc)}", file=sys.stderr)
+        return 1
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -138,10 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def console_main() -> None:

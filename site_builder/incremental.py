@@ -11,10 +11,11 @@ The same state serves ``serve`` (kept in memory between edits) and repeated
 it). Parsed and analyzed filings are cached by content hash, so an
 unchanged filing is neither re-parsed nor re-analyzed.
 
-A rebuild renders everything it needs in memory before it touches the output
-folder, so a failing edit (YAML, validation or template error) changes
-nothing on disk. A first or clean build writes into a staging folder that is
-swapped in only on success.
+Every build writes into a stage beside the output folder and publishes it
+only when it is complete (output.publish): a full stage swapped in at once,
+or a rebuild's changed files applied with a journal. A failing edit (YAML,
+validation or template error, a failing search step) changes nothing in the
+output folder.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, loa
 from .render import Assets, Renderer
 from .validate import LoadedFiling, check_across, validate_file
 from .pack import PackWriter, Ref, payload, prune
-from .write import Staging, safe_relpath, staging
+from .output import MARKER, Stage, is_locked, marker_content, remove_detached, search_folder, uninterrupted
 from . import workers
 
 STATE_VERSION = 3
@@ -164,7 +165,8 @@ class State:
     dep_hashes: dict[str, str] = field(default_factory=dict)  # dependency -> content hash, as last built
     group_fps: dict[str, str] = field(default_factory=dict)  # agency slug -> fingerprint of its page group
     group_urls: dict[str, list[str]] = field(default_factory=dict)  # agency slug -> URLs of its page group
-    search_fp: str = ""
+    content_id: str = ""  # what the output holds: its inputs' identity (content_identity), as in its marker
+    search_id: str = ""  # the content_id the output's search bundle was made for ("": none)
 
 
 @dataclass
@@ -209,6 +211,11 @@ class Project:
         self.content = self.root / "content"
         self.layouts = self.root / "layouts"
         self.static = self.root / "static"
+
+    @property
+    def protected(self) -> list[Path]:
+        """Folders no output folder may be, be inside of, or hold."""
+        return [self.content, self.layouts, self.static, self.root / ".git", self.root / ".cache"]
 
 
 @dataclass
@@ -255,6 +262,14 @@ def page_fingerprint(page: Page, global_fp: str, template_fp: dict[str, str], va
     return sha(f"{global_fp}\0{template_fp[page.template]}\0{page.url}\0{deps:x}".encode())[:20]
 
 
+def content_identity(global_fp: str, dep_hash: dict[str, str]) -> str:
+    """What an output holds, named by what it is made from: the settings and
+    code (``global_fp``) and every dependency's content hash. Written into the
+    output's marker and the build state; a function of the inputs alone, so
+    the output stays byte-for-byte reproducible."""
+    return sha("\0".join([global_fp, *(f"{d}={h}" for d, h in sorted(dep_hash.items()))]).encode())[:20]
+
+
 def every_filing_hash(dep_hash: dict[str, str]) -> str:
     """The hash of the ``*`` dependency: of every filing's content hash."""
     return sha("".join(sorted(h for d, h in dep_hash.items() if d.startswith("filing:"))).encode())[:16]
@@ -262,11 +277,6 @@ def every_filing_hash(dep_hash: dict[str, str]) -> str:
 
 def group_fingerprint(global_fp: str, group_tfp: str, ag) -> str:
     return sha("\0".join([global_fp, group_tfp, ag.name, *(f.content_hash for f in ag.filings)]).encode())[:20]
-
-
-def state_path(root: Path, out_dir: Path) -> Path:
-    key = sha(str(out_dir.resolve()).encode())[:16]
-    return Path(root).resolve() / ".cache" / "site-builder" / f"state-{key}.pickle"
 
 
 @contextmanager
@@ -284,33 +294,84 @@ def no_gc():
             gc.enable()
 
 
-def load_state(path: Path) -> State:
-    try:
-        with open(path, "rb") as fh, no_gc():
-            version, state = pickle.load(fh)
-        if version == (STATE_VERSION, CODE_FINGERPRINT) and all(os.path.isfile(p) for p in _pack_refs(state)):
-            return state
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
-        pass
-    return State()
+class BuildCache:
+    """The saved build state of one output folder, with the pack files it
+    refers to: ``.cache/site-builder/out-<key>/`` in the project. The state
+    names the content of the output it describes (the output's marker says
+    the same); a state that does not match the output folder is not used,
+    so an output changed by a build that was killed after publishing but
+    before saving its state is rebuilt in full, never patched from a stale
+    state."""
 
+    KEPT = 8  # caches of other output folders kept (most recently used first)
 
-def pack_prefix(path: Path) -> str:
-    """The names of the pack files (pack.py) the state at ``path`` refers to."""
-    return f"pack-{path.stem}"
+    def __init__(self, root: Path, out_dir: Path):
+        self.out_dir = Path(out_dir).resolve()
+        self.top = Path(root).resolve() / ".cache" / "site-builder"
+        self.folder = self.top / f"out-{sha(str(self.out_dir).encode())[:16]}"
+        self.path = self.folder / "state.pickle"
+
+    def pack_writer(self) -> PackWriter:
+        """Where parse workers set whole filings and download rows aside."""
+        return PackWriter(self.folder, "pack")
+
+    def load(self) -> State:
+        """The saved state, if it was made by this code for the output as it
+        is now; else an empty one (a full build)."""
+        try:
+            with open(self.path, "rb") as fh, no_gc():
+                version, state = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+            return State()
+        if (version != (STATE_VERSION, CODE_FINGERPRINT) or state.content_id != marker_content(self.out_dir)
+                or not all(os.path.isfile(p) for p in _pack_refs(state))):
+            return State()
+        return state
+
+    def write(self, state: State) -> Path:
+        """Write ``state`` beside the saved one; ``commit`` puts it in place
+        once the output it describes is published."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "output.txt").write_text(str(self.out_dir), encoding="utf-8")
+        tmp = self.folder / f"state.tmp-{os.getpid()}"
+        with open(tmp, "wb") as fh, no_gc():
+            pickle.dump(((STATE_VERSION, CODE_FINGERPRINT), state), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return tmp
+
+    def commit(self, tmp: Path, state: State) -> None:
+        os.replace(tmp, self.path)
+        prune(self.folder, "pack", _pack_refs(state))
+        for p in self.folder.glob("state.tmp-*"):  # of builds killed before they published
+            if p != tmp:
+                p.unlink(missing_ok=True)
+        self.prune_others()
+
+    def prune_others(self) -> None:
+        """Delete the caches of output folders that are gone (or are no longer
+        outputs), and all but the KEPT most recently used of the others;
+        never one whose output a build holds locked now."""
+        others = []
+        for folder in self.top.glob("out-*"):
+            if folder == self.folder or not folder.is_dir():
+                continue
+            try:
+                out = Path((folder / "output.txt").read_text(encoding="utf-8").strip())
+            except OSError:
+                out = None
+            if out is not None and is_locked(out):
+                continue
+            if out is None or marker_content(out) is None:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                others.append(folder)
+        others.sort(key=lambda f: (f / "state.pickle").stat().st_mtime_ns if (f / "state.pickle").exists() else 0,
+                    reverse=True)
+        for folder in others[self.KEPT:]:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pack_refs(state: State) -> set[str]:
     return {r.path for c in state.filings.values() for r in (c.blob, c.whole, c.chunks) if isinstance(r, Ref)}
-
-
-def save_state(path: Path, state: State) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh, no_gc():
-        pickle.dump(((STATE_VERSION, CODE_FINGERPRINT), state), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-    prune(path.parent, pack_prefix(path), _pack_refs(state))
 
 
 TEMPLATE_CACHE_PREFIX = "templates-"
@@ -330,14 +391,16 @@ def _prune_template_caches(folder: Path, keep: Path) -> None:
 class Builder:
     """Builds one project into one output folder, remembering what it made."""
 
-    def __init__(self, root: Path, out_dir: Path, *, base_path: str | None = None, state: State | None = None):
+    def __init__(self, root: Path, out_dir: Path, *, base_path: str | None = None, state: State | None = None,
+                 persist: bool = False):
         self.project = Project(root)
         self.out_dir = Path(out_dir).resolve()
         self.base_path = base_path
         self.state = state or State()
-        cache_file = state_path(self.project.root, self.out_dir)
+        self.cache = BuildCache(self.project.root, self.out_dir)
+        self.persist = persist  # save the state with each publish (build), or keep it in memory only (serve)
         # where parse workers set whole filings and download rows aside (pack.py)
-        self.pack = PackWriter(cache_file.parent, pack_prefix(cache_file))
+        self.pack = self.cache.pack_writer()
         self._live: Live | None = None
         self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
@@ -395,14 +458,14 @@ class Builder:
                 h.update(p.relative_to(self.project.layouts).as_posix().encode() + b"\0" + p.read_bytes())
         key = h.hexdigest()
         if getattr(self, "_renderer_key", None) != key:
-            cache_dir = self.pack.folder / f"{TEMPLATE_CACHE_PREFIX}{key[:16]}"
+            cache_dir = self.cache.top / f"{TEMPLATE_CACHE_PREFIX}{key[:16]}"
             self._renderer_obj = Renderer(self.project.layouts, config, assets, cache_dir)
             self._renderer_key = key
-            _prune_template_caches(self.pack.folder, keep=cache_dir)
+            _prune_template_caches(self.cache.top, keep=cache_dir)
         return self._renderer_obj
 
     def prepare(self, jobs: int = 1, say: Callable[[str], None] = lambda s: None,
-                staged: Staging | None = None) -> Prepared:
+                staged: Stage | None = None) -> Prepared:
         """Inputs → validated, analyzed site model and page map. Raises
         BuildError listing every error; nothing is written, but for a full
         build into ``staged``, each parsed filing's own pages (``Prerender``)."""
@@ -474,7 +537,10 @@ class Builder:
             return []
         with no_gc():
             report = BuildReport(self.out_dir, 0, 0, 0, 0.0, [])
-            self.state.file_hashes = self._apply(self._site_data(), None, self._data_identity(), report, False)
+            with self._staged(full=False) as stage:
+                self.state.file_hashes = self._stage_changes(stage, self._site_data(), None, self._data_identity(),
+                                                             report, False)
+                self._publish(stage, self.state.content_id)
             self._site_data_pending = False
             return report.written
 
@@ -624,16 +690,18 @@ class Builder:
         warnings = [p for c in state.filings.values() for p in c.problems if p.severity == "warning"]
         report = BuildReport(self.out_dir, len(state.page_fps), 0, len(site.filings), 0.0, warnings, full=False,
                              in_place=True)
-        state.file_hashes = self._apply(outputs, None, data_identity, report, verify_output)
-        values = live.dep_values
-        for d in changed | {ALL}:
-            values.pop(d, None)
-        values.dep_hash = dep_hash
-        for p in todo_pages:
-            state.page_fps[p.output] = page_fingerprint(p, global_fp, template_fp, values)
-        for ag in agencies.values():
-            state.group_fps[ag.slug] = group_fingerprint(global_fp, live.group_tfp, ag)
-        state.dep_hashes = dep_hash
+        with self._staged(full=False) as stage:
+            state.file_hashes = self._stage_changes(stage, outputs, None, data_identity, report, verify_output)
+            values = live.dep_values
+            for d in changed | {ALL}:
+                values.pop(d, None)
+            values.dep_hash = dep_hash
+            for p in todo_pages:
+                state.page_fps[p.output] = page_fingerprint(p, global_fp, template_fp, values)
+            for ag in agencies.values():
+                state.group_fps[ag.slug] = group_fingerprint(global_fp, live.group_tfp, ag)
+            state.dep_hashes = dep_hash
+            self._publish(stage, content_identity(global_fp, dep_hash))
         report.rendered = [p.output for p in todo_pages]
         report.files = len(state.file_hashes)
         report.seconds = time.perf_counter() - t0
@@ -649,10 +717,10 @@ class Builder:
         state = self.state
         if (clean or not state.page_fps or state.out_dir != str(self.out_dir) or not self.out_dir.is_dir()
                 or state.version != CODE_FINGERPRINT):
-            # a full build: into a staging folder from the start, so that
+            # a full build: into a full stage from the start, so that
             # filings' own pages are written as they are parsed
             try:
-                with staging(self.out_dir) as st:
+                with self._staged(full=True) as st:
                     return self._build_into(st, search=search, jobs=jobs, verify_output=verify_output, log=log)
             finally:
                 if self._pool is not None:
@@ -660,7 +728,36 @@ class Builder:
                     self._pool = None
         return self._build_into(None, search=search, jobs=jobs, verify_output=verify_output, log=log)
 
-    def _build_into(self, staged: Staging | None, *, search: bool, jobs: int, verify_output: bool,
+    @contextmanager
+    def _staged(self, *, full: bool):
+        """A stage for this build's output (output.publish); discarded unless
+        it was published."""
+        stage = Stage(self.out_dir, full=full)
+        try:
+            yield stage
+        finally:
+            stage.discard()
+
+    def _publish(self, stage: Stage, content_id: str) -> None:
+        """Put ``stage`` in place, the build state with it: the state is
+        written first and put in place just after, so a state never
+        describes an output that is not there (BuildCache.load checks)."""
+        state = self.state
+        state.content_id = content_id
+        stage.mark(content_id)
+        tmp = self.cache.write(state) if self.persist else None
+        with uninterrupted():
+            try:
+                stage.publish()
+            except BaseException:
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
+                self.state, self._live = State(), None  # what this process knows no longer matches the output
+                raise
+            if tmp is not None:
+                self.cache.commit(tmp, state)
+
+    def _build_into(self, staged: Stage | None, *, search: bool, jobs: int, verify_output: bool,
                     log: Callable[[str], None] | None) -> BuildReport:
         t0 = time.perf_counter()
         say = log or (lambda s: None)
@@ -730,23 +827,31 @@ class Builder:
 
         report = BuildReport(self.out_dir, len(pages) + len(kept_outputs), 0, len(site.filings), 0.0, [p for p in problems
                              if p.severity == "warning"], full=full)
-        if full:
-            hashes = self._full_write(renderer, site, absolute, config.title, chunks, assets, jobs, say,
-                                      search, report, data_identity, staged, prerendered, shared_pages)
-            report.rendered = [p.output for p in pages]
-            report.written = sorted(hashes)
-        else:
-            hashes = self._incremental_write(renderer, changed, pages, kept_outputs, site, absolute, config.title,
-                                             chunks, assets, say, search, report, verify_output, changed_filings,
-                                             data_identity, jobs)
-            report.rendered = [p.output for p in changed]
-        state.out_dir = str(self.out_dir)
-        state.version = CODE_FINGERPRINT
-        state.page_fps = {**{o: state.page_fps[o] for o in kept_outputs}, **fps}
-        state.group_fps = group_fps
-        state.group_urls = group_urls
-        state.file_hashes = hashes
-        state.dep_hashes = dep_hash
+        content_id = content_identity(global_fp, dep_hash)
+        with (nullcontext(staged) if staged is not None else self._staged(full=full)) as stage:
+            if full:
+                hashes = self._full_write(stage, renderer, site, absolute, config.title, chunks, assets, jobs, say,
+                                          data_identity, prerendered, shared_pages)
+                report.rendered = [p.output for p in pages]
+                report.written = sorted(hashes)
+            else:
+                hashes = self._incremental_write(stage, renderer, changed, pages, kept_outputs, site, absolute,
+                                                 config.title, chunks, assets, report, verify_output,
+                                                 changed_filings, data_identity)
+                report.rendered = [p.output for p in changed]
+            if search and (full or state.search_id != content_id or not (self.out_dir / "pagefind").is_dir()):
+                report.search = self._index(stage, None if full else hashes, say, jobs)
+                state.search_id = content_id
+            elif full:
+                state.search_id = ""
+            state.out_dir = str(self.out_dir)
+            state.version = CODE_FINGERPRINT
+            state.page_fps = {**{o: state.page_fps[o] for o in kept_outputs}, **fps}
+            state.group_fps = group_fps
+            state.group_urls = group_urls
+            state.file_hashes = hashes
+            state.dep_hashes = dep_hash
+            self._publish(stage, content_id)
         report.files = len(hashes)
         report.seconds = time.perf_counter() - t0
         self._live = Live(site, views, md_pages, self._md_key(md_pages), global_fp, self._renderer_key, template_fp,
@@ -767,68 +872,80 @@ class Builder:
             files.update(site_data_files(site, absolute, title, chunks))
         return files
 
-    def _full_write(self, renderer, site, absolute, title, chunks, assets, jobs, say, search, report,
-                    data_identity: str, staged: Staging | None = None,
-                    prerendered: dict[str, str] | None = None, shared: list[Page] = ()) -> dict[str, str]:
-        """Write the whole site into ``staged`` (or a staging folder of its
-        own), but for the files already written there (``prerendered``):
-        every agency's own pages, each filing's downloads, and the ``shared``
-        pages that list filings across the site."""
+    def _full_write(self, st: Stage, renderer, site, absolute, title, chunks, assets, jobs, say,
+                    data_identity: str, prerendered: dict[str, str] | None = None,
+                    shared: list[Page] = ()) -> dict[str, str]:
+        """Write the whole site into the full stage ``st``, but for the files
+        already written there (``prerendered``): every agency's own pages,
+        each filing's downloads, and the ``shared`` pages that list filings
+        across the site."""
         from .build import group, render_groups
 
         prerendered = prerendered or {}
         hashes: dict[str, str] = dict(prerendered)
-        with (nullcontext(staged) if staged is not None else staging(self.out_dir)) as st:
-            def write(rel: str, data: bytes) -> str:
-                st.write(rel, data)
-                return sha(data)
 
-            t = time.perf_counter()
-            cached = {i.dep: self.state.filings[i.loaded.path] for i in site.filings}
-            todo = {i.dep for i in site.filings
-                    if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp}
-            written = {i.dep for i in site.filings if cached[i.dep].written}
-            groups = [group(ag, written, todo) for ag in site.agencies]
-            page_hashes, made = render_groups(renderer, st.write, absolute, groups, list(shared), jobs=jobs,
-                                              pool=self._pool, progress=lambda n, t: say(f"rendered {n}/{t} pages"))
-            if self._pool is not None:  # their work is done: free their memory for what follows
-                self._pool.close()
-                self._pool = None
-            hashes.update(page_hashes)
-            for dep, c in made.items():
-                cached[dep].chunks, cached[dep].chunks_with = c, self._global_fp
-            say(f"pages and per-filing downloads rendered and written in {time.perf_counter() - t:.2f} s")
-            t = time.perf_counter()
-            done = todo | written
-            for rel, data in self._other_files(site, absolute, title, chunks, assets,
-                                               {i.dep for i in site.filings} - done, site_data=False).items():
-                hashes[rel] = write(rel, data)
-            for rel in write_site_data(st.open, site, absolute, title, chunks):
-                hashes[rel] = data_identity
-            say(f"data downloads and assets in {time.perf_counter() - t:.2f} s")
-            if search:
-                from .search import index_site
+        def write(rel: str, data: bytes) -> str:
+            st.write(rel, data)
+            return sha(data)
 
-                report.search = index_site(st.path, log=say, jobs=jobs)
+        t = time.perf_counter()
+        cached = {i.dep: self.state.filings[i.loaded.path] for i in site.filings}
+        todo = {i.dep for i in site.filings
+                if cached[i.dep].chunks is None or cached[i.dep].chunks_with != self._global_fp}
+        written = {i.dep for i in site.filings if cached[i.dep].written}
+        groups = [group(ag, written, todo) for ag in site.agencies]
+        page_hashes, made = render_groups(renderer, st.write, absolute, groups, list(shared), jobs=jobs,
+                                          pool=self._pool, progress=lambda n, t: say(f"rendered {n}/{t} pages"))
+        if self._pool is not None:  # their work is done: free their memory for what follows
+            self._pool.close()
+            self._pool = None
+        hashes.update(page_hashes)
+        for dep, c in made.items():
+            cached[dep].chunks, cached[dep].chunks_with = c, self._global_fp
+        say(f"pages and per-filing downloads rendered and written in {time.perf_counter() - t:.2f} s")
+        t = time.perf_counter()
+        done = todo | written
+        for rel, data in self._other_files(site, absolute, title, chunks, assets,
+                                           {i.dep for i in site.filings} - done, site_data=False).items():
+            hashes[rel] = write(rel, data)
+        for rel in write_site_data(st.open, site, absolute, title, chunks):
+            hashes[rel] = data_identity
+        say(f"data downloads and assets in {time.perf_counter() - t:.2f} s")
         return hashes
 
-    def _apply(self, outputs: dict[str, bytes], expected: set[str] | None, data_identity: str, report: BuildReport,
-               verify_output: bool) -> dict[str, str]:
-        """Write the outputs whose bytes changed (each atomically), delete files
-        no longer produced; returns {output path: hash} of what is on disk."""
+    def _index(self, stage: Stage, hashes: dict[str, str] | None, say: Callable[[str], None],
+               jobs: int) -> dict:
+        """The search bundle of the staged version, made in the stage and
+        checked (search.index_site). A full stage is the whole site; for a
+        partial one (``hashes``: every file of the new version) Pagefind is
+        shown the new version's pages: the staged ones and the unchanged
+        published ones."""
+        from .search import BUNDLE_DIR, index_site
+
+        pages = None
+        if hashes is not None:
+            pages = {rel: (Path(stage.file(rel)) if os.path.exists(stage.file(rel)) else self.out_dir / rel)
+                     for rel in hashes if rel.endswith(".html")}
+        scratch = search_folder(self.out_dir)
+        try:
+            return index_site(stage.path, stage.folder(BUNDLE_DIR), pages=pages, scratch=scratch, log=say,
+                              jobs=jobs)
+        finally:
+            remove_detached(scratch)
+
+    def _stage_changes(self, stage: Stage, outputs: dict[str, bytes], expected: set[str] | None,
+                       data_identity: str, report: BuildReport, verify_output: bool) -> dict[str, str]:
+        """Stage the outputs whose bytes changed, and the deletion of files no
+        longer produced; returns {output path: hash} of the new version."""
         state = self.state
         # expected None: the same files as before (an edit that keeps the site's shape)
-        hashes = state.file_hashes if expected is None else {
+        hashes = dict(state.file_hashes) if expected is None else {
             rel: h for rel, h in state.file_hashes.items() if rel in expected}
         for rel, data in sorted(outputs.items()):
             h = data_identity if rel in SITE_DATA_FILES else sha(data)
-            target = self.out_dir / safe_relpath(rel)
-            if hashes.get(rel) == h and target.exists():
+            if hashes.get(rel) == h and (self.out_dir / rel).exists():
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            stage.write(rel, data)
             hashes[rel] = h
             report.written.append(rel)
         if expected is None and not verify_output:
@@ -839,17 +956,16 @@ class Builder:
             early, self.early_listing = self.early_listing, None
             listed = early.result() if early is not None else None
             known.update(listed if listed is not None else output_files(self.out_dir))
-        for rel in sorted(known - expected):
-            target = self.out_dir / rel
-            if target.exists():
-                target.unlink()
+        for rel in sorted(known - expected - {MARKER}):
+            if (self.out_dir / rel).exists():
+                stage.delete(rel)
                 report.deleted.append(rel)
-            _prune_empty_dirs(target.parent, self.out_dir)
         return hashes
 
-    def _incremental_write(self, renderer, changed, pages, kept_outputs, site, absolute, title, chunks, assets, say, search, report,
-                           verify_output: bool, changed_filings: set[str], data_identity: str,
-                           jobs: int) -> dict[str, str]:
+    def _incremental_write(self, stage: Stage, renderer, changed, pages, kept_outputs, site, absolute, title,
+                           chunks, assets, report, verify_output: bool, changed_filings: set[str],
+                           data_identity: str) -> dict[str, str]:
+        """Render the changed pages and downloads, and stage what differs."""
         from .build import render_page
 
         state = self.state
@@ -863,35 +979,18 @@ class Builder:
         for info in site.filings:
             expected.update(filing_files_paths(info))
         expected.update(SITE_DATA_FILES)
-        # 2. apply: write changed bytes atomically, delete what is no longer produced
-        hashes = self._apply(outputs, expected, data_identity, report, verify_output)
-        if search and (report.written or report.deleted or not (self.out_dir / "pagefind").is_dir()):
-            from .search import index_site
-
-            old = self.out_dir / ".pagefind-old"
-            bundle = self.out_dir / "pagefind"
-            if bundle.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(bundle, old)
-            try:
-                report.search = index_site(self.out_dir, log=say, jobs=jobs)
-            except BaseException:
-                if old.exists():
-                    shutil.rmtree(bundle, ignore_errors=True)
-                    os.replace(old, bundle)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        return hashes
+        # 2. stage the changed bytes and the deletions
+        return self._stage_changes(stage, outputs, expected, data_identity, report, verify_output)
 
 
 @dataclass
 class Prerender:
-    """A full build writes into a staging folder that only a successful build
-    swaps in, so each filing's pages that depend on it alone (its project
+    """A full build writes into a full stage that only a successful build
+    publishes, so each filing's pages that depend on it alone (its project
     pages, three in four of the site's) and its downloads are written as
     soon as the whole filing is analysed, in the parse worker: the whole
     filing is never pickled for them. (A build that fails later discards the
-    staging folder with them.)"""
+    stage with them.)"""
 
     renderer: Renderer
     write: Callable[[str, bytes], None]
@@ -993,9 +1092,3 @@ def output_files(out_dir: Path) -> set[str]:
 
 def filing_files_paths(info: FilingInfo) -> list[str]:
     return [info.json_url.lstrip("/"), info.csv_url.lstrip("/")]
-
-
-def _prune_empty_dirs(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

@@ -15,6 +15,7 @@ name-fragment field that ``search_fields.py`` writes (see docs/search.md).
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -22,14 +23,17 @@ import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import zlib
 from contextlib import contextmanager
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .build import BuildError
+import cbor2
+
+from . import workers
+from .incremental import BuildError
 from .search_fields import SORT_KEY
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with "pagefind[extended]==…" in pyproject.toml
@@ -127,25 +131,23 @@ def part_pages() -> int | None:
     return value
 
 
-def plan_parts(site: Path, limit: int, above: int | None = None) -> list[list[str]] | None:
-    """Split the pages Pagefind would index into parts of at most ``limit``
-    pages when there are more than ``above`` (default ``limit``) of them
-    (None: one run over the whole site will do).
+def plan_parts(pages: dict[str, Path], limit: int, above: int | None = None) -> list[list[str]] | None:
+    """Split the pages Pagefind would index (``pages``: output path → file)
+    into parts of at most ``limit`` pages when there are more than ``above``
+    (default ``limit``) of them (None: one run over the whole site will do).
 
     The parts hold consecutive ranges of the 预算金额 sort value, highest
     first, so the search page can give an exact sorted search over all of
     them without knowing any amount (search_parts.js). Pages without the
     sort (listings) are dealt out in turn. Only pages that carry
     ``data-pagefind-body`` are indexed by Pagefind, so only they count."""
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    pages = [rel for rel in pages if not rel.startswith(BUNDLE_DIR + "/")]
     above = limit if above is None else above
     if len(pages) <= above:
         return None
     ranked: list[tuple[Decimal, str]] = []
     unranked: list[str] = []
-    for rel in pages:
-        data = (site / rel).read_bytes()
+    for rel in sorted(pages):
+        data = pages[rel].read_bytes()
         if BODY_MARK not in data:
             continue
         at = data.find(SORT_MARK)
@@ -169,104 +171,151 @@ def plan_parts(site: Path, limit: int, above: int | None = None) -> list[list[st
     return [[rel for _, rel in ranked[i * n // k:(i + 1) * n // k]] + unranked[i::k] for i in range(k)]
 
 
-def _link_tree(site: Path, pages: list[str], into: Path) -> None:
-    """``into`` gets ``pages`` at the same paths as in ``site`` (hard links,
-    else copies), so Pagefind gives them the same URLs."""
+def site_pages(site: Path) -> dict[str, Path]:
+    """The HTML pages of a built site, but the search bundle's own."""
+    pages = {p.relative_to(site).as_posix(): p for p in site.rglob("*.html")}
+    return {rel: p for rel, p in pages.items() if not rel.startswith(BUNDLE_DIR + "/")}
+
+
+def _link_tree(pages: dict[str, Path], into: Path) -> None:
+    """``into`` gets ``pages`` at their output paths (hard links, else
+    copies), so Pagefind gives them the same URLs."""
     made: set[Path] = set()
-    for rel in pages:
+    for rel, source in pages.items():
         target = into / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         try:
-            os.link(site / rel, target)
+            os.link(source, target)
         except OSError:  # another file system, or no hard links here
-            shutil.copyfile(site / rel, target)
+            shutil.copyfile(source, target)
 
 
-def _run(exe: Path, source: Path, output: Path) -> dict:
-    """One Pagefind run over ``source`` into ``output``; its figures, or SearchIndexError."""
-    try:
-        proc = subprocess.run(
-            [str(exe), "--site", str(source), "--output-path", str(output)],
-            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=TIMEOUT_SECONDS,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-    except OSError as exc:
-        raise SearchIndexError(f"could not run Pagefind ({exe}): {exc}") from exc
-    except subprocess.TimeoutExpired:
-        raise SearchIndexError(f"Pagefind did not finish within {TIMEOUT_SECONDS} s") from None
-    output_log = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        raise SearchIndexError(f"Pagefind failed (exit code {proc.returncode}):\n{output_log.strip()[-3000:]}")
+def _die_with_parent() -> None:  # runs in the child, between fork and exec
+    """Pagefind is killed when the build dies, however it dies (Linux's
+    parent-death signal): a killed build must not leave it writing."""
+    workers.die_with_parent()
+
+
+def _start(exe: Path, source: Path, output: Path, log: Path) -> subprocess.Popen:
+    with open(log, "wb") as fh:
+        try:
+            return subprocess.Popen(
+                [str(exe), "--site", str(source), "--output-path", str(output)],
+                stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
+                env={**os.environ, "NO_COLOR": "1"}, preexec_fn=_die_with_parent,
+            )
+        except OSError as exc:
+            raise SearchIndexError(f"could not run Pagefind ({exe}): {exc}") from exc
+
+
+def _finish(code: int, output: Path, log: Path) -> dict:
+    """One finished Pagefind run's figures, or SearchIndexError."""
+    output_log = log.read_text(encoding="utf-8", errors="replace")
+    if code != 0:
+        raise SearchIndexError(f"Pagefind failed (exit code {code}):\n{output_log.strip()[-3000:]}")
     version = check_output(output_log)
     pages = _count(output_log, "page")
     if pages == 0:
         raise SearchIndexError(f"Pagefind indexed no pages (is data-pagefind-body on <main>?):\n{output_log.strip()[-2000:]}")
-    if not (output / "pagefind.js").is_file():
-        raise SearchIndexError(f"Pagefind reported success but wrote no {BUNDLE_DIR}/pagefind.js")
+    verify_bundle(output)
     return {"pages": pages, "words": _count(output_log, "word"), "filters": _count(output_log, "filter"),
             "sorts": _count(output_log, "sort"), "version": version}
 
 
-@contextmanager
-def _scratch(site: Path) -> Iterator[Path]:
-    """A folder for the parts' link trees and bundles, beside the site when
-    possible (the same file system: hard links, and os.replace into it)."""
+def _run_all(exe: Path, runs: list[tuple[Path, Path]], logs: Path, jobs: int) -> list[dict]:
+    """Pagefind over each (source, output), ``jobs`` at a time, started and
+    awaited from this thread (the parent-death signal follows the thread
+    that started a child). The first failure stops the others."""
+    procs: dict[int, tuple[subprocess.Popen, float]] = {}
+    results: dict[int, dict] = {}
+    todo = list(range(len(runs)))
     try:
-        tmp = tempfile.mkdtemp(prefix=".search-", dir=site.parent)
-    except OSError:
-        tmp = tempfile.mkdtemp(prefix="site-search-")
+        while todo or procs:
+            while todo and len(procs) < max(1, jobs):
+                i = todo.pop(0)
+                procs[i] = (_start(exe, runs[i][0], runs[i][1], logs / f"log-{i}"), time.monotonic())
+            for i, (proc, started) in list(procs.items()):
+                code = proc.poll()
+                if code is None:
+                    if time.monotonic() - started > TIMEOUT_SECONDS:
+                        raise SearchIndexError(f"Pagefind did not finish within {TIMEOUT_SECONDS} s")
+                    continue
+                del procs[i]
+                results[i] = _finish(code, runs[i][1], logs / f"log-{i}")
+            if procs:
+                time.sleep(0.02)
+    finally:
+        for proc, _ in procs.values():
+            proc.kill()
+            proc.wait()
+    return [results[i] for i in range(len(runs))]
+
+
+@contextmanager
+def _scratch(site: Path, given: str | os.PathLike[str] | None) -> Iterator[Path]:
+    """A folder for the parts' link trees, bundles and logs: ``given``, or a
+    new one beside the site (the same file system: hard links, and
+    os.replace into it), removed afterwards."""
+    if given is not None:
+        yield Path(given)
+        return
+    tmp = tempfile.mkdtemp(prefix=".search-", dir=site.parent)
     try:
         yield Path(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] | None = None,
-               binary: str | os.PathLike[str] | None = None, jobs: int = 1) -> dict:
-    """Index the built site in ``site_dir`` into ``site_dir/pagefind/``.
+def index_site(site_dir: str | os.PathLike[str], bundle: str | os.PathLike[str] | None = None, *,
+               pages: dict[str, Path] | None = None, scratch: str | os.PathLike[str] | None = None,
+               log: Callable[[str], None] | None = None, binary: str | os.PathLike[str] | None = None,
+               jobs: int = 1) -> dict:
+    """Index a built site into ``bundle`` (default ``site_dir/pagefind/``).
+
+    ``pages`` (output path → file) are the pages to index when they are not
+    all in ``site_dir`` (a cached rebuild's: the changed ones staged, the
+    others published); Pagefind then reads them through links in
+    ``scratch``, a folder for the work (default: a new one beside the site).
 
     A site of more than AUTO_ABOVE_PAGES indexed pages (or, with
     $SITE_BUILDER_SEARCH_PART_PAGES=N, of more than N) is indexed in parts,
-    up to ``jobs`` Pagefind runs at a time:
-    part 0 in /pagefind/, part i in /pagefind/part-i/ (plan_parts says which
-    pages go where). Either way the
+    up to ``jobs`` Pagefind runs at a time: part 0 in /pagefind/, part i in
+    /pagefind/part-i/ (plan_parts says which pages go where). Either way the
     search page loads /pagefind/merged/pagefind.js (search_parts.js with the
     parts filled in), which searches all parts as one.
+
+    Every part's bundle is checked before it is used (verify_bundle):
+    Pagefind has exited 0 after writing empty files on a full disk.
 
     Returns a small report: pages and words indexed (words summed over the
     parts), filters and sorts, parts, the bundle's file count and bytes (and
     those of the index chunks alone), the Pagefind version and the time taken.
     Raises SearchIndexError (a BuildError) on any failure, so the build never
-    swaps in a site without working search.
+    publishes a site without working search.
     """
     say = log or (lambda s: None)
     site = Path(site_dir).resolve()
+    bundle = Path(bundle) if bundle is not None else site / BUNDLE_DIR
     exe = find_binary(binary)
     limit = part_pages()
     t0 = time.perf_counter()
-    bundle = site / BUNDLE_DIR
     if bundle.exists():
         raise SearchIndexError(f"{bundle} already exists; the index is written into a site without one")
-    with _scratch(site) as work:
+    with _scratch(site, scratch) as work:
         size, above = (AUTO_PART_PAGES, AUTO_ABOVE_PAGES) if limit is None else (limit, limit)
-        plan = plan_parts(site, size, above) if size else None
-        if plan is None:
+        listed = pages if pages is not None else site_pages(site)
+        plan = plan_parts(listed, size, above) if size else None
+        if plan is None and pages is None:
             sources = [site]
         else:
+            plan = plan or [sorted(listed)]
             sources = [work / f"site-{i}" for i in range(len(plan))]
-            for pages, source in zip(plan, sources):
-                _link_tree(site, pages, source)
+            for part, source in zip(plan, sources):
+                _link_tree({rel: listed[rel] for rel in part}, source)
         outputs = [work / f"bundle-{i}" for i in range(len(sources))]
-        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(sources)))) as pool:
-            futures = [pool.submit(_run, exe, source, output) for source, output in zip(sources, outputs)]
-            try:
-                runs = [f.result() for f in futures]
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        runs = _run_all(exe, list(zip(sources, outputs)), work, jobs)
         _move(outputs[0], bundle)
         folders = ["../"]
         for i, output in enumerate(outputs[1:], start=1):
@@ -294,6 +343,89 @@ def index_site(site_dir: str | os.PathLike[str], *, log: Callable[[str], None] |
     say(f"search index: {report['pages']} pages{parts}, {report['words']} words, {report['filters']} filters, "
         f"{size / 1024:.0f} KB in /{BUNDLE_DIR}/ (Pagefind {report['version']} extended, {report['seconds']} s)")
     return report
+
+
+# Pagefind's files are gzip streams whose content starts with this signature
+# (then CBOR for the metadata, index and filter chunks, JSON for fragments).
+SIGNATURE = b"pagefind_dcd"
+PROBE_WORD = "预算"  # on every page of the site (the header and every filing's totals)
+
+
+def _decoded(path: Path) -> bytes:
+    """A bundle file's content; SearchIndexError when it is missing, empty or
+    not in Pagefind's format."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SearchIndexError(f"the bundle's {path.name} cannot be read: {exc.strerror}") from None
+    if not raw:
+        raise SearchIndexError(f"the bundle's {path} is empty (a full disk?)")
+    try:
+        data = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error):
+        raise SearchIndexError(f"the bundle's {path} is damaged (not gzip)") from None
+    if not data.startswith(SIGNATURE):
+        raise SearchIndexError(f"the bundle's {path} is not a Pagefind file")
+    return data[len(SIGNATURE):]
+
+
+def verify_bundle(bundle: Path, probe: str = PROBE_WORD) -> int:
+    """Check a Pagefind bundle before it is published: its entry names an
+    index whose metadata, index chunks, filter chunks and page fragments
+    all exist and are not empty, its scripts are not empty, and a real query
+    for ``probe`` through the index finds pages whose fragments name their
+    URLs. Returns the number of pages found; SearchIndexError otherwise."""
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        languages = entry["languages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SearchIndexError(f"{bundle}/pagefind-entry.json is missing or damaged") from None
+    for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css"):
+        p = bundle / name
+        if not p.is_file() or p.stat().st_size == 0:
+            raise SearchIndexError(f"the bundle's {name} is missing or empty")
+    if not languages:
+        raise SearchIndexError(f"{bundle}/pagefind-entry.json names no index")
+    found = 0
+    for lang in languages.values():
+        try:
+            meta = cbor2.loads(_decoded(bundle / f"pagefind.{lang['hash']}.pf_meta"))
+            pages, chunks, filters = meta[1], meta[2], meta[3]
+        except (cbor2.CBORDecodeError, KeyError, IndexError, TypeError) as exc:
+            raise SearchIndexError(f"the bundle's metadata cannot be read ({exc})") from None
+        if len(pages) != lang.get("page_count", len(pages)):
+            raise SearchIndexError("the bundle's metadata lists another number of pages than its entry")
+        for name, path in ([(c[2], bundle / "index" / f"{c[2]}.pf_index") for c in chunks]
+                           + [(f[1], bundle / "filter" / f"{f[1]}.pf_filter") for f in filters]
+                           + [(p[0], bundle / "fragment" / f"{p[0]}.pf_fragment") for p in pages]):
+            if not path.is_file() or path.stat().st_size == 0:
+                raise SearchIndexError(f"the bundle's {path.relative_to(bundle)} is missing or empty")
+        found += _query(bundle, pages, chunks, probe)
+    if found == 0:
+        raise SearchIndexError(f"a test query for {probe!r} finds no page in the bundle")
+    return found
+
+
+def _query(bundle: Path, pages: list, chunks: list, word: str) -> int:
+    """Look ``word`` up the way Pagefind does: the index chunk whose range
+    holds it, its postings, and the fragment of each page found."""
+    for first, last, chunk in chunks:
+        if first <= word <= last:
+            try:
+                words = cbor2.loads(_decoded(bundle / "index" / f"{chunk}.pf_index"))[0]
+                postings = next((w[1] for w in words if w[0] == word), [])
+            except (cbor2.CBORDecodeError, IndexError, TypeError) as exc:
+                raise SearchIndexError(f"the bundle's index chunk {chunk} cannot be read ({exc})") from None
+            for posting in postings[:3]:
+                fragment = bundle / "fragment" / f"{pages[posting[0]][0]}.pf_fragment"
+                try:
+                    url = json.loads(_decoded(fragment))["url"]
+                except (ValueError, KeyError, IndexError, TypeError):
+                    raise SearchIndexError(f"the bundle's {fragment.name} cannot be read") from None
+                if not url:
+                    raise SearchIndexError(f"the bundle's {fragment.name} names no page")
+            return len(postings)
+    return 0
 
 
 # A part's own WebAssembly file, as an empty payload in Pagefind's format

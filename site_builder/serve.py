@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from .config import ConfigError
-from .build import default_jobs
-from .incremental import Builder, BuildError, BuildReport
+from .build import default_jobs, output_folder
+from .incremental import Builder, BuildError, BuildReport, Project
 
 BANNER_ID = "site-builder-error"
 
@@ -167,6 +167,11 @@ def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], No
 def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1", search: bool = False,
           log: Callable[[str], None] | None = None) -> int:
     say = log or (lambda s: print(s, file=sys.stderr, flush=True))
+    with output_folder(Project(root), out_dir, say) as out:
+        return _serve(root, out, port=port, host=host, search=search, say=say)
+
+
+def _serve(root: Path, out_dir: Path, *, port: int, host: str, search: bool, say: Callable[[str], None]) -> int:
     builder = Builder(root, out_dir)
     preview = PreviewState()
     try:

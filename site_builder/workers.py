@@ -10,16 +10,38 @@ objects for the listings, copied them again (~2 × 170 MB at 10,000 filings:
 a third of the build's peak); so a task carries what it needs or names
 where it is on disk (pack.Ref), never an object of the parent's.
 
-The state a worker needs from the start (templates, the staging folder) is
+The state a worker needs from the start (templates, the stage) is
 set just before the fork and inherited, so it is never pickled.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
+import signal
 import sys
 from typing import Any, Callable, Iterable, Iterator
 
 _STATE: dict[str, Any] = {}  # set just before forking; read in the workers
+
+
+def die_with_parent() -> None:
+    """In a child process: be killed when the parent dies, however it dies
+    (Linux's parent-death signal), so a killed build leaves no worker or
+    Pagefind behind writing or printing broken-pipe errors."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _child_start() -> None:
+    """A worker leaves Ctrl-C to the parent, which stops the pool and says
+    what happened (else each worker printed its own traceback), and ends
+    quietly when the pool is terminated."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
 
 
 def can_fork() -> bool:
@@ -38,7 +60,7 @@ class Workers:
         global _STATE
         _STATE = state
         try:
-            self._pool = mp.get_context("fork").Pool(jobs)
+            self._pool = mp.get_context("fork").Pool(jobs, initializer=_child_start)
         finally:
             _STATE = {}  # the workers have their copy
 
@@ -93,6 +115,7 @@ class InBackground:
 
 
 def _send_result(conn: Any, fn: Callable, args: tuple) -> None:
+    _child_start()
     try:
         out = (True, fn(*args))
     except Exception:

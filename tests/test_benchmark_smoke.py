@@ -141,7 +141,7 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
         assert g.agency.filings == [] and all(isinstance(w, (bytes, incremental.Ref)) for w in g.wholes)
         assert len(pickle.dumps(g)) < 4000
     assert r1.pages == r2.pages
-    packs = list((root / ".cache" / "site-builder").glob("pack-*.pack"))
+    packs = list((root / ".cache" / "site-builder").glob("out-*/pack-*.pack"))
     assert packs  # the parallel build's parse workers set whole filings aside
     a, b = _digests(serial), _digests(parallel)
     assert a.keys() == b.keys()
@@ -174,14 +174,14 @@ def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
     them back from the saved cache equals a clean build, byte for byte, and
     pack files no saved state refers to are deleted."""
     from site_builder.build import build
-    from site_builder.incremental import pack_prefix, state_path
+    from site_builder.incremental import BuildCache
 
     root = _corpus_root(tmp_path, 220, 2)
     out = tmp_path / "out"
     first = build(root, out, search=False, jobs=2)
     assert first.full
-    cache = state_path(root, out)
-    packs = sorted(cache.parent.glob(pack_prefix(cache) + "-*.pack"))
+    cache = BuildCache(root, out).folder
+    packs = sorted(cache.glob("pack-*.pack"))
     assert len(packs) == 2  # one per parse worker
 
     edited = bench.edit_one_filing(root)
@@ -196,7 +196,7 @@ def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
     assert [k for k in a if a[k] != b[k]] == []
 
     build(root, out, search=False, jobs=2, clean=True)  # new packs; the old ones are no longer referred to
-    now = sorted(cache.parent.glob(pack_prefix(cache) + "-*.pack"))
+    now = sorted(cache.glob("pack-*.pack"))
     assert len(now) == 2 and not set(now) & set(packs)
 
 

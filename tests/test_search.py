@@ -38,7 +38,7 @@ from playwright.sync_api import expect  # noqa: E402
 from benchmarks.search_bytes import QuietHandler, first_query_bytes, serve  # noqa: E402
 from site_builder.build import BuildError, build  # noqa: E402
 from site_builder.search import (BINARY_ENV, PAGEFIND_VERSION, PART_PAGES_ENV, PART_WASM_STUB, SearchIndexError, check_output,  # noqa: E402
-                                 index_site, part_pages, plan_parts)
+                                 index_site, part_pages, plan_parts, site_pages)
 
 NODE = shutil.which("node") or "/usr/bin/node"
 QUERY_SCRIPT = REPO / "tests" / "search_query.mjs"
@@ -403,14 +403,13 @@ def fake_binary(tmp_path: Path, version=PAGEFIND_VERSION, flavour="", mode="non-
 
 def test_non_extended_binary_fails_the_build(tmp_path, monkeypatch):
     out = tmp_path / "public"
-    out.mkdir()
-    (out / "previous.html").write_text("the site that was published before")
+    assert run_cli("build", "--out", out, "--no-search").code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     monkeypatch.setenv(BINARY_ENV, str(fake_binary(tmp_path)))
-    result = run_cli("build", "--out", out)
+    result = run_cli("build", "--out", out, "--clean")
     assert result.code == 1
     assert "non-extended" in result.err and "pagefind[extended]==" in result.err
-    assert (out / "previous.html").read_text() == "the site that was published before"
-    assert not (out / "index.html").exists()
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_index_site_rejects_wrong_builds(tmp_path):
@@ -742,7 +741,7 @@ def test_split_build_report_and_layout(built, split_built):
 
 
 def test_plan_parts_cuts_budget_ranges(site):
-    plan = plan_parts(site, PARTS_OF)
+    plan = plan_parts(site_pages(site), PARTS_OF)
     assert plan is not None and len(plan) == 3
     pages = [rel for part in plan for rel in part]
     assert len(pages) == len(set(pages)) and max(len(p) for p in plan) <= PARTS_OF
@@ -756,9 +755,9 @@ def test_plan_parts_cuts_budget_ranges(site):
     assert all(ranges)
     for higher, lower in zip(ranges, ranges[1:]):
         assert min(higher) >= max(lower)  # consecutive 预算金额 ranges, highest first
-    assert plan_parts(site, 10_000) is None  # a small site is one index, as before
-    assert plan_parts(site, PARTS_OF, above=100) is None  # 89 indexed pages: not above 100
-    assert plan_parts(site, PARTS_OF, above=80) == plan
+    assert plan_parts(site_pages(site), 10_000) is None  # a small site is one index, as before
+    assert plan_parts(site_pages(site), PARTS_OF, above=100) is None  # 89 indexed pages: not above 100
+    assert plan_parts(site_pages(site), PARTS_OF, above=80) == plan
 
 
 def test_large_sites_are_indexed_in_parts_by_default(tmp_path, monkeypatch):

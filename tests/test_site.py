@@ -286,25 +286,6 @@ def test_a_full_build_swaps_the_output_in_and_deletes_the_old_one_afterwards(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
-def test_the_swap_does_not_collide_with_an_old_output_still_being_deleted(tmp_path):
-    """Pids are reused: an old output named after this pid may still exist
-    (its deletion running) when this process swaps a new output in."""
-    from site_builder.write import Staging
-
-    out = tmp_path / "public"
-    (out).mkdir()
-    (out / "index.html").write_text("old", encoding="utf-8")
-    busy = tmp_path / f".public.old-{os.getpid()}"
-    (busy / "x").mkdir(parents=True)
-    (busy / "x" / "index.html").write_text("older", encoding="utf-8")
-    st = Staging(out)
-    st.path.mkdir()
-    st.write("index.html", b"new")
-    st.commit()
-    assert (out / "index.html").read_bytes() == b"new"
-    assert (busy / "x" / "index.html").read_text(encoding="utf-8") == "older"  # not ours to touch
-
-
 def test_markdown_pages_render_without_raw_html(site):
     about = (site / "pages" / "about" / "index.html").read_text(encoding="utf-8")
     assert "<h1>关于本站</h1>" in about
