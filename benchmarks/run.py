@@ -403,7 +403,7 @@ def _listings(site, views, places: dict) -> dict:
 
 
 def export_for_hugo(root: Path, dest: Path) -> dict:
-    """Analyse the corpus once (the same Builder.prepare our build uses) and write
+    """Analyse the corpus once (the same Builder.load our build uses) and write
     the result as JSON: one data file per filing, site.json with the
     agencies, regions and years (totals), and listings.json with every
     listing page of our page map (``_listings``: which filings or rows go on
@@ -412,16 +412,15 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     SVG charts exported as markup — so Hugo does strictly less work per page
     than our renderer, which keeps the ratio conservative."""
     from site_builder import charts, explore
-    from site_builder.analyze import full_info
-    from site_builder.incremental import Builder
+    from site_builder.build import Builder, Project
     from site_builder.format import percent
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc
 
-    gc.disable()  # as in a build (see incremental.no_gc); the export is not timed
-    prep = Builder(root, dest / ".unused").prepare(jobs=len(os.sched_getaffinity(0)))
-    config, site = prep.config, prep.site
+    gc.disable()  # as in a build (see cache.no_gc); the export is not timed
+    inputs, _, site = Builder(Project(root), dest / ".unused").load(jobs=len(os.sched_getaffinity(0)))
+    config = inputs.config
     views = explore.site_views(site)  # /quality/, /indicators/, /compare/, as our build computes them
     places: dict[tuple, tuple[int, int, int]] = {}  # see _listings
     fdir = dest / "filings"
@@ -429,7 +428,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
         shutil.rmtree(dest)
     fdir.mkdir(parents=True)
     for light, fq in zip(site.filings, views.quality.filings, strict=True):
-        info = full_info(light)  # the site model keeps filings light
+        info = light.whole()  # the site model keeps filings light
         f = info.filing
         ag = info.agency
         ub = f.unit_budget

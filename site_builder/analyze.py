@@ -13,18 +13,16 @@ import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from . import urls
 from .categories import Category, Taxonomy, categorize
-from .model import CHECKPOINTS, Filing, Indicator, Project
+from .model import Filing, Indicator, Project
 from .notes import Note, filing_notes
-from .pack import Ref, payload
 from .validate import LoadedFiling
 
 ZERO = Decimal(0)
 SOURCES = (("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
-LEVEL1_ORDER = {"产出指标": 0, "成本指标": 1, "效益指标": 2, "满意度指标": 3}
 
 
 def share(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -144,9 +142,13 @@ class FilingInfo:
     # views of this filing alone that site-wide pages merge (explore.py); kept
     # with the filing, so a rebuild re-computes them only for changed filings
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    # set on a light copy (``lighten``): the whole analysed filing, pickled
-    # (or where a parse worker set the pickle aside: pack.py)
-    blob: bytes | Ref | None = field(default=None, repr=False, compare=False)
+    # set on a light copy (``lighten``) by the build: how to get the whole
+    # analysed filing (cache.store), for the filing's own pages and downloads
+    load_whole: Callable[[], "FilingInfo"] | None = field(default=None, repr=False, compare=False)
+
+    def whole(self) -> "FilingInfo":
+        """The whole analysed filing (itself, if it is whole)."""
+        return self if self.load_whole is None else self.load_whole()
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -346,10 +348,6 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
     )
 
 
-def checkpoint_values(plan: Any) -> list[Decimal | None]:
-    return [getattr(plan, k) for k in CHECKPOINTS] if plan else [None] * 4
-
-
 def _largest_key(p: ProjectInfo) -> tuple[Decimal, str]:
     return (-p.project.budget.total, p.url)
 
@@ -363,10 +361,9 @@ def _largest(infos: Iterable[FilingInfo], n: int) -> list[ProjectInfo]:
 # The site model holds every filing *light*: what the site-wide pages print
 # (identity, totals, notes, project names, budgets and categories, and the
 # per-filing views of explore.derive), without indicators, goals and texts.
-# The whole analysed filing travels as a pickle (``FilingInfo.blob``) and is
-# unpickled only to render the filing's own pages and downloads
-# (``full_info``). At 10,000 filings the model of whole filings took ~2 GB
-# and was copied page by page into every forked render worker.
+# The build keeps the whole analysed filing apart (cache.store) and gives the
+# light one the way to it (``FilingInfo.whole()``), for the filing's own
+# pages and downloads.
 
 
 class LightBudget(NamedTuple):
@@ -387,7 +384,7 @@ class LightProject(NamedTuple):
 
 def lighten(info: FilingInfo) -> FilingInfo:
     """A light copy of a whole analysed filing (derived views computed on the
-    whole one first: ``explore.derive``), carrying the whole one as its blob."""
+    whole one first: ``explore.derive``)."""
     f = info.filing
     projects = tuple(LightProject(p.code, p.name, LightBudget(p.budget.total, p.budget.fiscal, p.budget.carryover,
                                                                p.budget.other)) for p in f.projects)
@@ -400,34 +397,18 @@ def lighten(info: FilingInfo) -> FilingInfo:
     light.projects = [ProjectInfo(filing=light, index=p.index, project=projects[p.index], slug=p.slug, url=p.url,
                                   share=p.share, groups=[], measurable=p.measurable, category=p.category,
                                   notes=p.notes) for p in info.projects]
-    derived, agency = info.derived, info.agency
-    info.derived, info.agency = {}, None
-    try:
-        light.blob = pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        info.derived, info.agency = derived, agency
     return light
 
 
-_FULL: dict[int, tuple[FilingInfo, FilingInfo]] = {}  # id(light) → (light, whole): the last few unpickled
-_FULL_KEEP = 4
-
-
-def full_info(info: FilingInfo) -> FilingInfo:
-    """The whole analysed filing of a light one (itself if it is whole),
-    linked to the light one's agency and sharing its derived views. The last
-    few are kept: a filing's pages render one after the other."""
-    if info.blob is None:
-        return info
-    hit = _FULL.get(id(info))
-    if hit is not None and hit[0] is info:
-        return hit[1]
-    whole = pickle.loads(payload(info.blob))
-    whole.agency, whole.derived = info.agency, info.derived
-    if len(_FULL) >= _FULL_KEEP:
-        release(_FULL.pop(next(iter(_FULL)))[1])
-    _FULL[id(info)] = (info, whole)
-    return whole
+def whole_pickle(info: FilingInfo) -> bytes:
+    """A whole analysed filing as the build keeps it apart: without its
+    agency (the site model's) and derived views (the light filing's)."""
+    derived, agency = info.derived, info.agency
+    info.derived, info.agency = {}, None
+    try:
+        return pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        info.derived, info.agency = derived, agency
 
 
 def release(info: FilingInfo | None) -> None:
@@ -439,13 +420,6 @@ def release(info: FilingInfo | None) -> None:
     if info is not None:
         info.projects.clear()
         info.derived = {}
-
-
-def forget_full() -> None:
-    """Drop the kept whole filings (after a build: they hold old agencies)."""
-    for _light, whole in _FULL.values():
-        release(whole)
-    _FULL.clear()
 
 
 # --------------------------------------------------------------------------- one edited filing

@@ -67,7 +67,8 @@ def _output_refused(command: str, exc: Exception) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildError, build
+    from .build import build
+    from .errors import BuildError
     from .config import ConfigError
     from .output import OutputBusy, OutputRefused, PublishIncomplete
 

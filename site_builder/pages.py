@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from . import charts, explore, search_fields, urls
-from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info
+from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel
 from .load import parse_text
 from .notes import NOTE_TYPES
 
@@ -183,14 +183,18 @@ def agency_pages(ag: AgencyInfo) -> list[Page]:
     deps = frozenset(f.dep for f in ag.filings)
     pages = [Page(ag.url, "agency.html", deps, lambda: agency_context(ag))]
     # the site model's filings are light: a filing's own pages print the whole
-    # filing, unpickled when they render (analyze.full_info)
+    # filing, unpickled when they render (FilingInfo.whole)
     for info in ag.filings:
-        pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(full_info(info))))
-        own = frozenset({info.dep})
-        for proj in info.projects:
-            pages.append(Page(proj.url, "project.html", own,
-                              lambda info=info, k=proj.index: project_context(full_info(info).projects[k])))
+        pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(info.whole())))
+        pages.extend(project_pages(info))
     return pages
+
+
+def project_pages(info: FilingInfo) -> list[Page]:
+    """A filing's project pages: they depend on that filing alone."""
+    own = frozenset({info.dep})
+    return [Page(proj.url, "project.html", own, lambda info=info, k=proj.index: project_context(info.whole().projects[k]))
+            for proj in info.projects]
 
 
 def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:

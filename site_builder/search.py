@@ -32,8 +32,8 @@ from typing import Callable, Iterator
 
 import cbor2
 
-from . import workers
-from .incremental import BuildError
+from .process import die_with_parent
+from .errors import BuildError
 from .search_fields import SORT_KEY
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with "pagefind[extended]==…" in pyproject.toml
@@ -192,19 +192,13 @@ def _link_tree(pages: dict[str, Path], into: Path) -> None:
             shutil.copyfile(source, target)
 
 
-def _die_with_parent() -> None:  # runs in the child, between fork and exec
-    """Pagefind is killed when the build dies, however it dies (Linux's
-    parent-death signal): a killed build must not leave it writing."""
-    workers.die_with_parent()
-
-
 def _start(exe: Path, source: Path, output: Path, log: Path) -> subprocess.Popen:
     with open(log, "wb") as fh:
         try:
             return subprocess.Popen(
                 [str(exe), "--site", str(source), "--output-path", str(output)],
                 stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
-                env={**os.environ, "NO_COLOR": "1"}, preexec_fn=_die_with_parent,
+                env={**os.environ, "NO_COLOR": "1"}, preexec_fn=die_with_parent,  # a killed build must not leave Pagefind writing
             )
         except OSError as exc:
             raise SearchIndexError(f"could not run Pagefind ({exe}): {exc}") from exc

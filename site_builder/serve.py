@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Callable
 
 from .config import ConfigError
-from .build import default_jobs, output_folder
-from .incremental import Builder, BuildError, BuildReport, Project
+from .build import BuildReport, Project, default_jobs, output_folder
+from .errors import BuildError
+from .live import LiveBuilder
 
 BANNER_ID = "site-builder-error"
 
@@ -52,7 +53,7 @@ def inject_banner(body: bytes, banner: bytes) -> bytes:
     return body[: j + 1] + banner + body[j + 1:]
 
 
-def rebuild(builder: Builder, preview: PreviewState, log: Callable[[str], None],
+def rebuild(builder: LiveBuilder, preview: PreviewState, log: Callable[[str], None],
             later: Callable[[Callable[[], None]], None] | None = None,
             changed: list[str] | None = None) -> BuildReport | None:
     """Rebuild after an edit (``changed``: the file the watcher saw change).
@@ -104,7 +105,7 @@ def _settle(*, first: bool) -> None:
     gc.freeze()
 
 
-def _write_site_data(builder: Builder, log: Callable[[str], None]) -> None:
+def _write_site_data(builder: LiveBuilder, log: Callable[[str], None]) -> None:
     t0 = time.perf_counter()
     try:
         written = builder.write_site_data()
@@ -120,7 +121,7 @@ def _changed(server) -> list[str] | None:
     return [path] if path else None
 
 
-def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], None]):
+def make_server(builder: LiveBuilder, preview: PreviewState, log: Callable[[str], None]):
     """A livereload server over the output folder whose pages carry the error banner."""
     from livereload import Server
     from livereload.handlers import StaticFileHandler
@@ -172,7 +173,7 @@ def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1
 
 
 def _serve(root: Path, out_dir: Path, *, port: int, host: str, search: bool, say: Callable[[str], None]) -> int:
-    builder = Builder(root, out_dir)
+    builder = LiveBuilder(root, out_dir)
     preview = PreviewState()
     try:
         report = builder.build(clean=True, search=search, jobs=default_jobs(), log=say)

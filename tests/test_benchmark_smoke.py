@@ -99,9 +99,10 @@ def _edit_template(root: Path, name: str, old: str, new: str) -> None:
 
 
 def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
-    import site_builder.build as build_module
-    import site_builder.incremental as incremental
+    import site_builder.build.groups as build_module
+    import site_builder.build.parse as incremental
     from site_builder.build import build
+    from site_builder.cache import Ref
 
     # workers even for this small corpus: forked before parsing, they parse
     # (writing project pages, setting bytes aside in pack files), then render
@@ -110,7 +111,7 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     monkeypatch.setattr(incremental, "PARSE_POOL_MIN", 1)
 
     # which worker pools each build starts, and what a render task carries
-    import site_builder.workers as workers
+    import site_builder.build.workers as workers
 
     started: list[list[str]] = []
     tasks: list = []
@@ -138,7 +139,7 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
     groups = [g for t in tasks if t and isinstance(t[0], build_module.Group) for g in t]
     assert len(groups) == len({g.agency.slug for g in groups}) > 10
     for g in groups:  # the agency without its filings: whole filings by where they are
-        assert g.agency.filings == [] and all(isinstance(w, (bytes, incremental.Ref)) for w in g.wholes)
+        assert g.agency.filings == [] and all(isinstance(w, (bytes, Ref)) for w in g.wholes)
         assert len(pickle.dumps(g)) < 4000
     assert r1.pages == r2.pages
     packs = list((root / ".cache" / "site-builder").glob("out-*/pack-*.pack"))
@@ -158,7 +159,9 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path, monkeypatch):
 
     # a rebuild that turns into a full write (many changed pages) forks its
     # workers when it renders
-    monkeypatch.setattr(incremental, "FULL_REBUILD_THRESHOLD", 0)
+    import site_builder.build.plan as plan
+
+    monkeypatch.setattr(plan, "FULL_REBUILD_THRESHOLD", 0)
     _edit_template(root, "regions.html", "{% endblock %}", "<!-- edited -->{% endblock %}")
     started.clear()
     r4 = build(root, parallel, search=False, jobs=2)
@@ -174,7 +177,7 @@ def test_worker_builds_from_the_cache_equal_clean_builds(tmp_path):
     them back from the saved cache equals a clean build, byte for byte, and
     pack files no saved state refers to are deleted."""
     from site_builder.build import build
-    from site_builder.incremental import BuildCache
+    from site_builder.cache import BuildCache
 
     root = _corpus_root(tmp_path, 220, 2)
     out = tmp_path / "out"
@@ -204,7 +207,8 @@ def test_a_failing_full_build_with_written_project_pages_leaves_nothing(tmp_path
     """A full build writes project pages while it parses (Prerender). When a
     file further on is broken, the build fails naming its file and line, the
     previous output stays as it was, and no staging folder is left behind."""
-    from site_builder.build import BuildError, build
+    from site_builder.build import build
+    from site_builder.errors import BuildError
 
     root = _corpus_root(tmp_path, 220, 3)
     out = tmp_path / "out"
@@ -235,9 +239,10 @@ def test_a_template_error_in_a_worker_reaches_the_editor_intact(tmp_path, monkey
     character per line — and the last good output stays."""
     import pickle
 
-    import site_builder.build as build_module
-    import site_builder.incremental as incremental
-    from site_builder.build import BuildError, build
+    import site_builder.build.groups as build_module
+    import site_builder.build.parse as incremental
+    from site_builder.build import build
+    from site_builder.errors import BuildError
     from site_builder.load import Problem
     from site_builder.search import SearchIndexError
 

@@ -11,7 +11,8 @@ import html5lib
 import pytest
 import yaml
 
-from site_builder.build import BuildError, build
+from site_builder.build import build
+from site_builder.errors import BuildError
 from site_builder.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

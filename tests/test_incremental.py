@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.build import BuildError, build
-from site_builder.incremental import Builder
+from site_builder.build import build
+from site_builder.errors import BuildError
+from site_builder.live import LiveBuilder as Builder
 
 ROOT = Path(__file__).resolve().parents[1]
 CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
@@ -104,11 +105,11 @@ def test_a_rebuild_with_many_changed_pages_keeps_the_unchanged_agencies(project,
     new output folder: agencies whose pages did not change must be in it
     too (they were left out once: a listing template's edit at 10,000
     filings dropped every agency's pages)."""
-    from site_builder import incremental
+    from site_builder.build import plan
 
     out = tmp_path / "public"
     build(project, out, search=False)
-    monkeypatch.setattr(incremental, "FULL_REBUILD_THRESHOLD", 0)
+    monkeypatch.setattr(plan, "FULL_REBUILD_THRESHOLD", 0)
     edit(project / "layouts" / "regions.html", "{% endblock %}", "<!-- edited -->{% endblock %}")
     r = build(project, out, search=False)
     assert r.full
@@ -120,12 +121,12 @@ def test_rebuild_removes_files_no_build_made_but_keeps_the_search_bundle(project
     """The files no build made are found by a walk of the output folder that
     a child process makes while the cache loads (build.build), not by this
     process."""
-    from site_builder import incremental
+    from site_builder.build import builder
 
     out = tmp_path / "public"
     build(project, out, search=False)
     walks_here = []
-    monkeypatch.setattr(incremental, "output_files", lambda folder: walks_here.append(folder) or set())
+    monkeypatch.setattr(builder, "output_files", lambda folder: walks_here.append(folder) or set())
     strays = [out / "stray.html", out / "agencies/130209-442001/2024/old.txt", out / "gone/deep/index.html"]
     for p in strays:
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -566,7 +566,7 @@ def test_a_state_that_does_not_describe_the_output_is_not_used(site, tmp_path):
     """A build killed after publishing and before its state was saved: the
     output's marker names content the saved state does not, so the next
     build is a full one, never a patch from a stale state."""
-    from site_builder.incremental import BuildCache
+    from site_builder.cache import BuildCache
 
     root, out = site
     cache = BuildCache(root, out)

@@ -126,17 +126,15 @@ def test_printed_expressions_escape_exactly_as_markupsafe():
 def test_every_seed_page_renders_as_with_stock_jinja(tmp_path):
     """The whole seed site rendered by our Jinja environment equals the same
     pages rendered by an unmodified jinja2.Environment with the same settings."""
-    from site_builder.build import render_page
+    from site_builder.build import Builder, Project
+    from site_builder.build.groups import render_page
     from site_builder.explore import site_views
-    from site_builder.incremental import Builder
     from site_builder.pages import agency_pages, site_pages
 
-    b = Builder(ROOT, tmp_path / "out")
-    prep = b.prepare(1)
-    ours = b._renderer(prep.config, prep.assets)
+    inputs, ours, site = Builder(Project(ROOT), tmp_path / "out").load()
     stock = _stock_renderer(ours)
-    own = [p for ag in prep.site.agencies for p in agency_pages(ag)]
-    pages = own + site_pages(prep.site, prep.md_pages, [p.url for p in own], site_views(prep.site))
+    own = [p for ag in site.agencies for p in agency_pages(ag)]
+    pages = own + site_pages(site, inputs.md_pages, [p.url for p in own], site_views(site))
     assert len(pages) > 90
     for page in pages:
         assert render_page(ours, page) == render_page(stock, page), page.url
@@ -182,7 +180,7 @@ def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):
 
     from site_builder import format as fmt
     from site_builder import search_fields
-    from site_builder.incremental import Builder
+    from site_builder.build import Builder, Project
     from site_builder.pages import agency_context, agency_pages, filing_context, project_context
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
@@ -194,24 +192,19 @@ def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):
     def check(ctx):
         assert str(ctx["search_fields"]) + "\n" == partial.render(ctx), ctx["page"]["url"]
 
-    prep = Builder(ROOT, tmp_path / "out").prepare(1)
+    _, _, site = Builder(Project(ROOT), tmp_path / "out").load()
     kinds = []
-    for ag in prep.site.agencies:
+    for ag in site.agencies:
         for page in agency_pages(ag):
             ctx = page.context()
             check(ctx)
             kinds.append(ctx["page"]["kind"])
     assert {k: kinds.count(k) for k in set(kinds)} == {"agency": 5, "filing": 5, "project": 37}
-    proj = next(p for ag in prep.site.agencies for i in ag.filings for p in _full_projects(i) if p.project.code)
+    proj = next(p for ag in site.agencies for i in ag.filings for p in i.whole().projects if p.project.code)
     hostile = proj.project.model_copy(update={"name": "A<b>&\"'  名 称", "code": "AbC<1>&x"})
     check(project_context(dataclasses.replace(proj, project=hostile)))
     check(project_context(dataclasses.replace(proj, project=proj.project.model_copy(update={"code": None}))))
-    ag = prep.site.agencies[0]
+    ag = site.agencies[0]
     check(agency_context(dataclasses.replace(ag, name="<机关> & \"单位\"")))
     check(filing_context(ag.filings[0]))
 
-
-def _full_projects(info):
-    from site_builder.analyze import full_info
-
-    return full_info(info).projects

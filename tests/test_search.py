@@ -36,7 +36,8 @@ sys.path.insert(0, str(REPO))  # benchmarks/ (pytest may run without the reposit
 from playwright.sync_api import expect  # noqa: E402
 
 from benchmarks.search_bytes import QuietHandler, first_query_bytes, serve  # noqa: E402
-from site_builder.build import BuildError, build  # noqa: E402
+from site_builder.build import build  # noqa: E402
+from site_builder.errors import BuildError  # noqa: E402
 from site_builder.search import (BINARY_ENV, PAGEFIND_VERSION, PART_PAGES_ENV, PART_WASM_STUB, SearchIndexError, check_output,  # noqa: E402
                                  index_site, part_pages, plan_parts, site_pages)
 

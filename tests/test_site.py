@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pytest
 
-from site_builder.build import BuildError, build
+from site_builder.build import build
+from site_builder.errors import BuildError
 from site_builder.targets import shown as shown_target
 from site_builder.validate import validate_paths
 

@@ -15,24 +15,14 @@ set just before the fork and inherited, so it is never pickled.
 """
 from __future__ import annotations
 
-import ctypes
 import multiprocessing as mp
 import signal
 import sys
 from typing import Any, Callable, Iterable, Iterator
 
+from ..process import die_with_parent
+
 _STATE: dict[str, Any] = {}  # set just before forking; read in the workers
-
-
-def die_with_parent() -> None:
-    """In a child process: be killed when the parent dies, however it dies
-    (Linux's parent-death signal), so a killed build leaves no worker or
-    Pagefind behind writing or printing broken-pipe errors."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
 
 
 def _child_start() -> None:

@@ -1,28 +1,21 @@
-"""The build command's entry point and the page renderer.
-
-    filings → validate → analyze → pages → render → write → index
-    (incremental.Builder.prepare)  (Builder.build)   (write.py, search.py)
-
-``build()`` keeps a cache of the last build into the same folder, so a
-repeated build re-renders only what changed; ``clean=True`` ignores it.
+"""Rendering in parallel: an agency's own pages (its page, its filings' and
+their projects' pages, and its filings' downloads) are one unit of work a
+worker process takes whole; the pages that list filings from all over the
+site are rendered in this process.
 """
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import replace
-from pathlib import Path
-from contextlib import contextmanager
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, NamedTuple
 
+from ..analyze import AgencyInfo, release
+from ..cache import Ref, payload, sha
+from ..data_export import filing_downloads
+from ..errors import BuildError
+from ..pages import Page, agency_pages
+from ..render import Renderer
 from . import workers
-from .analyze import AgencyInfo, release
-from .data_export import filing_downloads
-from .pack import payload
-from .pages import Page, agency_pages
-from .render import Renderer
-from .incremental import Builder, BuildError, BuildReport, Project, State, output_files, sha
-from .output import OutputLock, check_output_folder, recover
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:
@@ -39,18 +32,19 @@ RENDER_POOL_MIN = 400  # fewer pages than this are rendered in this process
 class Group(NamedTuple):
     """An agency's own pages to render, as a worker gets them: the agency
     without its filings, and each filing (newest first) by its whole pickle
-    (``FilingInfo.blob``: bytes, or where a parse worker set it aside)."""
+    (bytes, or where a parse worker set it aside: cache.store)."""
     agency: AgencyInfo
     wholes: list
     written: list[bool]  # the filing's project pages and downloads are written already (Prerender)
     downloads: list[bool]  # the filing's downloads are still to make
 
 
-def group(ag: AgencyInfo, written: set[str], downloads: set[str]) -> tuple[Group, int]:
-    """``ag``'s Group (filing deps whose pages are ``written``, whose
-    ``downloads`` are due) and the number of pages it renders."""
-    assert all(f.blob is not None for f in ag.filings), "an agency's filings are light here"
-    g = Group(replace(ag, filings=[]), [f.blob for f in ag.filings], [f.dep in written for f in ag.filings],
+def group(ag: AgencyInfo, wholes: dict[str, bytes | Ref], written: set[str], downloads: set[str]
+          ) -> tuple[Group, int]:
+    """``ag``'s Group (``wholes``: each filing dep's whole pickle; filing deps
+    whose pages are ``written``, whose ``downloads`` are due) and the number
+    of pages it renders."""
+    g = Group(replace(ag, filings=[]), [wholes[f.dep] for f in ag.filings], [f.dep in written for f in ag.filings],
               [f.dep in downloads for f in ag.filings])
     return g, 1 + sum(1 + (0 if f.dep in written else len(f.projects)) for f in ag.filings)
 
@@ -146,53 +140,3 @@ def render_groups(renderer: Renderer, write: Callable[[str, bytes], None], absol
         if progress and (done % 10_000 < n or done == total):
             progress(done, total)
     return hashes, chunks
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-@contextmanager
-def output_folder(project: Project, out_dir: Path, say: Callable[[str], None]) -> Iterator[Path]:
-    """``out_dir``, resolved, for a build or preview to write: refused if it
-    is not the tool's to replace (output.guard), locked against a second
-    build, and cleared of what killed builds left (output.publish.recover)."""
-    out = check_output_folder(out_dir, project.root, project.protected)
-    with OutputLock(out):
-        for line in recover(out):
-            say(line)
-        yield out
-
-
-def build(root: Path, out_dir: Path, *, base_path: str | None = None, search: bool = False,
-          jobs: int | None = None, clean: bool = False, log: Callable[[str], None] | None = None) -> BuildReport:
-    """Build ``root``'s site into ``out_dir``. Re-uses the cache of the last
-    build into the same folder (unchanged filings are not re-parsed, unchanged
-    pages not re-rendered) unless ``clean``; the output is identical either way.
-
-    Refuses (output.OutputRefused) an output folder it must not replace, and
-    (output.OutputBusy) one another build is writing. The output folder
-    changes only when the whole build succeeded (output.publish)."""
-    project = Project(Path(root))
-    if search:
-        from .search import part_pages
-
-        part_pages()  # a bad setting fails now, not after the whole build
-    with output_folder(project, Path(out_dir), log or (lambda s: None)) as out:
-        builder = Builder(project.root, out, base_path=base_path, persist=True)
-        listing = None
-        if not clean and builder.cache.path.is_file() and out.is_dir() and workers.can_fork():
-            # a rebuild checks the output folder for files no build made: a walk
-            # of ~118,000 files at 10,000 filings (~1.2 s), done by a child on the
-            # other core while this process loads the cache (~3.5 s)
-            listing = workers.InBackground(output_files, out)
-        try:
-            builder.state = State() if clean else builder.cache.load()
-            if listing is not None and not builder.state.page_fps:  # no usable cache: a full build, no walk
-                listing.close()
-                listing = None
-            builder.early_listing = listing
-            return builder.build(clean=clean, search=search, jobs=jobs or default_jobs(), log=log)
-        finally:
-            if listing is not None:
-                listing.close()
