@@ -10,6 +10,7 @@ clears it. The search index is not rebuilt on each edit (it takes seconds);
 from __future__ import annotations
 
 import html
+import os
 import sys
 import threading
 import time
@@ -115,9 +116,76 @@ def _write_site_data(builder: Builder, log: Callable[[str], None]) -> None:
         log(f"site-wide downloads updated in {(time.perf_counter() - t0) * 1000:.0f} ms ({len(written)} file(s))")
 
 
-def _changed(server) -> list[str] | None:
-    path = getattr(server.watcher, "filepath", None)  # the file livereload's poll found changed
-    return [path] if path else None
+class SnapshotWatcher:
+    """What livereload's poll asks of a watcher, comparing listings.
+
+    livereload's own watcher compares each file's modification time with the
+    last one it saw, and takes a file it has not seen for new only if that
+    time is later than the server's start: a filing moved back into
+    content/filings, or copied with its times kept (``cp -p``, ``tar``,
+    ``rsync -a``), went unnoticed until touched. This one keeps, for every
+    file under each watched folder, its (inode, size, mtime, ctime): a file
+    that appears, goes, is renamed or replaced is a change whatever its
+    times (a new path, a new inode, or a new ctime: writing, renaming or
+    copying a file sets it). Each poll runs the rebuild
+    once, whichever folders changed, and ``changed`` lists every path that
+    did (``Builder.build`` takes them as a hint and looks at every filing
+    when one of them is not a known filing)."""
+
+    IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".cvs"})
+    IGNORED_SUFFIXES = (".swp", ".swx", "~", ".tmp")  # editors' scratch files
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, Callable[[], None] | None] = {}
+        self._seen: dict[str, dict[str, tuple[int, int, int, int]]] = {}
+        self._changes: list[tuple[str, float | None]] = []  # livereload queues its start-up reload here
+        self.filepath: str | None = None  # what livereload names in its reload message
+        self.changed: list[str] = []
+
+    def watch(self, path: str, func: Callable[[], None] | None = None, delay: object = None,
+              ignore: object = None) -> None:
+        self._tasks[path] = func
+        self._seen[path] = self.snapshot(path)
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        return False  # no events: livereload polls examine()
+
+    def snapshot(self, folder: str) -> dict[str, tuple[int, int, int, int]]:
+        out: dict[str, tuple[int, int, int, int]] = {}
+        for here, dirs, files in os.walk(folder):  # not into linked folders: a link loop ends nowhere
+            dirs[:] = [d for d in dirs if d not in self.IGNORED_DIRS]
+            for name in files:
+                if name.endswith(self.IGNORED_SUFFIXES):
+                    continue
+                path = os.path.join(here, name)
+                try:
+                    st = os.stat(path)  # a linked file's target: its edits count
+                except OSError:
+                    try:
+                        st = os.lstat(path)  # a dangling link or a loop is still a file to report
+                    except OSError:
+                        continue  # gone since the listing
+                out[path] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        return out
+
+    def examine(self) -> tuple[str | None, float | None]:
+        if self._changes:
+            return self._changes.pop()
+        changed: list[str] = []
+        todo: list[Callable[[], None]] = []
+        for folder, func in self._tasks.items():
+            before, now = self._seen[folder], self.snapshot(folder)
+            if now == before:
+                continue
+            self._seen[folder] = now
+            changed += sorted(p for p in before.keys() | now.keys() if before.get(p) != now.get(p))
+            if func is not None and func not in todo:
+                todo.append(func)
+        self.changed = changed
+        self.filepath = changed[0] if changed else None
+        for func in todo:
+            func()
+        return self.filepath, None
 
 
 def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], None]):
@@ -156,11 +224,16 @@ def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], No
         # on the server's own loop, after this tick has sent the reload
         IOLoop.current().call_later(0.2, task)
 
-    server = Server()
+    watcher = SnapshotWatcher()
+    server = Server(watcher=watcher)
     server.SFH = PreviewHandler
     project = builder.project
+
+    def on_change() -> None:
+        rebuild(builder, preview, log, later, watcher.changed or None)
+
     for folder in (project.content, project.layouts, project.static):
-        server.watch(str(folder), lambda: rebuild(builder, preview, log, later, _changed(server)), delay=0)
+        server.watch(str(folder), on_change)
     return server
 
 
@@ -169,6 +242,7 @@ def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1
     say = log or (lambda s: print(s, file=sys.stderr, flush=True))
     builder = Builder(root, out_dir)
     preview = PreviewState()
+    server = make_server(builder, preview, say)  # the watcher's first listing: edits during the build count
     try:
         report = builder.build(clean=True, search=search, jobs=default_jobs(), log=say)
         say(f"built {report.pages} pages in {report.seconds:.2f} s")
@@ -179,7 +253,6 @@ def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1
             return 1
         preview.error = str(exc)
         say(f"build failed; serving the last good site in {out_dir}:\n{exc}")
-    server = make_server(builder, preview, say)
     say(f"serving {out_dir} on http://{host}:{port}/ — watching content/, layouts/, static/ (Ctrl-C stops)")
     server.serve(port=port, host=host, root=str(out_dir), open_url_delay=None, restart_delay=0)
     return 0

@@ -3,31 +3,23 @@ affects, and the live preview serves edits, error banners and reloads."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from conftest import copy_project, fetch, running_preview, wait_for
 from site_builder.build import BuildError, build
 from site_builder.incremental import Builder
 
-ROOT = Path(__file__).resolve().parents[1]
 CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
 
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
-    return root
+    return copy_project(tmp_path / "proj")
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -248,49 +240,10 @@ def test_a_broken_edit_changes_nothing_and_the_next_good_one_recovers(project, t
     assert digest(out) == before and not r.written
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return resp.read().decode("utf-8")
-
-
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.fixture
 def preview(project, tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "site_builder.cli", "serve", "--root", str(project), "--out", str(tmp_path / "preview"),
-         "--port", str(port)],
-        # to a file, not a pipe nobody drains: a full pipe would block the server
-        stdout=open(tmp_path / "serve.log", "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: "<html" in fetch(base + "/"), timeout=60)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_preview(project, tmp_path) as running:
+        yield running
 
 
 def test_serve_shows_edits_error_banner_and_recovers(project, preview):
