@@ -6,6 +6,11 @@ terminal as ``file:line:col: message`` and shown as a banner at the top of
 every page, while the last good site keeps being served; the next good save
 clears it. The search index is not rebuilt on each edit (it takes seconds);
 ``--search`` builds it once at start.
+
+The HTTP side is livereload's server with handlers of our own: pages are
+read once per request and sent with the reload script and the banner
+already in them (so HEAD and GET agree on the length), a missing page gets
+the site's 404.html, and a path outside the output folder is a 404.
 """
 from __future__ import annotations
 
@@ -188,45 +193,120 @@ class SnapshotWatcher:
         return self.filepath, None
 
 
+# livereload's own snippet: loads its client from the server the page came from
+LIVE_SCRIPT = (
+    '<script type="text/javascript">(function(){'
+    'var s=document.createElement("script");'
+    "var port=(window.location.port || (window.location.protocol == 'https:' ? 443: 80));"
+    's.src="//"+window.location.hostname+":"+port'
+    '+ "/livereload.js?port=" + port;'
+    'document.head.appendChild(s);'
+    '})();</script>'
+).encode()
+
+
+def decorate(body: bytes, banner: bytes) -> bytes:
+    """A page as the preview sends it: the reload script before ``</head>``,
+    the error banner (if any) after ``<body>``."""
+    i = body.find(b"</head>")
+    if i >= 0:
+        body = body[:i] + LIVE_SCRIPT + body[i:]
+    return inject_banner(body, banner)
+
+
 def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], None]):
     """A livereload server over the output folder whose pages carry the error banner."""
     from livereload import Server
-    from livereload.handlers import StaticFileHandler
+    from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
+    from tornado import web
+    from tornado.ioloop import IOLoop
 
-    class PreviewHandler(StaticFileHandler):
-        """Adds the build-error banner to HTML pages; never cached."""
+    class PreviewHandler(web.StaticFileHandler):
+        """The output folder's files; pages with the reload script and the
+        banner, read once per request (HEAD and GET send the same length);
+        anything not a file in the folder is the site's 404 page; never cached."""
 
-        def _is_html(self) -> bool:
-            return str(self.absolute_path or "").endswith(".html")
+        def initialize(self, path: str, default_filename: str | None = None) -> None:  # type: ignore[override]
+            super().initialize(path, default_filename)
+            self._page: bytes | None = None
+
+        @classmethod
+        def get_absolute_path(cls, root: str, path: str) -> str:
+            try:
+                return super().get_absolute_path(root, path)
+            except web.HTTPError:  # written to lead outside (../): nothing here
+                raise web.HTTPError(404) from None
+
+        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+            try:
+                return super().validate_absolute_path(root, absolute_path)
+            except web.HTTPError as exc:
+                if exc.status_code == 403:  # a folder without index.html, or a link out of the folder
+                    raise web.HTTPError(404) from None
+                raise
+            except (ValueError, OSError):  # a NUL byte in the path, a name too long for the file system
+                raise web.HTTPError(404) from None
 
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-store")
 
-        def compute_etag(self):  # the banner changes while the file does not
+        def compute_etag(self) -> None:  # the banner changes while the file does not
             return None
 
         def should_return_304(self) -> bool:
             return False
 
+        def _html(self) -> bytes | None:
+            if not str(self.absolute_path or "").endswith(".html"):
+                return None
+            if self._page is None:
+                self._page = decorate(Path(self.absolute_path).read_bytes(), preview.banner())
+            return self._page
+
         def get_content_size(self) -> int:
-            if self._is_html() and preview.error:
-                return len(inject_banner(Path(self.absolute_path).read_bytes(), preview.banner()))
-            return super().get_content_size()
+            page = self._html()
+            return len(page) if page is not None else super().get_content_size()
 
         def get_content(self, abspath, start=None, end=None):  # type: ignore[override]
-            if abspath.endswith(".html") and preview.error:
-                return inject_banner(Path(abspath).read_bytes(), preview.banner())
-            return super().get_content(abspath, start, end)
+            page = self._html()
+            return page[start:end] if page is not None else super().get_content(abspath, start, end)
 
-    from tornado.ioloop import IOLoop
+        def write_error(self, status_code: int, **kwargs) -> None:
+            if status_code == 404:
+                try:
+                    page = (Path(self.root) / "404.html").read_bytes()
+                except OSError:  # no site yet
+                    pass
+                else:
+                    self.set_header("Content-Type", "text/html; charset=UTF-8")
+                    self.set_header("Cache-Control", "no-store")
+                    self.finish(decorate(page, preview.banner()))
+                    return
+            super().write_error(status_code, **kwargs)
+
+    class PreviewServer(Server):
+        """livereload's server with the preview's handlers. Its own
+        ``application`` adds the reload script in a transform of the first
+        chunk sent, which a HEAD response does not have (its length was
+        285 bytes short), and serves the output folder with tornado's
+        handler as it is."""
+
+        def application(self, port, host, liveport=None, debug=None, live_css=True):
+            LiveReloadHandler.watcher = self.watcher
+            LiveReloadHandler.live_css = live_css
+            web.Application([
+                (r"/livereload", LiveReloadHandler),
+                (r"/forcereload", ForceReloadHandler),
+                (r"/livereload.js", LiveReloadJSHandler),
+                (r"/(.*)", PreviewHandler, {"path": self.root, "default_filename": "index.html"}),
+            ]).listen(port, address=host)
 
     def later(task: Callable[[], None]) -> None:
         # on the server's own loop, after this tick has sent the reload
         IOLoop.current().call_later(0.2, task)
 
     watcher = SnapshotWatcher()
-    server = Server(watcher=watcher)
-    server.SFH = PreviewHandler
+    server = PreviewServer(watcher=watcher)
     project = builder.project
 
     def on_change() -> None:

@@ -1,5 +1,7 @@
-"""The live preview (``site-builder serve``): its watcher sees every new,
-removed or renamed file whatever its times.
+"""The live preview (``site-builder serve``) as a local web server: it sees
+every new, removed or renamed file whatever its times, answers every request
+without a server error or a file outside its output folder, sends HEAD and
+GET alike and shows the site's own 404 page.
 
 Each test runs the real command in its own process on a copy of the project.
 """
@@ -7,8 +9,10 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +21,8 @@ from conftest import copy_project, running_preview, wait_for
 CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
 CAOFEIDIAN_PAGE = "/agencies/130209-442001/2024/"
 BANNER = 'id="site-builder-error"'
+LIVE_SCRIPT = re.compile(rb'<script type="text/javascript">\(function\(\)\{.*?\}\)\(\);</script>')
+SECRET = "the-secret-outside-the-site"
 
 
 def request(base: str, path: str, method: str = "GET", headers: dict[str, str] | None = None
@@ -38,6 +44,73 @@ def request(base: str, path: str, method: str = "GET", headers: dict[str, str] |
 def page(base: str, path: str) -> str:
     status, _, body = request(base, path)
     return body.decode("utf-8") if status == 200 else ""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One preview for the tests that only read; a secret file beside its
+    output folder and a link to it inside."""
+    work = tmp_path_factory.mktemp("preview")
+    project = copy_project(work / "proj")
+    (work / "secret.txt").write_text(SECRET, encoding="utf-8")
+    with running_preview(project, work) as (base, proc):
+        os.symlink(work / "secret.txt", work / "preview" / "leak.txt")
+        yield base, work
+
+
+def log_of(work: Path) -> str:
+    return (work / "serve.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["/%00", "/index.html%00", "/agencies/%00/", "/%00.html"])
+def test_a_nul_byte_in_the_path_is_a_404_without_a_traceback(site, path):
+    base, work = site
+    status, _, body = request(base, path)
+    assert status == 404
+    assert b"<html" in body
+    assert "Traceback" not in log_of(work)
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt", "/../../../../etc/passwd", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/etc/passwd",
+    "/agencies/..%2f..%2fsecret.txt", "/agencies%2f..%2f..%2fsecret.txt", "/..%5csecret.txt",
+    "//etc/passwd", "/%2fetc%2fpasswd", "/etc/passwd", "///etc/passwd",
+    "/leak.txt",  # a link in the output folder to a file outside it
+    "/agencies/" + "a" * 300 + "/",  # a name longer than the file system takes
+    "/" + "abcdefgh/" * 6000,  # a 54 kB path
+])
+def test_paths_outside_the_site_are_404(site, path):
+    base, work = site
+    status, _, body = request(base, path)
+    assert status == 404, (path[:80], status)
+    assert SECRET.encode() not in body and b"root:" not in body
+    assert "Traceback" not in log_of(work)
+
+
+def test_a_folder_without_a_trailing_slash_is_redirected_inside_the_site(site):
+    base, _ = site
+    status, headers, _ = request(base, "/agencies")
+    assert status == 301 and headers["location"] == "/agencies/"
+
+
+@pytest.mark.parametrize("path", ["/", CAOFEIDIAN_PAGE, "/feed.xml", "/no/such/page/"])
+def test_head_and_get_send_the_same_length(site, path):
+    base, _ = site
+    get_status, get_headers, body = request(base, path)
+    head_status, head_headers, head_body = request(base, path, "HEAD")
+    assert head_status == get_status and head_body == b""
+    assert int(head_headers["content-length"]) == int(get_headers["content-length"]) == len(body) > 0
+
+
+def test_a_missing_page_gets_the_sites_404_page(site):
+    base, work = site
+    status, headers, body = request(base, "/agencies/999999-1/2024/")
+    assert status == 404
+    assert headers["content-type"].startswith("text/html")
+    # the site's page as built, with the reload script the preview adds to every page
+    assert LIVE_SCRIPT.sub(b"", body) == (work / "preview" / "404.html").read_bytes()
+    assert LIVE_SCRIPT.search(body)
+
 
 
 # --------------------------------------------------------------------------- edits the watcher must see
