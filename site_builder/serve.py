@@ -10,17 +10,20 @@ clears it. The search index is not rebuilt on each edit (it takes seconds);
 The HTTP side is livereload's server with handlers of our own: pages are
 read once per request and sent with the reload script and the banner
 already in them (so HEAD and GET agree on the length), a missing page gets
-the site's 404.html, and a path outside the output folder is a 404.
+the site's 404.html, a path outside the output folder is a 404, and the
+reload socket and ``/forcereload`` answer the preview's own pages only.
 """
 from __future__ import annotations
 
 import html
+import ipaddress
 import os
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from .config import ConfigError
 from .build import default_jobs
@@ -193,6 +196,33 @@ class SnapshotWatcher:
         return self.filepath, None
 
 
+def own_origin(origin: str | None, port: int, bound: str) -> bool:
+    """Whether ``origin`` (a request's Origin header) is one of this
+    preview's own: ``http://`` a loopback name or the address it is bound
+    to, and its port. A page of another site is refused, even one whose
+    name resolves to 127.0.0.1 (DNS rebinding): its Origin carries its
+    name. Bound to all interfaces, any address (not name) will do."""
+    if not origin:
+        return False
+    try:
+        parts = urlsplit(origin)
+        origin_port = parts.port
+    except ValueError:
+        return False
+    name = (parts.hostname or "").lower()
+    if parts.scheme != "http" or origin_port != port or not name:
+        return False
+    if name in ("localhost", "127.0.0.1", "::1") or name == bound.lower().strip("[]"):
+        return True
+    if bound in ("", "0.0.0.0", "::"):
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
 # livereload's own snippet: loads its client from the server the page came from
 LIVE_SCRIPT = (
     '<script type="text/javascript">(function(){'
@@ -217,7 +247,7 @@ def decorate(body: bytes, banner: bytes) -> bytes:
 def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], None]):
     """A livereload server over the output folder whose pages carry the error banner."""
     from livereload import Server
-    from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
+    from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
     from tornado import web
     from tornado.ioloop import IOLoop
 
@@ -284,6 +314,35 @@ def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], No
                     return
             super().write_error(status_code, **kwargs)
 
+    class ReloadSocket(LiveReloadHandler):
+        """livereload's socket, for the preview's own pages only: any site
+        open in the browser could otherwise connect (livereload accepts
+        every origin). Checked before the handshake, not in check_origin:
+        tornado ≥ 6.6 does not ask check_origin when the Origin names the
+        Host the request was sent to, as a page of a name made to resolve to
+        127.0.0.1 does. A client that sends no Origin is not a browser."""
+
+        def initialize(self, port: int, bound: str) -> None:
+            self.port, self.bound = port, bound
+
+        def prepare(self) -> None:
+            origin = self.request.headers.get("Origin")
+            if origin is not None and not own_origin(origin, self.port, self.bound):
+                raise web.HTTPError(403)
+
+    class ForceReload(web.RequestHandler):
+        """Reloads every open page: a POST from the preview's own pages only
+        (livereload answers a plain GET, which any site can make a browser send)."""
+
+        def initialize(self, port: int, bound: str) -> None:
+            self.port, self.bound = port, bound
+
+        def post(self) -> None:
+            if not own_origin(self.request.headers.get("Origin"), self.port, self.bound):
+                raise web.HTTPError(403)
+            LiveReloadHandler.reload_waiters(self.get_argument("path", None) or "*")
+            self.write("ok")
+
     class PreviewServer(Server):
         """livereload's server with the preview's handlers. Its own
         ``application`` adds the reload script in a transform of the first
@@ -294,9 +353,10 @@ def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], No
         def application(self, port, host, liveport=None, debug=None, live_css=True):
             LiveReloadHandler.watcher = self.watcher
             LiveReloadHandler.live_css = live_css
+            own = {"port": port, "bound": host}
             web.Application([
-                (r"/livereload", LiveReloadHandler),
-                (r"/forcereload", ForceReloadHandler),
+                (r"/livereload", ReloadSocket, own),
+                (r"/forcereload", ForceReload, own),
                 (r"/livereload.js", LiveReloadJSHandler),
                 (r"/(.*)", PreviewHandler, {"path": self.root, "default_filename": "index.html"}),
             ]).listen(port, address=host)

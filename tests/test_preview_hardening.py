@@ -1,12 +1,14 @@
 """The live preview (``site-builder serve``) as a local web server: it sees
 every new, removed or renamed file whatever its times, answers every request
 without a server error or a file outside its output folder, sends HEAD and
-GET alike and shows the site's own 404 page.
+GET alike, shows the site's own 404 page, and answers its reload socket and
+``/forcereload`` for its own pages only.
 
 Each test runs the real command in its own process on a copy of the project.
 """
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import re
@@ -111,6 +113,33 @@ def test_a_missing_page_gets_the_sites_404_page(site):
     assert LIVE_SCRIPT.sub(b"", body) == (work / "preview" / "404.html").read_bytes()
     assert LIVE_SCRIPT.search(body)
 
+
+
+def websocket_handshake(base: str, origin: str | None) -> int:
+    headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
+    if origin is not None:
+        headers["Origin"] = origin
+    return request(base, "/livereload", headers=headers)[0]
+
+
+def test_the_reload_socket_accepts_the_previews_own_pages_only(site):
+    base, _ = site
+    port = base.rsplit(":", 1)[1]
+    assert websocket_handshake(base, base) == 101
+    assert websocket_handshake(base, f"http://localhost:{port}") == 101
+    for origin in ("http://evil.example", f"http://evil.example:{port}", "null", f"https://127.0.0.1:{port}",
+                   "http://127.0.0.1:1", f"http://127.0.0.1.evil.example:{port}"):
+        assert websocket_handshake(base, origin) == 403, origin
+
+
+def test_forcereload_takes_a_post_from_the_previews_own_pages_only(site):
+    base, _ = site
+    assert request(base, "/forcereload")[0] == 405  # a link or an <img> on any site sends a GET
+    assert request(base, "/forcereload", "POST", {"Content-Length": "0"})[0] == 403
+    assert request(base, "/forcereload", "POST", {"Content-Length": "0", "Origin": "http://evil.example"})[0] == 403
+    status, _, body = request(base, "/forcereload", "POST", {"Content-Length": "0", "Origin": base})
+    assert (status, body) == (200, b"ok")
 
 
 # --------------------------------------------------------------------------- edits the watcher must see
