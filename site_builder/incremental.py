@@ -339,6 +339,9 @@ class Builder:
         # where parse workers set whole filings and download rows aside (pack.py)
         self.pack = PackWriter(cache_file.parent, pack_prefix(cache_file))
         self._live: Live | None = None
+        # each filing of the last good build and its bytes' hash: of two
+        # files that claim one identity, the one not among these is reported
+        self._good = {key: c.sha for key, c in self.state.filings.items()}
         self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
         # the output folder's files, listed by a child process while this one
@@ -420,7 +423,9 @@ class Builder:
         t_scan = time.perf_counter()
         cached = self._scan_filings(taxonomy, taxonomy_fp, jobs, prerender)
         say(f"read {len(cached)} filings in {time.perf_counter() - t_scan:.2f} s")
-        loaded = [c.loaded for c in cached if c.loaded is not None]
+        # unchanged files first: a duplicate is reported at the file that made it (new, or edited)
+        loaded = [c.loaded for c in sorted(cached, key=lambda c: self._good.get(c.key) != c.sha)
+                  if c.loaded is not None]
         problems = [p for c in cached for p in c.problems] + check_across(loaded)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
@@ -460,9 +465,11 @@ class Builder:
             if not clean and not search and self._live is not None:
                 report = self._quick_build(verify_output, defer_site_data, changed, log or (lambda s: None))
                 if report is not None:
+                    self._good = {key: c.sha for key, c in self.state.filings.items()}
                     return report
             self._site_data_pending = False
             report = self._build(clean=clean, search=search, jobs=jobs, verify_output=verify_output, log=log)
+            self._good = {key: c.sha for key, c in self.state.filings.items()}
             if report.full:  # packs of earlier builds that this state no longer refers to (a long serve session)
                 prune(self.pack.folder, self.pack.prefix, _pack_refs(self.state))
             return report

@@ -372,3 +372,30 @@ def test_site_wide_downloads_can_wait_until_after_the_reload(project, tmp_path):
     assert set(live.write_site_data()) >= {"data/projects.csv", "data/indicators.csv", "data/filings.json"}
     assert live.write_site_data() == []  # nothing left to do
     assert_equals_clean(project, out, tmp_path)
+
+
+def test_a_duplicate_is_reported_at_the_file_that_made_it(project, tmp_path):
+    """Of two files that claim one agency and year, the error is the one
+    that is new or edited since the last good build, naming the other —
+    whichever comes first in the folder."""
+    out = tmp_path / "public"
+    builder = Builder(project, out)
+    builder.build()
+    original = project / CAOFEIDIAN
+    copy = original.with_name("0-copy.yaml")
+    shutil.copy2(original, copy)
+    with pytest.raises(BuildError) as err:
+        builder.build()
+    [problem] = err.value.problems
+    assert problem.file == str(copy) and str(original) in problem.message
+    copy.unlink()
+    builder.build()
+    # an existing filing edited to claim another's identity; a fresh Builder, as the command has, from the cache
+    build(project, out, search=False)
+    edited = project / "content/filings/130202-430001-2025.yaml"  # listed before the one it now claims to be
+    edit(edited, 'code: "130202"', 'code: "130535"')
+    edit(edited, "year: 2025", "year: 2024")
+    with pytest.raises(BuildError) as err:
+        build(project, out, search=False)
+    [problem] = [p for p in err.value.problems if p.field == "agency.code"]
+    assert problem.file == str(edited) and "130535-430001-2024.yaml" in problem.message

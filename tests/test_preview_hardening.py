@@ -27,13 +27,16 @@ LIVE_SCRIPT = re.compile(rb'<script type="text/javascript">\(function\(\)\{.*?\}
 SECRET = "the-secret-outside-the-site"
 
 
-def request(base: str, path: str, method: str = "GET", headers: dict[str, str] | None = None
-            ) -> tuple[int, dict[str, str], bytes]:
-    """One request with ``path`` sent exactly as written (no normalising)."""
-    host, port = base.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+def request(base: str, path: str, method: str = "GET", headers: dict[str, str] | None = None,
+            host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One request with ``path`` sent exactly as written (no normalising);
+    ``host``: the Host header, if not the server's own address."""
+    address, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(address, int(port), timeout=10)
     try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
+        conn.putrequest(method, path, skip_host=host is not None, skip_accept_encoding=True)
+        if host is not None:
+            conn.putheader("Host", host)
         for name, value in (headers or {}).items():
             conn.putheader(name, value)
         conn.endheaders()
@@ -114,13 +117,12 @@ def test_a_missing_page_gets_the_sites_404_page(site):
     assert LIVE_SCRIPT.search(body)
 
 
-
-def websocket_handshake(base: str, origin: str | None) -> int:
+def websocket_handshake(base: str, origin: str | None, host: str | None = None) -> int:
     headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
                "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
     if origin is not None:
         headers["Origin"] = origin
-    return request(base, "/livereload", headers=headers)[0]
+    return request(base, "/livereload", headers=headers, host=host)[0]
 
 
 def test_the_reload_socket_accepts_the_previews_own_pages_only(site):
@@ -131,6 +133,8 @@ def test_the_reload_socket_accepts_the_previews_own_pages_only(site):
     for origin in ("http://evil.example", f"http://evil.example:{port}", "null", f"https://127.0.0.1:{port}",
                    "http://127.0.0.1:1", f"http://127.0.0.1.evil.example:{port}"):
         assert websocket_handshake(base, origin) == 403, origin
+    # a page of a name made to resolve to 127.0.0.1 (DNS rebinding): its Origin names the Host it asked
+    assert websocket_handshake(base, f"http://evil.example:{port}", host=f"evil.example:{port}") == 403
 
 
 def test_forcereload_takes_a_post_from_the_previews_own_pages_only(site):
@@ -165,15 +169,15 @@ def test_a_filing_moved_back_with_its_old_times_is_picked_up(live):
     wait_for(lambda: request(base, CAOFEIDIAN_PAGE)[0] == 200)
 
 
-
-
-def test_a_copy_with_its_times_kept_shows_the_duplicate_banner(live):
+def test_a_copy_with_its_times_kept_shows_the_banner_naming_the_copy(live):
     base, project, _ = live
     original = project / CAOFEIDIAN
-    copy = original.with_name("0-copy.yaml")
+    copy = original.with_name("0-copy.yaml")  # listed before the original
     shutil.copy2(original, copy)  # cp -p: the copy has the original's old mtime
     html = wait_for(lambda: (h := page(base, CAOFEIDIAN_PAGE)) and BANNER in h and h)
     banner = html.split(BANNER, 1)[1].split("</div>", 1)[0]
-    assert "is already the filing" in banner and str(copy) in banner and str(original) in banner
+    # the copy is the file in error; the message names the file it collides with
+    assert re.search(rf"{re.escape(str(copy))}:\d+:\d+: error: region 130209, agency 442001, year 2024 "
+                     rf"is already the filing {re.escape(str(original))}", banner), banner
     copy.unlink()
     wait_for(lambda: BANNER not in page(base, CAOFEIDIAN_PAGE))
