@@ -73,6 +73,13 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace ``old`` (which must be there) by ``new`` in a UTF-8 file."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, fetch, running_preview, wait_for
+from conftest import copy_project, edit, fetch, running_preview, wait_for
 from site_builder.build import BuildError, build
 from site_builder.incremental import Builder
 
@@ -25,12 +25,6 @@ def project(tmp_path) -> Path:
 def digest(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def edit(path: Path, old: str, new: str, count: int = 1) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
 def assert_equals_clean(root: Path, out: Path, tmp: Path) -> None:

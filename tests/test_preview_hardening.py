@@ -1,8 +1,9 @@
 """The live preview (``site-builder serve``) as a local web server: it sees
 every new, removed or renamed file whatever its times, answers every request
 without a server error or a file outside its output folder, sends HEAD and
-GET alike, shows the site's own 404 page, and answers its reload socket and
-``/forcereload`` for its own pages only.
+GET alike, shows the site's own 404 page, answers its reload socket and
+``/forcereload`` for its own pages only, and holds up under concurrent
+requests while filings are edited, broken, fixed, deleted and renamed.
 
 Each test runs the real command in its own process on a copy of the project.
 """
@@ -13,12 +14,13 @@ import http.client
 import os
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, running_preview, wait_for
+from conftest import copy_project, edit, running_preview, wait_for
 
 CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
 CAOFEIDIAN_PAGE = "/agencies/130209-442001/2024/"
@@ -181,3 +183,95 @@ def test_a_copy_with_its_times_kept_shows_the_banner_naming_the_copy(live):
                      rf"is already the filing {re.escape(str(original))}", banner), banner
     copy.unlink()
     wait_for(lambda: BANNER not in page(base, CAOFEIDIAN_PAGE))
+
+
+# --------------------------------------------------------------------------- concurrent requests during edits
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on ``port`` (Linux: /proc/net/tcp, tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                if len(raw) == 4:
+                    found.add(".".join(str(b) for b in raw[::-1]))
+                else:
+                    found.add(raw.hex())
+    return found
+
+
+def test_concurrent_requests_while_filings_are_edited_broken_fixed_deleted_and_renamed(live):
+    base, project, work = live
+    port = int(base.rsplit(":", 1)[1])
+    assert listening_addresses(port) == {"127.0.0.1"}
+    filing = project / CAOFEIDIAN
+    paths = ["/", CAOFEIDIAN_PAGE, "/agencies/", "/agencies/130202-430001/2025/", "/quality/", "/no/such/page/",
+             "/data/filings.json"]
+    stop = threading.Event()
+    seen: list[tuple[str, int]] = []
+    failures: list[str] = []
+
+    def client(offset: int) -> None:
+        i = offset
+        while not stop.is_set():
+            path = paths[i % len(paths)]
+            i += 1
+            try:
+                status, headers, body = request(base, path)
+            except Exception as exc:  # a dropped connection is a failure too
+                failures.append(f"{path}: {type(exc).__name__}: {exc}")
+                continue
+            seen.append((path, status))
+            if status >= 500:
+                failures.append(f"{path}: {status}")
+            elif status == 200 and headers.get("content-type", "").startswith("text/html"):
+                if not body.rstrip().endswith(b"</html>") or len(body) != int(headers["content-length"]):
+                    failures.append(f"{path}: an incomplete page of {len(body)} bytes")
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        t0 = time.monotonic()
+        # an amount (applied in place)
+        edit(filing, "total: 0.81", "total: 0.91")
+        edit(filing, "fiscal: 0.81", "fiscal: 0.91")
+        wait_for(lambda: "119.71" in page(base, CAOFEIDIAN_PAGE))
+        # broken YAML: the banner, over the last good site
+        edit(filing, "total: 0.91", "total: [0.91")
+        html = wait_for(lambda: (h := page(base, CAOFEIDIAN_PAGE)) and BANNER in h and h)
+        assert re.search(r"130209-442001-2024\.yaml:\d+:\d+: error: YAML syntax error", html)
+        assert "119.71" in html
+        # fixed: the banner goes
+        edit(filing, "total: [0.91", "total: 0.81")
+        edit(filing, "fiscal: 0.91", "fiscal: 0.81")
+        wait_for(lambda: (h := page(base, CAOFEIDIAN_PAGE)) and BANNER not in h and "119.61" in h)
+        # deleted: its pages go
+        kept = filing.read_bytes()
+        filing.unlink()
+        wait_for(lambda: request(base, CAOFEIDIAN_PAGE)[0] == 404)
+        # written back under another name: the same pages again
+        renamed = filing.with_name("caofeidian.yaml")
+        renamed.write_bytes(kept)
+        wait_for(lambda: "119.61" in page(base, CAOFEIDIAN_PAGE))
+        # renamed back: the same pages, rebuilt once more
+        rebuilds = log_of(work).count("rebuilt in")
+        renamed.rename(filing)
+        wait_for(lambda: log_of(work).count("rebuilt in") > rebuilds)
+        assert "119.61" in page(base, CAOFEIDIAN_PAGE) and BANNER not in page(base, "/")
+        elapsed = time.monotonic() - t0
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+    assert not failures, failures[:10]
+    statuses = {s for _, s in seen}
+    assert statuses <= {200, 404} and 200 in statuses and 404 in statuses
+    assert len(seen) > 200, len(seen)
+    assert listening_addresses(port) == {"127.0.0.1"}
+    assert "Traceback" not in log_of(work)
+    print(f"{len(seen)} requests during {elapsed:.1f} s of edits")
