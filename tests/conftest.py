@@ -7,6 +7,7 @@ as fixtures.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import shutil
@@ -78,6 +79,12 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under ``root``: its path below it → the SHA-256 of its bytes."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def free_port() -> int:

@@ -2,7 +2,6 @@
 affects, and the live preview serves edits, error banners and reloads."""
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, edit, fetch, running_preview, wait_for
+from conftest import copy_project, edit, fetch, running_preview, tree_digest, wait_for
 from site_builder.build import BuildError, build
 from site_builder.incremental import Builder
 
@@ -22,15 +21,10 @@ def project(tmp_path) -> Path:
     return copy_project(tmp_path / "proj")
 
 
-def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def assert_equals_clean(root: Path, out: Path, tmp: Path) -> None:
     clean = tmp / f"clean-{time.monotonic_ns()}"
     build(root, clean, search=False, clean=True)
-    assert digest(out) == digest(clean)
+    assert tree_digest(out) == tree_digest(clean)
 
 
 def test_incremental_equals_clean_after_a_sequence_of_edits(project, tmp_path):
@@ -136,7 +130,7 @@ def test_compiled_templates_are_kept_per_base_path(project, tmp_path):
     not reuse the first one's compiled templates, nor the first one's later."""
     root_out, sub_out = tmp_path / "root", tmp_path / "sub"
     build(project, root_out, search=False)
-    first = digest(root_out)
+    first = tree_digest(root_out)
     caches = sorted((project / ".cache/site-builder").glob("templates-*"))
     assert len(caches) == 1 and list(caches[0].glob("__jinja2_*.cache"))  # kept for the next process
     build(project, sub_out, base_path="/sub/", search=False)
@@ -146,7 +140,7 @@ def test_compiled_templates_are_kept_per_base_path(project, tmp_path):
     assert hrefs and all(h.startswith("/sub/") for h in hrefs), [h for h in hrefs if not h.startswith("/sub/")]
     shutil.rmtree(root_out)
     build(project, root_out, search=False)  # compiled templates from the cache
-    assert digest(root_out) == first
+    assert tree_digest(root_out) == first
 
 
 def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, tmp_path):
@@ -217,21 +211,21 @@ def test_a_broken_edit_changes_nothing_and_the_next_good_one_recovers(project, t
     out = tmp_path / "public"
     builder = Builder(project, out)
     builder.build()
-    before = digest(out)
+    before = tree_digest(out)
     edit(project / CAOFEIDIAN, "total: 0.81", "total: [broken")
     with pytest.raises(BuildError) as err:
         builder.build()
     assert "130209-442001-2024.yaml:" in str(err.value)
-    assert digest(out) == before
+    assert tree_digest(out) == before
     edit(project / CAOFEIDIAN, "total: [broken", "total: 0.81")
     edit(project / "layouts/project.html", "{{ project.name }}</h1>", "{{ project.name | nosuchfilter }}</h1>")
     with pytest.raises(Exception) as err:
         builder.build()
     assert "nosuchfilter" in str(err.value)
-    assert digest(out) == before
+    assert tree_digest(out) == before
     edit(project / "layouts/project.html", "{{ project.name | nosuchfilter }}</h1>", "{{ project.name }}</h1>")
     r = builder.build()
-    assert digest(out) == before and not r.written
+    assert tree_digest(out) == before and not r.written
 
 
 @pytest.fixture
@@ -320,11 +314,11 @@ def test_edits_in_a_live_session_are_applied_in_place_and_equal_clean_builds(pro
     both(True)
 
     # a broken edit changes nothing; its fix is applied in place
-    before = digest(out)
+    before = tree_digest(out)
     edit(f, "total: 0.95", "total: [broken")
     with pytest.raises(BuildError):
         live.build()
-    assert digest(out) == before
+    assert tree_digest(out) == before
     edit(f, "total: [broken", "total: 0.97")
     both(True)
 

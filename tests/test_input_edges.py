@@ -1,0 +1,131 @@
+"""Input edge cases through the real command, each run in its own process on
+a copy of the project that has a good build: ``site-builder check`` and
+``site-builder build`` print ``file:line:col: error: message (field)``,
+exit 1, never a traceback, and leave the previous output as it was — or,
+where the input is legitimate, accept it.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CliResult, copy_project, run_cli_process, tree_digest
+from site_builder.build import build
+
+SEED = "content/filings/130209-442001-2024.yaml"
+AGENCY_PAGE = "agencies/130209-442001/2024/index.html"
+
+
+@pytest.fixture
+def project(tmp_path) -> tuple[Path, Path]:
+    """A copy of the project and its last good output."""
+    root = copy_project(tmp_path / "proj")
+    out = tmp_path / "out"
+    build(root, out, search=False)
+    return root, out
+
+
+def seed_text(root: Path) -> str:
+    return (root / SEED).read_text(encoding="utf-8")
+
+
+def another_agency(text: str) -> str:
+    """The seed as the filing of another agency (no duplicate identity)."""
+    return text.replace('code: "442001"', 'code: "442009"', 1)
+
+
+def position(text: str, needle: str, offset: int = 0) -> tuple[int, int]:
+    """1-based line and column of ``needle`` (plus ``offset`` characters) in ``text``."""
+    at = text.index(needle) + offset
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def cli(root: Path, *args: str | Path, preexec_fn=None) -> CliResult:
+    if preexec_fn is None:
+        return run_cli_process(*args, cwd=root)
+    proc = subprocess.run([sys.executable, "-m", "site_builder.cli", *map(str, args)], cwd=root, capture_output=True,
+                          text=True, encoding="utf-8", timeout=60, preexec_fn=preexec_fn,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def assert_refused(root: Path, out: Path, expected: list[str], *, by_check: bool = True, preexec_fn=None) -> None:
+    """``check`` (unless ``by_check`` is false: it does not render) and
+    ``build`` exit 1 and print every ``expected`` line part (a path relative
+    to the project, then ``:line:col: error: …``); the output is untouched."""
+    before = tree_digest(out)
+    if by_check:
+        res = cli(root, "check", preexec_fn=preexec_fn)
+        assert res.code == 1, (res.code, res.out, res.err)
+        assert "Traceback" not in res.err
+        for part in expected:
+            assert part in res.out, (part, res.out)
+    res = cli(root, "build", "--out", out, "--no-search", preexec_fn=preexec_fn)
+    assert res.code == 1, (res.code, res.out, res.err)
+    assert "Traceback" not in res.err, res.err
+    assert f"the previous output in {out}/ is untouched" in res.err
+    for part in expected:
+        assert part in res.err, (part, res.err)
+    assert tree_digest(out) == before
+    assert not list(out.parent.glob(f".{out.name}.*")), "a staging folder left behind"
+
+
+def assert_accepted(root: Path, out: Path, filings: int) -> CliResult:
+    res = cli(root, "check")
+    assert res.code == 0 and res.lines == [], (res.out, res.err)
+    assert f"{filings} filing(s) valid, 0 error(s), 0 warning(s)" in res.err
+    res = cli(root, "build", "--out", out, "--no-search")
+    assert res.code == 0, (res.out, res.err)
+    assert "Traceback" not in res.err
+    return res
+
+
+# --------------------------------------------------------------------------- encodings, line ends, characters
+
+
+def test_a_bom_and_crlf_line_ends_are_accepted_and_build_the_same_site(project):
+    root, out = project
+    before = tree_digest(out)
+    text = seed_text(root)
+    (root / SEED).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert_accepted(root, out, 5)
+    assert tree_digest(out) == before
+
+
+def test_messages_about_a_crlf_file_with_a_bom_count_lines_as_an_editor_does(project):
+    root, out = project
+    text = seed_text(root).replace("      total: 0.81\n", "      total: -1\n", 1)
+    (root / SEED).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    line, column = position(text, "-1\n")
+    assert_refused(root, out, [f"{SEED}:{line}:{column}: error: 'total' (预算数) must not be negative (got -1) "
+                               f"(projects[0].budget.total)"])
+
+
+@pytest.mark.parametrize("written,shown", [
+    ("\x00", None), ("\x1b[31m", None), ("\x7f", None),  # as written: YAML refuses them
+    ("\\x1b[31m", "\\x1b"), ("\\e", "\\e"), ("\\0", "\\0"), ("\\u0008", "\\u0008"),  # escapes in a quoted text
+])
+def test_control_characters_in_a_text_are_refused_with_their_line_and_column(project, written, shown):
+    root, out = project
+    name = "  name: 曹妃甸区政务接待中心"
+    if shown is None:
+        new = f"  name: 曹妃甸区{written}政务接待中心"
+    else:
+        new = f'  name: "曹妃甸区{written}政务接待中心"'
+    text = seed_text(root).replace(name, new, 1)
+    (root / SEED).write_text(text, encoding="utf-8")
+    line, column = position(text, new, new.index(written))
+    code = f"U+{ord(written[0]):04X}" if shown is None else None
+    if shown is None:
+        expected = f"{SEED}:{line}:{column}: error: control character {code} is not allowed in YAML"
+    else:
+        expected = f"{SEED}:{line}:{column}: error: the escape {shown} writes the control character"
+    assert_refused(root, out, [expected])
+    if shown is not None:
+        assert_refused(root, out, ["which has no place in a text; delete it (agency.name)"])
