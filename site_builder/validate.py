@@ -108,9 +108,11 @@ def _message(err: dict[str, Any], path: tuple[Any, ...], raw: Any) -> str:
         guess = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.6)
         hint = f"; did you mean '{guess[0]}'?" if guess else (f"; allowed here: {', '.join(names)}" if names else "")
         return f"unknown field '{path[-1]}'{hint}"
-    if kind in ("decimal_parsing", "decimal_type"):
+    if kind in ("amount_text", "decimal_parsing", "decimal_type"):
         got = shown or ("a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else "an empty value")
-        return f"{what} must be an amount written as a number (e.g. 241.74), not {got}"
+        # 1e3, 1_000, .nan, 0x10, ٣: Python would read them, a filing never prints them
+        how = "; write it as printed: digits and at most one decimal point" if shown else ""
+        return f"{what} must be an amount written as a number (e.g. 241.74), not {got}{how}"
     if kind == "greater_than_equal" and path and path[-1] != "year":
         return f"{what} must not be negative (got {raw})"
     if kind == "decimal_max_places":

@@ -129,3 +129,39 @@ def test_control_characters_in_a_text_are_refused_with_their_line_and_column(pro
     assert_refused(root, out, [expected])
     if shown is not None:
         assert_refused(root, out, ["which has no place in a text; delete it (agency.name)"])
+
+
+# --------------------------------------------------------------------------- amounts
+
+# each into one amount of the seed, in order: NaN, infinities, an exponent,
+# hexadecimal, digit separators, a sign, a bare point, other scripts' digits
+NOT_AMOUNTS = ["NaN", ".nan", ".inf", "-.inf", "1e309", "0x10", "1_000", "1e3", "+5", ".5", "5.", "٣", "１２", "-0",
+               '"1e3"', "1,000.00"]
+
+
+def test_amounts_that_are_not_plain_decimals_are_refused_one_by_one(project):
+    root, out = project
+    lines = seed_text(root).split("\n")
+    amounts = [i for i, line in enumerate(lines) if re.match(r"^ +(total|fiscal|mar|jun|oct|dec): \d", line)]
+    assert len(amounts) >= len(NOT_AMOUNTS)
+    expected = []
+    for i, value in zip(amounts, NOT_AMOUNTS):
+        key = lines[i].split(":")[0]
+        lines[i] = f"{key}: {value}"
+        shown = value.strip('"')
+        expected.append(f"{SEED}:{i + 1}:{len(key) + 3}: error: '{key.strip()}' ")
+        expected.append(f"must be an amount written as a number (e.g. 241.74), not {shown!r}; write it as printed: "
+                        "digits and at most one decimal point (projects[")
+    (root / SEED).write_text("\n".join(lines), encoding="utf-8")
+    assert_refused(root, out, expected)
+    res = cli(root, "check")
+    assert f"4 filing(s) valid, {len(NOT_AMOUNTS)} error(s)" in res.err
+
+
+def test_plain_decimals_as_printed_are_accepted(project):
+    root, out = project
+    text = seed_text(root).replace("      total: 0.81\n      fiscal: 0.81\n",
+                                   '      total: "0.810"\n      fiscal: 000.81\n', 1)
+    (root / SEED).write_text(text, encoding="utf-8")
+    assert_accepted(root, out, 5)
+    assert "0.810" in (out / AGENCY_PAGE).read_text(encoding="utf-8")
