@@ -28,6 +28,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable
 
 from .analyze import (FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, forget_full,
@@ -36,7 +37,7 @@ from .explore import SiteViews, derive, replace_in_views, site_views
 from .categories import TaxonomyError, load_taxonomy
 from .config import SiteConfig, load_config
 from .data_export import filing_chunks, filing_downloads, filing_files, site_data_files, write_site_data
-from .load import Problem, files_under, yaml_paths
+from .load import LoadError, Problem, files_under, yaml_paths
 from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of,
                     project_context, site_pages)
 from .render import Assets, Renderer
@@ -75,6 +76,28 @@ def _restore_error(cls: type, problems: list[Problem], message: str) -> BuildErr
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_stat(path: str) -> tuple[tuple[int, int], os.stat_result | None]:
+    """A filing's (mtime_ns, size) and status, its own if it is a link;
+    ((0, 0), None) if it cannot be had (a folder without search permission,
+    gone since the listing): the parse says why."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return (0, 0), None
+    return (st.st_mtime_ns, st.st_size), st
+
+
+def file_hash(path: str, st: os.stat_result | None) -> str:
+    """The hash of a filing's bytes; "" if it is not a regular file (a link,
+    a pipe: reading one waits for a writer) or cannot be read: the parse says why."""
+    if st is None or not S_ISREG(st.st_mode):
+        return ""
+    try:
+        return sha(Path(path).read_bytes())
+    except OSError:
+        return ""
 
 
 def _code_fingerprint() -> str:
@@ -357,15 +380,14 @@ class Builder:
         fresh: dict[str, CachedFiling] = {}
         todo: list[tuple[str, tuple[int, int], str]] = []
         for key in self._filing_paths():
-            st = os.stat(key)
-            stat = (st.st_mtime_ns, st.st_size)
+            stat, st = file_stat(key)
             c = cache.get(key)
             if c is not None:
                 c.written = None  # what an earlier build in this process wrote is not in this build's output
             if c is not None and c.stat == stat:
                 fresh[key] = c
                 continue
-            digest = sha(Path(key).read_bytes())
+            digest = file_hash(key, st)
             if c is not None and c.sha == digest:
                 c.stat = stat
                 fresh[key] = c
@@ -385,7 +407,10 @@ class Builder:
 
     def _filing_paths(self) -> list[str]:
         folder = self.project.content / "filings"
-        return yaml_paths(folder) if folder.is_dir() else []  # none: "no filings found"
+        try:
+            return yaml_paths(folder) if folder.is_dir() else []  # none: "no filings found"
+        except LoadError as exc:  # a folder in it that cannot be listed
+            raise BuildError([exc.problem]) from None
 
     # -- the build ---------------------------------------------------------
     def _renderer(self, config: SiteConfig, assets: Assets) -> Renderer:
@@ -566,12 +591,11 @@ class Builder:
         todo: list[tuple[str, tuple[int, int], str]] = []
         touched: dict[str, tuple[int, int]] = {}
         for key in paths:
-            st = os.stat(key)
-            stat = (st.st_mtime_ns, st.st_size)
+            stat, st = file_stat(key)
             c = state.filings[key]
             if c.stat == stat:
                 continue
-            digest = sha(Path(key).read_bytes())
+            digest = file_hash(key, st)
             if digest == c.sha:
                 touched[key] = stat
             else:

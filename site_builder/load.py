@@ -13,17 +13,19 @@ Refused here, with a position: syntax errors, empty documents, non-UTF-8
 bytes, control characters (YAML refuses them as written; a quoted text can
 still spell one as an escape such as ``"\x1b"``), duplicate keys (PyYAML
 silently keeps the last one), anchors and aliases (alias expansion is a
-memory bomb), oversized files and absurd nesting.
+memory bomb), oversized files and absurd nesting; and a filing that is a
+symbolic link (docs/decisions.md).
 """
 from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -437,18 +439,22 @@ def node_position(node: Any, path: Path_) -> Position:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """A filing's text: size-checked, UTF-8 (BOM dropped). Raises LoadError."""
+    """A YAML file's text: a regular file, size-checked, UTF-8 (BOM dropped).
+    Raises LoadError."""
     name = str(path)
     try:
-        size = os.path.getsize(path)
-    except OSError as exc:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, a socket or a device"
+            raise LoadError(Problem(name, 1, 1, "error", f"this is {what}, not a file"))
+        if st.st_size > MAX_FILE_BYTES:
+            raise LoadError(Problem(
+                name, 1, 1, "error",
+                f"file is {st.st_size / 1024 / 1024:.1f} MB; a filing is at most {MAX_FILE_BYTES // 1024 // 1024} MB — is this the right file?",
+            ))
+        raw = Path(path).read_bytes()
+    except OSError as exc:  # missing, unreadable (permissions), a dangling link
         raise LoadError(Problem(name, 1, 1, "error", f"cannot read file: {exc.strerror}")) from None
-    if size > MAX_FILE_BYTES:
-        raise LoadError(Problem(
-            name, 1, 1, "error",
-            f"file is {size / 1024 / 1024:.1f} MB; a filing is at most {MAX_FILE_BYTES // 1024 // 1024} MB — is this the right file?",
-        ))
-    raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -463,31 +469,58 @@ def read_text(path: str | os.PathLike[str]) -> str:
     return text
 
 
+def read_filing(path: str | os.PathLike[str]) -> str:
+    """A filing's text (``read_text``); a symbolic link is refused, named
+    with its target, and never followed (docs/decisions.md)."""
+    if os.path.islink(path):
+        try:
+            target = os.readlink(path)
+        except OSError:  # pragma: no cover - it was a link a moment ago
+            target = "?"
+        where = "" if os.path.exists(path) else ", which does not resolve (a missing file or a loop of links)"
+        raise LoadError(Problem(
+            str(path), 1, 1, "error",
+            f"this is a symbolic link to {target}{where}; a filing must be a file in the project, not a link "
+            "(its target is not part of the project): copy the file here instead",
+        ))
+    return read_text(path)
+
+
 def load_file(path: str | os.PathLike[str]) -> Document:
     """Read and parse one YAML file. Raises LoadError naming the file."""
     return parse_text(read_text(path), str(path))
 
 
-def find_yaml_files(paths: list[str | os.PathLike[str]]) -> Iterator[Path]:
+def find_yaml_files(paths: list[str | os.PathLike[str]], problems: list[Problem] | None = None) -> Iterator[Path]:
     """Expand files and directories into YAML files, in a stable order
-    (by path components)."""
+    (by path components); ``problems``: see ``yaml_paths``."""
     for p in paths:
         if os.path.isdir(p):
-            yield from map(Path, yaml_paths(p))
+            yield from map(Path, yaml_paths(p, problems))
         else:
             yield Path(p)
 
 
-def files_under(folder: str | os.PathLike[str], skip: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+def files_under(folder: str | os.PathLike[str], skip: tuple[str, ...] = (),
+                unreadable: Callable[[str, OSError], None] | None = None) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every file under ``folder``, as (its path components below ``folder``,
     its path), in no particular order; as os.walk, not into linked folders;
-    ``skip``: folders directly in ``folder`` not to enter. os.scandir and
-    string keys: os.walk with relpath took ~3 s of a rebuild at 10,000
-    filings (~108,000 folders of output)."""
+    ``skip``: folders directly in ``folder`` not to enter; ``unreadable``:
+    called with a folder below ``folder`` that cannot be listed, which is
+    then left out (else the OSError is raised). os.scandir and string keys:
+    os.walk with relpath took ~3 s of a rebuild at 10,000 filings (~108,000
+    folders of output)."""
     stack: list[tuple[str, tuple[str, ...]]] = [(os.fspath(folder), ())]
     while stack:
         here, key = stack.pop()
-        with os.scandir(here) as entries:
+        try:
+            entries = os.scandir(here)
+        except OSError as exc:
+            if unreadable is None or not key:
+                raise
+            unreadable(here, exc)
+            continue
+        with entries:
             for e in entries:
                 if e.is_dir(follow_symlinks=False):
                     if key or e.name not in skip:
@@ -496,7 +529,16 @@ def files_under(folder: str | os.PathLike[str], skip: tuple[str, ...] = ()) -> I
                     yield key + (e.name,), e.path
 
 
-def yaml_paths(folder: str | os.PathLike[str]) -> list[str]:
+def yaml_paths(folder: str | os.PathLike[str], problems: list[Problem] | None = None) -> list[str]:
     """The YAML files under ``folder`` as path strings, sorted by path
-    components."""
-    return [path for _key, path in sorted(f for f in files_under(folder) if f[1].endswith((".yaml", ".yml")))]
+    components. A folder below it that cannot be listed is a problem:
+    appended to ``problems``, else raised as a LoadError."""
+
+    def unreadable(path: str, exc: OSError) -> None:
+        problem = Problem(path, 1, 1, "error", f"cannot read folder: {exc.strerror}")
+        if problems is None:
+            raise LoadError(problem)
+        problems.append(problem)
+
+    found = files_under(folder, unreadable=unreadable)
+    return [path for _key, path in sorted(f for f in found if f[1].endswith((".yaml", ".yml")))]

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from .load import (Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, node_position,
-                   parse_text, plain_data, read_text)
+                   parse_text, plain_data, read_filing)
 from .model import LEVEL1, LEVEL2, MAX_DECIMALS, Filing, field_label
 
 
@@ -241,7 +241,7 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]]) -> Result:
     """Load and validate every YAML file under ``paths``; check across files."""
     filings: list[LoadedFiling] = []
     problems: list[Problem] = []
-    for path in find_yaml_files(list(paths)):
+    for path in find_yaml_files(list(paths), problems):
         loaded, file_problems = validate_file(path)
         problems.extend(file_problems)
         if loaded is not None:
@@ -252,7 +252,7 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]]) -> Result:
 
 def validate_file(path: str | os.PathLike[str]) -> tuple[LoadedFiling | None, list[Problem]]:
     try:
-        text = read_text(path)
+        text = read_filing(path)
     except LoadError as exc:
         return None, [exc.problem]
     fast, node = _validate_fast(text)

@@ -165,3 +165,74 @@ def test_plain_decimals_as_printed_are_accepted(project):
     (root / SEED).write_text(text, encoding="utf-8")
     assert_accepted(root, out, 5)
     assert "0.810" in (out / AGENCY_PAGE).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- files that are not plain files
+
+
+def test_a_link_to_a_filing_outside_the_project_is_refused_naming_the_link(project, tmp_path):
+    root, out = project
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(another_agency(seed_text(root)), encoding="utf-8")
+    (root / "content/filings/linked.yaml").symlink_to(outside)
+    assert_refused(root, out, [f"content/filings/linked.yaml:1:1: error: this is a symbolic link to {outside}; "
+                               "a filing must be a file in the project, not a link"])
+
+
+def test_a_loop_of_links_is_refused_not_followed(project):
+    root, out = project
+    (root / "content/filings/loop.yaml").symlink_to("loop.yaml")
+    assert_refused(root, out, ["content/filings/loop.yaml:1:1: error: this is a symbolic link to loop.yaml, "
+                               "which does not resolve (a missing file or a loop of links)"])
+
+
+def test_a_pipe_named_like_a_filing_is_refused_without_waiting_for_it(project):
+    root, out = project
+    os.mkfifo(root / "content/filings/pipe.yaml")
+    assert_refused(root, out, ["content/filings/pipe.yaml:1:1: error: this is a pipe, a socket or a device, not a file"])
+
+
+def test_a_folder_named_like_a_filing_is_a_folder_of_filings(project):
+    root, out = project
+    (root / "content/filings/empty.yaml").mkdir()
+    (root / "content/filings/more.yaml").mkdir()
+    (root / "content/filings/more.yaml/other.yaml").write_text(another_agency(seed_text(root)), encoding="utf-8")
+    assert_accepted(root, out, 6)
+    assert (out / "agencies/130209-442009/2024/index.html").is_file()
+
+
+def without_root_privileges() -> None:
+    """In the child, before it runs Python: drop the two capabilities that
+    let root read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from the
+    bounding set, so that a root process is held to file permissions as any
+    user is (its capabilities after exec are the bounding set's). Run as
+    another user, nothing is dropped: permissions hold already."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.mark.parametrize("case", ["file", "folder", "folder without search"])
+def test_unreadable_files_and_folders_are_reported_by_name(project, case):
+    root, out = project
+    folder = root / "content/filings/extra"
+    folder.mkdir()
+    filing = folder / "other.yaml"
+    filing.write_text(another_agency(seed_text(root)), encoding="utf-8")
+    if case == "file":
+        filing.chmod(0)
+        expected = "content/filings/extra/other.yaml:1:1: error: cannot read file: Permission denied"
+    elif case == "folder":
+        folder.chmod(0)
+        expected = "content/filings/extra:1:1: error: cannot read folder: Permission denied"
+    else:
+        folder.chmod(0o644)  # its names can be listed, its files not opened
+        expected = "content/filings/extra/other.yaml:1:1: error: cannot read file: Permission denied"
+    try:
+        assert_refused(root, out, [expected], preexec_fn=without_root_privileges)
+    finally:
+        folder.chmod(0o755)
+        filing.chmod(0o644)
