@@ -236,3 +236,42 @@ def test_unreadable_files_and_folders_are_reported_by_name(project, case):
     finally:
         folder.chmod(0o755)
         filing.chmod(0o644)
+
+
+# --------------------------------------------------------------------------- settings and taxonomy
+
+
+def end(text: str) -> tuple[int, int]:
+    """Where YAML finds an unclosed bracket: the line after the last."""
+    return text.count("\n") + 1, 1
+
+
+@pytest.mark.parametrize("file,damage,where,message", [
+    ("site.yaml", lambda t: t + "subtitle: [unclosed\n", end, "YAML syntax error: did not find expected ',' or ']'"),
+    ("site.yaml", lambda t: t + "titel: 标题\n", lambda t: position(t, "titel"),
+     "unknown setting 'titel'; did you mean 'title'? (titel)"),
+    ("site.yaml", lambda t: t.replace("title: 预算绩效目标公开", "title:\n  - 预算\n  - 公开"),
+     lambda t: position(t, "- 预算"), "setting 'title' must be text, but got a list (title)"),
+    ("site.yaml", lambda t: t.replace("base_url: https://budget-filings.netlify.app/", "base_url: 12"),
+     lambda t: position(t, "12"),
+     "base_url must be the site's address, starting with http:// or https:// and ending in '/'"),
+    ("taxonomy.yaml", None, lambda t: (1, 1),
+     "cannot read file: No such file or directory; it holds the project categories /compare/ is made of"),
+    ("taxonomy.yaml", lambda t: t + "  - {slug: unclosed\n", end, "YAML syntax error: did not find expected ',' or '}'"),
+    ("taxonomy.yaml", lambda t: t.replace("version: 1", "version: 1\ncolour: red", 1), lambda t: position(t, "colour"),
+     "unknown field 'colour'; allowed here: version, categories (colour)"),
+], ids=["site-yaml-syntax", "site-unknown-key", "site-wrong-type", "site-bad-url", "taxonomy-missing",
+        "taxonomy-syntax", "taxonomy-unknown-key"])
+def test_a_broken_setting_file_is_named_with_its_line(project, file, damage, where, message):
+    root, out = project
+    path = root / "content" / file
+    changed = ""
+    if damage is None:
+        path.unlink()
+    else:
+        text = path.read_text(encoding="utf-8")
+        changed = damage(text)
+        assert changed != text
+        path.write_text(changed, encoding="utf-8")
+    line, column = where(changed)
+    assert_refused(root, out, [f"content/{file}:{line}:{column}: error: {message}"])
