@@ -31,6 +31,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Callable
 
+import jinja2
+
 from .analyze import (FilingInfo, Places, SiteModel, analyze_filing, build_site_model, filing_shape, forget_full,
                       full_info, lighten, release, replace_filing)
 from .explore import SiteViews, derive, replace_in_views, site_views
@@ -40,7 +42,7 @@ from .data_export import filing_chunks, filing_downloads, filing_files, site_dat
 from .load import LoadError, Problem, files_under, yaml_paths
 from .pages import (AGENCY_TEMPLATES, ALL, MarkdownPage, Page, agency_pages, load_markdown_pages, output_of,
                     project_context, site_pages)
-from .render import Assets, Renderer
+from .render import Assets, Renderer, template_problem
 from .validate import LoadedFiling, check_across, validate_file
 from .pack import PackWriter, Ref, payload, prune
 from .write import Staging, safe_relpath, staging
@@ -307,6 +309,16 @@ def no_gc():
             gc.enable()
 
 
+@contextmanager
+def _template_errors(layouts: Path):
+    """A template that does not parse or is missing, met while fingerprinting
+    pages, fails the build like a filing's error: its file and line."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        raise BuildError([template_problem(exc, layouts)]) from None
+
+
 def load_state(path: Path) -> State:
     try:
         with open(path, "rb") as fh, no_gc():
@@ -486,7 +498,7 @@ class Builder:
         watcher saw change; when they are all known filings, the others are
         not looked at (a stat of 10,000 files is a third of an in-place edit)."""
         forget_full()  # whole filings kept from the last build link to its agencies
-        with no_gc():
+        with no_gc(), _template_errors(self.project.layouts):
             if not clean and not search and self._live is not None:
                 report = self._quick_build(verify_output, defer_site_data, changed, log or (lambda s: None))
                 if report is not None:

@@ -275,3 +275,42 @@ def test_a_broken_setting_file_is_named_with_its_line(project, file, damage, whe
         path.write_text(changed, encoding="utf-8")
     line, column = where(changed)
     assert_refused(root, out, [f"content/{file}:{line}:{column}: error: {message}"])
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def break_template(root: Path, name: str, old: str, new: str) -> tuple[int, int]:
+    path = root / "layouts" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return position(text, old)
+
+
+def test_a_template_syntax_error_is_named_with_its_line(project):
+    root, out = project
+    line, _ = break_template(root, "partials/pager.html", "{% if", "{% if %}{% if")
+    assert_refused(root, out, [f"layouts/partials/pager.html:{line}:1: error: template syntax error: "
+                               "Expected an expression"], by_check=False)
+    assert cli(root, "check").code == 0  # check reads content, not templates
+
+
+def test_a_missing_template_is_named_where_it_is_used(project):
+    root, out = project
+    line, column = break_template(root, "agencies.html", '"partials/pager.html"', '"partials/gone.html"')
+    assert_refused(root, out, [f"layouts/agencies.html:{line}:{column}: error: template partials/gone.html, "
+                               "used here, is not in"], by_check=False)
+
+
+def test_a_missing_page_template_is_named(project):
+    root, out = project
+    (root / "layouts/year.html").unlink()
+    assert_refused(root, out, ["layouts/year.html:1:1: error: template year.html is missing from"], by_check=False)
+
+
+def test_a_template_that_raises_while_rendering_is_named_with_its_line_and_the_page(project):
+    root, out = project
+    line, _ = break_template(root, "year.html", "<h2>绩效目标文件</h2>", "<h2>绩效目标文件 {{ 1 // 0 }}</h2>")
+    assert_refused(root, out, [f"layouts/year.html:{line}:1: error: ZeroDivisionError: integer division or modulo "
+                               "by zero (rendering /years/"], by_check=False)
