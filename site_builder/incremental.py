@@ -102,6 +102,16 @@ def file_hash(path: str, st: os.stat_result | None) -> str:
         return ""
 
 
+@contextmanager
+def _template_errors(layouts: Path):
+    """A template that does not parse or is missing, met while fingerprinting
+    pages, fails the build like a filing's error: its file and line."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        raise BuildError([template_problem(exc, layouts)]) from None
+
+
 def _code_fingerprint() -> str:
     """Any change to the generator's own code invalidates every page."""
     h = hashlib.sha256()
@@ -309,16 +319,6 @@ def no_gc():
             gc.enable()
 
 
-@contextmanager
-def _template_errors(layouts: Path):
-    """A template that does not parse or is missing, met while fingerprinting
-    pages, fails the build like a filing's error: its file and line."""
-    try:
-        yield
-    except jinja2.TemplateError as exc:
-        raise BuildError([template_problem(exc, layouts)]) from None
-
-
 def load_state(path: Path) -> State:
     try:
         with open(path, "rb") as fh, no_gc():
@@ -374,9 +374,10 @@ class Builder:
         # where parse workers set whole filings and download rows aside (pack.py)
         self.pack = PackWriter(cache_file.parent, pack_prefix(cache_file))
         self._live: Live | None = None
-        # each filing of the last good build and its bytes' hash: of two
-        # files that claim one identity, the one not among these is reported
-        self._good = {key: c.sha for key, c in self.state.filings.items()}
+        # each filing of the last good build and its bytes' hash (from the
+        # state a build starts with, then from each build that succeeds): of
+        # two files that claim one identity, the one not among these is reported
+        self._good: dict[str, str] | None = None
         self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         self._site_data_pending = False  # an in-place edit deferred the site-wide downloads
         # the output folder's files, listed by a child process while this one
@@ -461,8 +462,8 @@ class Builder:
         cached = self._scan_filings(taxonomy, taxonomy_fp, jobs, prerender)
         say(f"read {len(cached)} filings in {time.perf_counter() - t_scan:.2f} s")
         # unchanged files first: a duplicate is reported at the file that made it (new, or edited)
-        loaded = [c.loaded for c in sorted(cached, key=lambda c: self._good.get(c.key) != c.sha)
-                  if c.loaded is not None]
+        good = self._good or {}
+        loaded = [c.loaded for c in sorted(cached, key=lambda c: good.get(c.key) != c.sha) if c.loaded is not None]
         problems = [p for c in cached for p in c.problems] + check_across(loaded)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
@@ -498,6 +499,8 @@ class Builder:
         watcher saw change; when they are all known filings, the others are
         not looked at (a stat of 10,000 files is a third of an in-place edit)."""
         forget_full()  # whole filings kept from the last build link to its agencies
+        if self._good is None:
+            self._good = {key: c.sha for key, c in self.state.filings.items()}
         with no_gc(), _template_errors(self.project.layouts):
             if not clean and not search and self._live is not None:
                 report = self._quick_build(verify_output, defer_site_data, changed, log or (lambda s: None))
