@@ -131,13 +131,12 @@ class SnapshotWatcher:
     last one it saw, and takes a file it has not seen for new only if that
     time is later than the server's start: a filing moved back into
     content/filings, or copied with its times kept (``cp -p``, ``tar``,
-    ``rsync -a``), went unnoticed until touched. This one keeps, for every
-    file under each watched folder, its (inode, size, mtime, ctime): a file
-    that appears, goes, is renamed or replaced is a change whatever its
+    ``rsync -a``), would go unnoticed until touched. This one keeps, for
+    every file under each watched folder, its (inode, size, mtime, ctime): a
+    file that appears, goes, is renamed or replaced is a change whatever its
     times (a new path, a new inode, or a new ctime: writing, renaming or
-    copying a file sets it). Each poll runs the rebuild
-    once, whichever folders changed, and ``changed`` lists every path that
-    did (``Builder.build`` takes them as a hint and looks at every filing
+    copying a file sets it). Each poll runs the rebuild once, whichever
+    folders changed, and ``changed`` lists every path that did (``Builder.build`` takes them as a hint and looks at every filing
     when one of them is not a known filing)."""
 
     IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".cvs"})
@@ -346,7 +345,7 @@ def make_server(builder: Builder, preview: PreviewState, log: Callable[[str], No
     class PreviewServer(Server):
         """livereload's server with the preview's handlers. Its own
         ``application`` adds the reload script in a transform of the first
-        chunk sent, which a HEAD response does not have (its length was
+        chunk sent, which a HEAD response does not have (its length would be
         285 bytes short), and serves the output folder with tornado's
         handler as it is."""
 
