@@ -99,10 +99,10 @@ def measure(size: int, edits: int, work: Path) -> dict:
     root = seed_root(work / "root") if size == 0 else corpus_root(size, work / "root")
     filings = sorted((root / "content" / "filings").glob("*.yaml"))
     target = filings[len(filings) // 2]
-    if target.is_symlink():  # corpus roots link to the cached corpus: edit a copy
-        text = target.read_text(encoding="utf-8")
-        target.unlink()
-        target.write_text(text, encoding="utf-8")
+    # corpus roots hard-link the cached corpus: edit a file of its own
+    text = target.read_text(encoding="utf-8")
+    target.unlink()
+    target.write_text(text, encoding="utf-8")
     url_path = filing_url(target)
     port = free_port()
     log_path = work / "serve.log"

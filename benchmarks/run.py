@@ -4,8 +4,9 @@
                              [--search-part-pages N] [--repeat R]
 
 For each N: generate (or reuse) the corpus under ``benchmarks/out/corpus-N``,
-make a throw-away project root (content/filings = the corpus, the rest of
-content/ copied, layouts/ and static/ symlinked from this repository), then
+make a throw-away project root (content/filings = hard links to the corpus,
+the rest of content/ copied, layouts/ and static/ symlinked from this
+repository), then
 in the same run measure
 
 * our full build without search (``site-builder build --no-search --jobs
@@ -191,13 +192,18 @@ def corpus(n: int, seed: int = 1) -> Path:
 
 
 def make_root(filings: Path, root: Path) -> Path:
-    """A project root whose content/filings holds one symlink per corpus file
-    (so one filing can be edited without touching the cached corpus)."""
+    """A project root whose content/filings holds one hard link per corpus
+    file: no copying, and a filing is a file, not a symbolic link (the build
+    refuses those). An edit replaces the link by a file of its own, never
+    writes through it into the cached corpus (edit_one_filing)."""
     if root.exists():
         shutil.rmtree(root)
     (root / "content" / "filings").mkdir(parents=True)
     for f in sorted(filings.glob("*.yaml")):
-        os.symlink(f, root / "content" / "filings" / f.name)
+        try:
+            os.link(f, root / "content" / "filings" / f.name)
+        except OSError:  # another file system
+            shutil.copy2(f, root / "content" / "filings" / f.name)
     for name in ("site.yaml", "taxonomy.yaml"):
         shutil.copy2(ROOT / "content" / name, root / "content" / name)
     shutil.copytree(ROOT / "content" / "pages", root / "content" / "pages")
@@ -207,7 +213,7 @@ def make_root(filings: Path, root: Path) -> Path:
 
 
 def edit_one_filing(root: Path) -> Path:
-    """Replace the first filing's symlink with a copy whose first project
+    """Replace the first filing's link with a copy whose first project
     budget total is changed (a real content change, still valid)."""
     link = sorted((root / "content" / "filings").glob("*.yaml"))[0]
     text = link.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ import difflib
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
@@ -146,7 +146,11 @@ def load_taxonomy(path: str | os.PathLike[str] = DEFAULT_TAXONOMY) -> Taxonomy:
     try:
         doc = load_file(path)
     except LoadError as exc:
-        raise TaxonomyError([exc.problem]) from None
+        problem = exc.problem
+        if not os.path.lexists(path):
+            problem = replace(problem, message=f"{problem.message}; it holds the project categories /compare/ is "
+                                               "made of (restore it from the repository)")
+        raise TaxonomyError([problem]) from None
     return _build(doc)
 
 

@@ -15,31 +15,50 @@ DEFAULT_CONTENT = "content"
 def cmd_check(args: argparse.Namespace) -> int:
     from .validate import validate_paths
 
-    paths = args.paths or [str(Path(DEFAULT_CONTENT) / "filings")]
+    paths = args.paths or [DEFAULT_CONTENT]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         print(f"site-builder check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     result = validate_paths(_filing_paths(paths))
+    problems = [p for folder in paths if _is_content(folder) for p in _settings_problems(Path(folder))]
+    problems += result.problems
+    errors = sum(p.severity == "error" for p in problems)
     if args.format == "json":
         json.dump(
             {
-                "ok": result.ok,
+                "ok": not errors,
                 "filings": len(result.filings),
-                "errors": len(result.errors),
-                "warnings": len(result.warnings),
-                "problems": [p.as_dict() for p in result.problems],
+                "errors": errors,
+                "warnings": len(problems) - errors,
+                "problems": [p.as_dict() for p in problems],
             },
             sys.stdout, ensure_ascii=False, indent=2,
         )
         print()
     else:
-        for p in result.problems:
+        for p in problems:
             print(p.format())
-        summary = (f"{len(result.filings)} filing(s) valid, {len(result.errors)} error(s), "
-                   f"{len(result.warnings)} warning(s)")
+        summary = f"{len(result.filings)} filing(s) valid, {errors} error(s), {len(problems) - errors} warning(s)"
         print(summary, file=sys.stderr)
-    return 0 if result.ok else 1
+    return 0 if not errors else 1
+
+
+def _settings_problems(content: Path) -> list:
+    """What a build would refuse in a content folder's site.yaml and taxonomy.yaml."""
+    from .categories import TaxonomyError, load_taxonomy
+    from .config import ConfigError, load_config
+
+    problems = []
+    try:
+        load_config(content)
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        load_taxonomy(content / "taxonomy.yaml")
+    except TaxonomyError as exc:
+        problems += exc.problems
+    return problems
 
 
 class Terminated(BaseException):
@@ -131,15 +150,14 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_content(path: str) -> bool:
+    return Path(path).is_dir() and (Path(path) / "filings").is_dir()
+
+
 def _filing_paths(paths: list[str]) -> list[str]:
-    """``check content/`` means the filings in it, not the site config."""
-    out = []
-    for p in paths:
-        if Path(p).is_dir() and (Path(p) / "filings").is_dir():
-            out.append(str(Path(p) / "filings"))
-        else:
-            out.append(p)
-    return out
+    """``check content/`` means the filings in it (and its settings, checked
+    apart), not its YAML files one by one."""
+    return [str(Path(p) / "filings") if _is_content(p) else p for p in paths]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate filings without building; prints file:line:col: messages")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: content/filings)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders (default: content, i.e. its filings, site.yaml and taxonomy.yaml)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_check)
 

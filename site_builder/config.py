@@ -2,6 +2,7 @@
 refuses unknown keys, so a typo in the config is an error, not a silence."""
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -60,6 +61,26 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+# what site.yaml may set (the base path override comes from the command line)
+SETTINGS = tuple(name for name in SiteConfig.model_fields if name != "base_path_override")
+
+
+def _message(err: dict, data: dict) -> str:
+    name = str(err["loc"][0]) if err["loc"] else ""
+    raw = data.get(name)
+    if err["type"] == "extra_forbidden":
+        guess = difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.6)
+        return f"unknown setting '{name}'" + (f"; did you mean '{guess[0]}'?" if guess else
+                                               f"; the settings are {', '.join(SETTINGS)}")
+    if err["type"] == "string_type":
+        got = "a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else "nothing"
+        return f"setting '{name}' must be text, but got {got}"
+    if name == "base_url":
+        return (f"base_url must be the site's address, starting with http:// or https:// and ending in '/', "
+                f"such as https://example.org/budget/ (got {str(raw)!r})")
+    return f"setting '{name}': {err['msg']}"
+
+
 def load_config(content_dir: Path, base_path: str | None = None) -> SiteConfig:
     path = content_dir / "site.yaml"
     data: dict = {}
@@ -73,14 +94,17 @@ def load_config(content_dir: Path, base_path: str | None = None) -> SiteConfig:
             raise ConfigError([Problem(str(path), pos.line, pos.column, "error", "site.yaml must be a mapping of settings")])
         data = {k: (None if isinstance(v, Scalar) and v.is_null else v) for k, v in doc.data.items()}
         try:
+            if "base_path_override" in data:
+                raise ValidationError.from_exception_data("SiteConfig", [
+                    {"type": "extra_forbidden", "loc": ("base_path_override",), "input": data["base_path_override"]}])
             cfg = SiteConfig.model_validate(data)
         except ValidationError as exc:
             problems = []
             for err in exc.errors():
                 loc = tuple(err["loc"])
                 pos = doc.key_position(loc) if err["type"] == "extra_forbidden" else doc.position(loc)
-                msg = f"unknown setting '{loc[-1]}'" if err["type"] == "extra_forbidden" else err["msg"]
-                problems.append(Problem(str(path), pos.line, pos.column, "error", msg, ".".join(map(str, loc))))
+                problems.append(Problem(str(path), pos.line, pos.column, "error", _message(err, data),
+                                        ".".join(map(str, loc))))
             raise ConfigError(problems) from None
     else:
         cfg = SiteConfig()

@@ -14,10 +14,10 @@ from typing import Callable
 
 from .analyze import Places, filing_shape, release, replace_filing
 from .build import Builder, BuildReport, Project
-from .build.builder import staged
+from .build.builder import staged, template_errors
 from .build.groups import render_page
 from .build.inputs import read_inputs
-from .build.parse import parse_one
+from .build.parse import file_hash, file_stat, parse_one
 from .cache import content_identity, every_filing_hash, group_fingerprint, no_gc, page_fingerprint, sha
 from .errors import BuildError
 from .explore import replace_in_views
@@ -52,11 +52,12 @@ class LiveBuilder:
         has been told to reload). ``changed``: the files a watcher saw
         change; when they are all known filings, the others are not looked
         at (a stat of 10,000 files is a third of an in-place edit)."""
-        with no_gc():
+        with no_gc(), template_errors(self.project.layouts):
             if not clean and not search and self.builder.built is not None:
                 self.builder.store.clear()
                 report = self._in_place(verify_output, defer_site_data, changed, log or (lambda s: None))
                 if report is not None:
+                    self.builder.remember_good()
                     return report
             self._site_data_pending = False
             self.places = Places()
@@ -110,12 +111,11 @@ class LiveBuilder:
         todo: list[tuple[str, tuple[int, int], str]] = []
         touched: dict[str, tuple[int, int]] = {}
         for key in paths:
-            st = os.stat(key)
-            stat = (st.st_mtime_ns, st.st_size)
+            stat, st = file_stat(key)
             c = state.filings[key]
             if c.stat == stat:
                 continue
-            digest = sha(Path(key).read_bytes())
+            digest = file_hash(key, st)
             if digest == c.sha:
                 touched[key] = stat
             else:

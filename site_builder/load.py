@@ -10,18 +10,22 @@ never passes through float. The YAML tag is kept alongside so that the
 validator can tell a number from a quoted string where that matters.
 
 Refused here, with a position: syntax errors, empty documents, non-UTF-8
-bytes, duplicate keys (PyYAML silently keeps the last one), anchors and
-aliases (alias expansion is a memory bomb), oversized files and absurd
-nesting.
+bytes, control characters (YAML refuses them as written; a quoted text can
+still spell one as an escape such as ``"\x1b"``), duplicate keys (PyYAML
+silently keeps the last one), anchors and aliases (alias expansion is a
+memory bomb), oversized files and absurd nesting; and a filing that is a
+symbolic link (docs/decisions.md).
 """
 from __future__ import annotations
 
 import os
 import re
+import stat
+import unicodedata
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -189,6 +193,11 @@ def parse_text(text: str, path: str) -> Document:
         if "found undefined alias" in str(exc) or "alias" in str(exc.problem or ""):
             raise fail(exc.problem_mark, "YAML aliases (*name) are not allowed in filings: write the value out") from None
         raise fail(exc.problem_mark, f"YAML syntax error: {exc.problem}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow anywhere (position: in UTF-8 bytes)
+        at = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        what = "control character" if unicodedata.category(chr(exc.character)) == "Cc" else "character"
+        raise fail(_Mark(text, at), f"{what} {_codepoint(exc.character)} is not allowed in YAML; delete it "
+                                    "(most editors do not show it)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
@@ -220,6 +229,8 @@ def parse_text(text: str, path: str) -> Document:
                 if key_node.value == "<<" and key_node.tag.endswith(":merge"):
                     raise fail(key_node.start_mark, "YAML merge keys (<<) are not allowed in filings: write the fields out", at)
                 key = key_node.value
+                if key_node.style == '"' and _CONTROL.search(key):
+                    raise _escaped_control(text, key_node, fail, at)
                 if key in out:
                     first = doc.key_position(at + (key,))
                     raise fail(
@@ -235,10 +246,48 @@ def parse_text(text: str, path: str) -> Document:
         tag = _TAG_SHORT.get(n.tag, n.tag)
         if tag not in ("str", "int", "float", "bool", "null", "timestamp"):
             raise fail(n.start_mark, f"unsupported YAML tag {n.tag}", at)
+        if n.style == '"' and _CONTROL.search(n.value):
+            raise _escaped_control(text, n, fail, at)
         return Scalar(n.value, tag)
 
     doc.data = convert(node, (), 0)
     return doc
+
+
+# control characters (Unicode Cc) but tab and line ends: YAML refuses them
+# as written, and a double-quoted text can only spell them as escapes; in a
+# page or a terminal they hide text or act on it (ESC)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_ESCAPED = {"0": "\x00", "a": "\x07", "b": "\x08", "t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c", "r": "\r",
+            "e": "\x1b", "N": "\x85"}
+
+
+class _Mark:
+    """A position in ``text`` given as a character offset, shaped like libyaml's marks."""
+
+    def __init__(self, text: str, index: int):
+        self.line = text.count("\n", 0, index)
+        self.column = index - (text.rfind("\n", 0, index) + 1)
+
+
+def _codepoint(code: int) -> str:
+    return f"U+{code:04X}"
+
+
+def _escaped_control(text: str, node: Any, fail: Any, at: Path_) -> LoadError:
+    """The error for a double-quoted scalar that spells a control character
+    as an escape, at that escape (else at the scalar)."""
+    start = node.start_mark.index + 1  # after the opening quote
+    end = node.end_mark.index
+    for m in _ESCAPE.finditer(text, start, end):
+        code = m.group(1)
+        char = chr(int(code[1:], 16)) if len(code) > 1 else _ESCAPED.get(code, "")
+        if _CONTROL.fullmatch(char):
+            return fail(_Mark(text, m.start()), f"the escape \\{code} writes the control character "
+                                                f"{_codepoint(ord(char))}, which has no place in a text; delete it", at)
+    char = _CONTROL.search(node.value).group()  # type: ignore[union-attr]
+    return fail(node.start_mark, f"this text holds the control character {_codepoint(ord(char))}; delete it", at)
 
 
 # libyaml's composer recurses in C once per nesting level: ~25,000 levels
@@ -350,7 +399,7 @@ def _plain(n: Any, depth: int) -> Any:
     if n.__class__ is _Mapping:
         out: dict[str, Any] = {}
         for k, v in n.value:
-            if k.__class__ is _Mapping or k.__class__ is _Sequence or k.tag != _STR:
+            if k.__class__ is _Mapping or k.__class__ is _Sequence or k.tag != _STR or k.style == '"':
                 raise _Slow
             key = k.value
             if key in out:
@@ -362,6 +411,8 @@ def _plain(n: Any, depth: int) -> Any:
     tag = n.tag
     if tag == _STR:
         value = n.value
+        if n.style == '"' and _CONTROL.search(value):
+            raise _Slow  # an escaped control character: the full loader names its position
         return None if not n.style and value in _NULLS else value  # plain: libyaml says "", PyYAML None
     if tag == _NULL_TAG:
         return None
@@ -388,18 +439,22 @@ def node_position(node: Any, path: Path_) -> Position:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """A filing's text: size-checked, UTF-8 (BOM dropped). Raises LoadError."""
+    """A YAML file's text: a regular file, size-checked, UTF-8 (BOM dropped).
+    Raises LoadError."""
     name = str(path)
     try:
-        size = os.path.getsize(path)
-    except OSError as exc:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, a socket or a device"
+            raise LoadError(Problem(name, 1, 1, "error", f"this is {what}, not a file"))
+        if st.st_size > MAX_FILE_BYTES:
+            raise LoadError(Problem(
+                name, 1, 1, "error",
+                f"file is {st.st_size / 1024 / 1024:.1f} MB; a filing is at most {MAX_FILE_BYTES // 1024 // 1024} MB — is this the right file?",
+            ))
+        raw = Path(path).read_bytes()
+    except OSError as exc:  # missing, unreadable (permissions), a dangling link
         raise LoadError(Problem(name, 1, 1, "error", f"cannot read file: {exc.strerror}")) from None
-    if size > MAX_FILE_BYTES:
-        raise LoadError(Problem(
-            name, 1, 1, "error",
-            f"file is {size / 1024 / 1024:.1f} MB; a filing is at most {MAX_FILE_BYTES // 1024 // 1024} MB — is this the right file?",
-        ))
-    raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -414,31 +469,58 @@ def read_text(path: str | os.PathLike[str]) -> str:
     return text
 
 
+def read_filing(path: str | os.PathLike[str]) -> str:
+    """A filing's text (``read_text``); a symbolic link is refused, named
+    with its target, and never followed (docs/decisions.md)."""
+    if os.path.islink(path):
+        try:
+            target = os.readlink(path)
+        except OSError:  # pragma: no cover - it was a link a moment ago
+            target = "?"
+        where = "" if os.path.exists(path) else ", which does not resolve (a missing file or a loop of links)"
+        raise LoadError(Problem(
+            str(path), 1, 1, "error",
+            f"this is a symbolic link to {target}{where}; a filing must be a file in the project, not a link "
+            "(its target is not part of the project): copy the file here instead",
+        ))
+    return read_text(path)
+
+
 def load_file(path: str | os.PathLike[str]) -> Document:
     """Read and parse one YAML file. Raises LoadError naming the file."""
     return parse_text(read_text(path), str(path))
 
 
-def find_yaml_files(paths: list[str | os.PathLike[str]]) -> Iterator[Path]:
+def find_yaml_files(paths: list[str | os.PathLike[str]], problems: list[Problem] | None = None) -> Iterator[Path]:
     """Expand files and directories into YAML files, in a stable order
-    (by path components)."""
+    (by path components); ``problems``: see ``yaml_paths``."""
     for p in paths:
         if os.path.isdir(p):
-            yield from map(Path, yaml_paths(p))
+            yield from map(Path, yaml_paths(p, problems))
         else:
             yield Path(p)
 
 
-def files_under(folder: str | os.PathLike[str], skip: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+def files_under(folder: str | os.PathLike[str], skip: tuple[str, ...] = (),
+                unreadable: Callable[[str, OSError], None] | None = None) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every file under ``folder``, as (its path components below ``folder``,
     its path), in no particular order; as os.walk, not into linked folders;
-    ``skip``: folders directly in ``folder`` not to enter. os.scandir and
-    string keys: os.walk with relpath took ~3 s of a rebuild at 10,000
-    filings (~108,000 folders of output)."""
+    ``skip``: folders directly in ``folder`` not to enter; ``unreadable``:
+    called with a folder below ``folder`` that cannot be listed, which is
+    then left out (else the OSError is raised). os.scandir and string keys:
+    os.walk with relpath took ~3 s of a rebuild at 10,000 filings (~108,000
+    folders of output)."""
     stack: list[tuple[str, tuple[str, ...]]] = [(os.fspath(folder), ())]
     while stack:
         here, key = stack.pop()
-        with os.scandir(here) as entries:
+        try:
+            entries = os.scandir(here)
+        except OSError as exc:
+            if unreadable is None or not key:
+                raise
+            unreadable(here, exc)
+            continue
+        with entries:
             for e in entries:
                 if e.is_dir(follow_symlinks=False):
                     if key or e.name not in skip:
@@ -447,7 +529,16 @@ def files_under(folder: str | os.PathLike[str], skip: tuple[str, ...] = ()) -> I
                     yield key + (e.name,), e.path
 
 
-def yaml_paths(folder: str | os.PathLike[str]) -> list[str]:
+def yaml_paths(folder: str | os.PathLike[str], problems: list[Problem] | None = None) -> list[str]:
     """The YAML files under ``folder`` as path strings, sorted by path
-    components."""
-    return [path for _key, path in sorted(f for f in files_under(folder) if f[1].endswith((".yaml", ".yml")))]
+    components. A folder below it that cannot be listed is a problem:
+    appended to ``problems``, else raised as a LoadError."""
+
+    def unreadable(path: str, exc: OSError) -> None:
+        problem = Problem(path, 1, 1, "error", f"cannot read folder: {exc.strerror}")
+        if problems is None:
+            raise LoadError(problem)
+        problems.append(problem)
+
+    found = files_under(folder, unreadable=unreadable)
+    return [path for _key, path in sorted(f for f in found if f[1].endswith((".yaml", ".yml")))]

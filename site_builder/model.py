@@ -13,17 +13,44 @@ import re
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import core_schema
 
 from .targets import Target, parse_target
 
 MAX_DECIMALS = 4
 
+# An amount as printed: digits with at most one decimal point. Python's
+# Decimal (and so pydantic's) also reads 1e3, 1_000, NaN, Infinity, .5, +5
+# and other scripts' digits (٣); none of them is how a filing prints an
+# amount. A minus sign with a non-zero digit passes, to be reported as
+# negative; "-0" does not.
+AMOUNT_TEXT = r"^([0-9]+(\.[0-9]+)?|-[0-9.]*[1-9][0-9.]*)$"
+
+
+class _AmountText:
+    """The text of an amount must match AMOUNT_TEXT before it becomes a
+    Decimal: a check in pydantic-core (no Python call per amount; a filing
+    has ~50), whose failure is the error type ``amount_text``. The JSON
+    Schema stays the Decimal's (schema.py makes it Money's)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        text = core_schema.custom_error_schema(core_schema.str_schema(pattern=AMOUNT_TEXT), "amount_text",
+                                               custom_error_message="an amount is a plain decimal as printed")
+        decimal = handler(source)
+        # the chain carries the Decimal's schema extras (x-unit), which its JSON Schema is made from
+        return core_schema.chain_schema([text, decimal], metadata=dict(decimal.get("metadata") or {}))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> Any:
+        return handler(schema["steps"][1])  # type: ignore[typeddict-item]
+
+
 Money = Annotated[
     Decimal,
     Field(ge=0, decimal_places=MAX_DECIMALS, allow_inf_nan=False, json_schema_extra={"x-unit": "万元"}),
+    _AmountText(),
 ]
 Text = Annotated[str, Field(min_length=1)]
 Markdown = Annotated[str, Field(min_length=1, json_schema_extra={"format": "markdown"})]

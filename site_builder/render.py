@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - a markupsafe without it: the same text
 from . import format as fmt
 from .targets import shown as shown_target
 from .config import SiteConfig
+from .load import Problem
 from .model import CHECKPOINT_LABELS
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -102,6 +104,38 @@ class Assets:
         return h.hexdigest()[:16]
 
 
+class TemplateProblem(jinja2.TemplateError):
+    """A template that cannot be used, with the file and line to fix."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.format())
+        self.problem = problem
+
+
+def template_problem(exc: BaseException, layouts_dir: Path, url: str | None = None, template: str = "") -> Problem:
+    """An error raised by a template — a syntax error, a template it uses
+    that is missing, an error while rendering page ``url`` — as a Problem
+    naming the template file and line. A rendering error is placed at the
+    innermost template line in its traceback (Jinja maps the compiled code
+    back to template lines); with none, at the page's ``template``."""
+    if isinstance(exc, TemplateProblem):
+        return exc.problem
+    during = f" (rendering {url})" if url else ""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        file = exc.filename or str(layouts_dir / (exc.name or ""))
+        return Problem(file, exc.lineno or 1, 1, "error", f"template syntax error: {exc.message}{during}")
+    file, line = str(layouts_dir / template), 1
+    root = os.path.join(os.path.abspath(layouts_dir), "")
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename).startswith(root):
+            file, line = frame.filename, frame.lineno or 1
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template {exc.name}, used here, is not in {layouts_dir}"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return Problem(file, line, 1, "error", f"{message}{during}")
+
+
 CLOSURES_FILE = "closures.json"  # in Renderer.cache_dir: template → the templates it uses
 
 def _output_escape(value: Any) -> str:
@@ -127,9 +161,10 @@ class _Environment(jinja2.Environment):
     """Jinja with ``_output_escape`` for printed expressions (see above)."""
 
     def _compile(self, source: str, filename: str):
+        # on the same line: Jinja maps code lines to template lines for errors
         start = source.index(_RUNTIME_IMPORT)
         end = source.index("\n", start)
-        source = source[:end] + "\nfrom site_builder.render import _output_escape as escape" + source[end:]
+        source = source[:end] + "; from site_builder.render import _output_escape as escape" + source[end:]
         return super()._compile(source, filename)
 
 
@@ -196,25 +231,49 @@ class Renderer:
         return self.env.get_template(template).render(context).encode("utf-8")
 
     def template_closure(self, name: str) -> frozenset[str]:
-        """The template and every template it extends, includes or imports."""
+        """The template and every template it extends, includes or imports.
+        Raises TemplateProblem for a template that is missing (named where
+        it is referred to) or does not parse."""
         if name not in self._closure:
             seen: set[str] = set()
-            stack = [name]
+            stack: list[tuple[str, tuple[str, str] | None]] = [(name, None)]  # (template, (referrer, its source))
             while stack:
-                current = stack.pop()
+                current, referrer = stack.pop()
                 if current in seen:
                     continue
                 seen.add(current)
-                source = self.env.loader.get_source(self.env, current)[0]  # type: ignore[union-attr]
-                for ref in meta.find_referenced_templates(self.env.parse(source)):
+                try:
+                    source, filename, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+                except jinja2.TemplateNotFound:
+                    raise TemplateProblem(self._missing(current, referrer)) from None
+                try:
+                    parsed = self.env.parse(source, current, filename)
+                except jinja2.TemplateSyntaxError as exc:
+                    raise TemplateProblem(template_problem(exc, self.layouts_dir)) from None
+                for ref in meta.find_referenced_templates(parsed):
                     if ref:
-                        stack.append(ref)
+                        stack.append((ref, (current, source)))
             self._closure[name] = frozenset(seen)
             if self.cache_dir is not None:
                 tmp = self.cache_dir / f"{CLOSURES_FILE}.tmp-{os.getpid()}"
                 tmp.write_text(json.dumps({k: sorted(v) for k, v in self._closure.items()}), encoding="utf-8")
                 os.replace(tmp, self.cache_dir / CLOSURES_FILE)
         return self._closure[name]
+
+    def _missing(self, name: str, referrer: tuple[str, str] | None) -> Problem:
+        if referrer is None:
+            return Problem(str(self.layouts_dir / name), 1, 1, "error",
+                           f"template {name} is missing from {self.layouts_dir}; the site's pages are made with it")
+        parent, source = referrer
+        line, column = 1, 1
+        for quote in ('"', "'"):
+            at = source.find(f"{quote}{name}{quote}")
+            if at >= 0:
+                line = source.count("\n", 0, at) + 1
+                column = at - (source.rfind("\n", 0, at) + 1) + 1
+                break
+        return Problem(str(self.layouts_dir / parent), line, column, "error",
+                       f"template {name}, used here, is not in {self.layouts_dir}")
 
     def template_hash(self, name: str) -> str:
         h = hashlib.sha256()

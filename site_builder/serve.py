@@ -6,15 +6,24 @@ terminal as ``file:line:col: message`` and shown as a banner at the top of
 every page, while the last good site keeps being served; the next good save
 clears it. The search index is not rebuilt on each edit (it takes seconds);
 ``--search`` builds it once at start.
+
+The HTTP side is livereload's server with handlers of our own: pages are
+read once per request and sent with the reload script and the banner
+already in them (so HEAD and GET agree on the length), a missing page gets
+the site's 404.html, a path outside the output folder is a 404, and the
+reload socket and ``/forcereload`` answer the preview's own pages only.
 """
 from __future__ import annotations
 
 import html
+import ipaddress
+import os
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from .config import ConfigError
 from .build import BuildReport, Project, default_jobs, output_folder
@@ -116,52 +125,255 @@ def _write_site_data(builder: LiveBuilder, log: Callable[[str], None]) -> None:
         log(f"site-wide downloads updated in {(time.perf_counter() - t0) * 1000:.0f} ms ({len(written)} file(s))")
 
 
-def _changed(server) -> list[str] | None:
-    path = getattr(server.watcher, "filepath", None)  # the file livereload's poll found changed
-    return [path] if path else None
+class SnapshotWatcher:
+    """What livereload's poll asks of a watcher, comparing listings.
+
+    livereload's own watcher compares each file's modification time with the
+    last one it saw, and takes a file it has not seen for new only if that
+    time is later than the server's start: a filing moved back into
+    content/filings, or copied with its times kept (``cp -p``, ``tar``,
+    ``rsync -a``), would go unnoticed until touched. This one keeps, for
+    every file under each watched folder, its (inode, size, mtime, ctime): a
+    file that appears, goes, is renamed or replaced is a change whatever its
+    times (a new path, a new inode, or a new ctime: writing, renaming or
+    copying a file sets it). Each poll runs the rebuild once, whichever
+    folders changed, and ``changed`` lists every path that did (``LiveBuilder.build`` takes them as a hint and looks at every filing
+    when one of them is not a known filing)."""
+
+    IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".cvs"})
+    IGNORED_SUFFIXES = (".swp", ".swx", "~", ".tmp")  # editors' scratch files
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, Callable[[], None] | None] = {}
+        self._seen: dict[str, dict[str, tuple[int, int, int, int]]] = {}
+        self._changes: list[tuple[str, float | None]] = []  # livereload queues its start-up reload here
+        self.filepath: str | None = None  # what livereload names in its reload message
+        self.changed: list[str] = []
+
+    def watch(self, path: str, func: Callable[[], None] | None = None, delay: object = None,
+              ignore: object = None) -> None:
+        self._tasks[path] = func
+        self._seen[path] = self.snapshot(path)
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        return False  # no events: livereload polls examine()
+
+    def snapshot(self, folder: str) -> dict[str, tuple[int, int, int, int]]:
+        out: dict[str, tuple[int, int, int, int]] = {}
+        for here, dirs, files in os.walk(folder):  # not into linked folders: a link loop ends nowhere
+            dirs[:] = [d for d in dirs if d not in self.IGNORED_DIRS]
+            for name in files:
+                if name.endswith(self.IGNORED_SUFFIXES):
+                    continue
+                path = os.path.join(here, name)
+                try:
+                    st = os.stat(path)  # a linked file's target: its edits count
+                except OSError:
+                    try:
+                        st = os.lstat(path)  # a dangling link or a loop is still a file to report
+                    except OSError:
+                        continue  # gone since the listing
+                out[path] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        return out
+
+    def examine(self) -> tuple[str | None, float | None]:
+        if self._changes:
+            return self._changes.pop()
+        changed: list[str] = []
+        todo: list[Callable[[], None]] = []
+        for folder, func in self._tasks.items():
+            before, now = self._seen[folder], self.snapshot(folder)
+            if now == before:
+                continue
+            self._seen[folder] = now
+            changed += sorted(p for p in before.keys() | now.keys() if before.get(p) != now.get(p))
+            if func is not None and func not in todo:
+                todo.append(func)
+        self.changed = changed
+        self.filepath = changed[0] if changed else None
+        for func in todo:
+            func()
+        return self.filepath, None
+
+
+def own_origin(origin: str | None, port: int, bound: str) -> bool:
+    """Whether ``origin`` (a request's Origin header) is one of this
+    preview's own: ``http://`` a loopback name or the address it is bound
+    to, and its port. A page of another site is refused, even one whose
+    name resolves to 127.0.0.1 (DNS rebinding): its Origin carries its
+    name. Bound to all interfaces, any address (not name) will do."""
+    if not origin:
+        return False
+    try:
+        parts = urlsplit(origin)
+        origin_port = parts.port
+    except ValueError:
+        return False
+    name = (parts.hostname or "").lower()
+    if parts.scheme != "http" or origin_port != port or not name:
+        return False
+    if name in ("localhost", "127.0.0.1", "::1") or name == bound.lower().strip("[]"):
+        return True
+    if bound in ("", "0.0.0.0", "::"):
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+# livereload's own snippet: loads its client from the server the page came from
+LIVE_SCRIPT = (
+    '<script type="text/javascript">(function(){'
+    'var s=document.createElement("script");'
+    "var port=(window.location.port || (window.location.protocol == 'https:' ? 443: 80));"
+    's.src="//"+window.location.hostname+":"+port'
+    '+ "/livereload.js?port=" + port;'
+    'document.head.appendChild(s);'
+    '})();</script>'
+).encode()
+
+
+def decorate(body: bytes, banner: bytes) -> bytes:
+    """A page as the preview sends it: the reload script before ``</head>``,
+    the error banner (if any) after ``<body>``."""
+    i = body.find(b"</head>")
+    if i >= 0:
+        body = body[:i] + LIVE_SCRIPT + body[i:]
+    return inject_banner(body, banner)
 
 
 def make_server(builder: LiveBuilder, preview: PreviewState, log: Callable[[str], None]):
     """A livereload server over the output folder whose pages carry the error banner."""
     from livereload import Server
-    from livereload.handlers import StaticFileHandler
+    from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+    from tornado import web
+    from tornado.ioloop import IOLoop
 
-    class PreviewHandler(StaticFileHandler):
-        """Adds the build-error banner to HTML pages; never cached."""
+    class PreviewHandler(web.StaticFileHandler):
+        """The output folder's files; pages with the reload script and the
+        banner, read once per request (HEAD and GET send the same length);
+        anything not a file in the folder is the site's 404 page; never cached."""
 
-        def _is_html(self) -> bool:
-            return str(self.absolute_path or "").endswith(".html")
+        def initialize(self, path: str, default_filename: str | None = None) -> None:  # type: ignore[override]
+            super().initialize(path, default_filename)
+            self._page: bytes | None = None
+
+        @classmethod
+        def get_absolute_path(cls, root: str, path: str) -> str:
+            try:
+                return super().get_absolute_path(root, path)
+            except web.HTTPError:  # written to lead outside (../): nothing here
+                raise web.HTTPError(404) from None
+
+        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+            try:
+                return super().validate_absolute_path(root, absolute_path)
+            except web.HTTPError as exc:
+                if exc.status_code == 403:  # a folder without index.html, or a link out of the folder
+                    raise web.HTTPError(404) from None
+                raise
+            except (ValueError, OSError):  # a NUL byte in the path, a name too long for the file system
+                raise web.HTTPError(404) from None
 
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-store")
 
-        def compute_etag(self):  # the banner changes while the file does not
+        def compute_etag(self) -> None:  # the banner changes while the file does not
             return None
 
         def should_return_304(self) -> bool:
             return False
 
+        def _html(self) -> bytes | None:
+            if not str(self.absolute_path or "").endswith(".html"):
+                return None
+            if self._page is None:
+                self._page = decorate(Path(self.absolute_path).read_bytes(), preview.banner())
+            return self._page
+
         def get_content_size(self) -> int:
-            if self._is_html() and preview.error:
-                return len(inject_banner(Path(self.absolute_path).read_bytes(), preview.banner()))
-            return super().get_content_size()
+            page = self._html()
+            return len(page) if page is not None else super().get_content_size()
 
         def get_content(self, abspath, start=None, end=None):  # type: ignore[override]
-            if abspath.endswith(".html") and preview.error:
-                return inject_banner(Path(abspath).read_bytes(), preview.banner())
-            return super().get_content(abspath, start, end)
+            page = self._html()
+            return page[start:end] if page is not None else super().get_content(abspath, start, end)
 
-    from tornado.ioloop import IOLoop
+        def write_error(self, status_code: int, **kwargs) -> None:
+            if status_code == 404:
+                try:
+                    page = (Path(self.root) / "404.html").read_bytes()
+                except OSError:  # no site yet
+                    pass
+                else:
+                    self.set_header("Content-Type", "text/html; charset=UTF-8")
+                    self.set_header("Cache-Control", "no-store")
+                    self.finish(decorate(page, preview.banner()))
+                    return
+            super().write_error(status_code, **kwargs)
+
+    class ReloadSocket(LiveReloadHandler):
+        """livereload's socket, for the preview's own pages only: any site
+        open in the browser could otherwise connect (livereload accepts
+        every origin). Checked before the handshake, not in check_origin:
+        tornado ≥ 6.6 does not ask check_origin when the Origin names the
+        Host the request was sent to, as a page of a name made to resolve to
+        127.0.0.1 does. A client that sends no Origin is not a browser."""
+
+        def initialize(self, port: int, bound: str) -> None:
+            self.port, self.bound = port, bound
+
+        def prepare(self) -> None:
+            origin = self.request.headers.get("Origin")
+            if origin is not None and not own_origin(origin, self.port, self.bound):
+                raise web.HTTPError(403)
+
+    class ForceReload(web.RequestHandler):
+        """Reloads every open page: a POST from the preview's own pages only
+        (livereload answers a plain GET, which any site can make a browser send)."""
+
+        def initialize(self, port: int, bound: str) -> None:
+            self.port, self.bound = port, bound
+
+        def post(self) -> None:
+            if not own_origin(self.request.headers.get("Origin"), self.port, self.bound):
+                raise web.HTTPError(403)
+            LiveReloadHandler.reload_waiters(self.get_argument("path", None) or "*")
+            self.write("ok")
+
+    class PreviewServer(Server):
+        """livereload's server with the preview's handlers. Its own
+        ``application`` adds the reload script in a transform of the first
+        chunk sent, which a HEAD response does not have (its length would be
+        285 bytes short), and serves the output folder with tornado's
+        handler as it is."""
+
+        def application(self, port, host, liveport=None, debug=None, live_css=True):
+            LiveReloadHandler.watcher = self.watcher
+            LiveReloadHandler.live_css = live_css
+            own = {"port": port, "bound": host}
+            web.Application([
+                (r"/livereload", ReloadSocket, own),
+                (r"/forcereload", ForceReload, own),
+                (r"/livereload.js", LiveReloadJSHandler),
+                (r"/(.*)", PreviewHandler, {"path": self.root, "default_filename": "index.html"}),
+            ]).listen(port, address=host)
 
     def later(task: Callable[[], None]) -> None:
         # on the server's own loop, after this tick has sent the reload
         IOLoop.current().call_later(0.2, task)
 
-    server = Server()
-    server.SFH = PreviewHandler
+    watcher = SnapshotWatcher()
+    server = PreviewServer(watcher=watcher)
     project = builder.project
+
+    def on_change() -> None:
+        rebuild(builder, preview, log, later, watcher.changed or None)
+
     for folder in (project.content, project.layouts, project.static):
-        server.watch(str(folder), lambda: rebuild(builder, preview, log, later, _changed(server)), delay=0)
+        server.watch(str(folder), on_change)
     return server
 
 
@@ -175,6 +387,7 @@ def serve(root: Path, out_dir: Path, *, port: int = 8000, host: str = "127.0.0.1
 def _serve(root: Path, out_dir: Path, *, port: int, host: str, search: bool, say: Callable[[str], None]) -> int:
     builder = LiveBuilder(root, out_dir)
     preview = PreviewState()
+    server = make_server(builder, preview, say)  # the watcher's first listing: edits during the build count
     try:
         report = builder.build(clean=True, search=search, jobs=default_jobs(), log=say)
         say(f"built {report.pages} pages in {report.seconds:.2f} s")
@@ -185,7 +398,6 @@ def _serve(root: Path, out_dir: Path, *, port: int, host: str, search: bool, say
             return 1
         preview.error = str(exc)
         say(f"build failed; serving the last good site in {out_dir}:\n{exc}")
-    server = make_server(builder, preview, say)
     say(f"serving {out_dir} on http://{host}:{port}/ — watching content/, layouts/, static/ (Ctrl-C stops)")
     server.serve(port=port, host=host, root=str(out_dir), open_url_delay=None, restart_delay=0)
     return 0

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from .load import (Document, LoadError, Position, Problem, Scalar, find_yaml_files, format_path, node_position,
-                   parse_text, plain_data, read_text)
+                   parse_text, plain_data, read_filing)
 from .model import LEVEL1, LEVEL2, MAX_DECIMALS, Filing, field_label
 
 
@@ -108,9 +108,11 @@ def _message(err: dict[str, Any], path: tuple[Any, ...], raw: Any) -> str:
         guess = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.6)
         hint = f"; did you mean '{guess[0]}'?" if guess else (f"; allowed here: {', '.join(names)}" if names else "")
         return f"unknown field '{path[-1]}'{hint}"
-    if kind in ("decimal_parsing", "decimal_type"):
+    if kind in ("amount_text", "decimal_parsing", "decimal_type"):
         got = shown or ("a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else "an empty value")
-        return f"{what} must be an amount written as a number (e.g. 241.74), not {got}"
+        # 1e3, 1_000, .nan, 0x10, ٣: Python would read them, a filing never prints them
+        how = "; write it as printed: digits and at most one decimal point" if shown else ""
+        return f"{what} must be an amount written as a number (e.g. 241.74), not {got}{how}"
     if kind == "greater_than_equal" and path and path[-1] != "year":
         return f"{what} must not be negative (got {raw})"
     if kind == "decimal_max_places":
@@ -239,7 +241,7 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]]) -> Result:
     """Load and validate every YAML file under ``paths``; check across files."""
     filings: list[LoadedFiling] = []
     problems: list[Problem] = []
-    for path in find_yaml_files(list(paths)):
+    for path in find_yaml_files(list(paths), problems):
         loaded, file_problems = validate_file(path)
         problems.extend(file_problems)
         if loaded is not None:
@@ -250,7 +252,7 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]]) -> Result:
 
 def validate_file(path: str | os.PathLike[str]) -> tuple[LoadedFiling | None, list[Problem]]:
     try:
-        text = read_text(path)
+        text = read_filing(path)
     except LoadError as exc:
         return None, [exc.problem]
     fast, node = _validate_fast(text)

@@ -7,12 +7,18 @@ as fixtures.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -59,6 +65,74 @@ def run_cli_process(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] |
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project's inputs (content/, layouts/, static/) at ``dest``, to edit freely."""
+    for part in ("content", "layouts", "static"):
+        shutil.copytree(REPO / part, dest / part)
+    return dest
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace ``old`` (which must be there) by ``new`` in a UTF-8 file."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under ``root``: its path below it → the SHA-256 of its bytes."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+@contextlib.contextmanager
+def running_preview(project: Path, work: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``site-builder serve`` of ``project`` on a free port, in its own
+    process, its output and log (``serve.log``) in ``work``; yields its base
+    URL and the process once it answers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "site_builder.cli", "serve", "--root", str(project), "--out", str(work / "preview"),
+         "--port", str(port)],
+        # to a file, not a pipe nobody drains: a full pipe would block the server
+        stdout=open(work / "serve.log", "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: "<html" in fetch(base + "/"), timeout=60)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture(scope="session")

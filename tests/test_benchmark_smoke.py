@@ -261,6 +261,9 @@ def test_a_template_error_in_a_worker_reaches_the_editor_intact(tmp_path, monkey
     with pytest.raises(BuildError) as caught:
         build(root, out, search=False, jobs=2, clean=True)
     message = str(caught.value)
-    assert message.startswith("rendering /agencies/") and f"with layouts/{template} failed" in message, message
-    assert "no_such_field" in message and "\n" not in message
+    [problem] = caught.value.problems
+    line = (root / "layouts" / template).read_text(encoding="utf-8").split("{% block content %}")[0].count("\n") + 1
+    assert (problem.file, problem.line) == (str(root / "layouts" / template), line), message
+    assert "no_such_field" in problem.message and "(rendering /agencies/" in problem.message
+    assert message == problem.format() and "\n" not in message
     assert _digests(out) == before

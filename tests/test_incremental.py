@@ -2,50 +2,30 @@
 affects, and the live preview serves edits, error banners and reloads."""
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from conftest import copy_project, edit, fetch, running_preview, tree_digest, wait_for
 from site_builder.build import build
 from site_builder.errors import BuildError
 from site_builder.live import LiveBuilder as Builder
 
-ROOT = Path(__file__).resolve().parents[1]
 CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
 
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
-    return root
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def edit(path: Path, old: str, new: str, count: int = 1) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return copy_project(tmp_path / "proj")
 
 
 def assert_equals_clean(root: Path, out: Path, tmp: Path) -> None:
     clean = tmp / f"clean-{time.monotonic_ns()}"
     build(root, clean, search=False, clean=True)
-    assert digest(out) == digest(clean)
+    assert tree_digest(out) == tree_digest(clean)
 
 
 def test_incremental_equals_clean_after_a_sequence_of_edits(project, tmp_path):
@@ -151,7 +131,7 @@ def test_compiled_templates_are_kept_per_base_path(project, tmp_path):
     not reuse the first one's compiled templates, nor the first one's later."""
     root_out, sub_out = tmp_path / "root", tmp_path / "sub"
     build(project, root_out, search=False)
-    first = digest(root_out)
+    first = tree_digest(root_out)
     caches = sorted((project / ".cache/site-builder").glob("templates-*"))
     assert len(caches) == 1 and list(caches[0].glob("__jinja2_*.cache"))  # kept for the next process
     build(project, sub_out, base_path="/sub/", search=False)
@@ -161,7 +141,7 @@ def test_compiled_templates_are_kept_per_base_path(project, tmp_path):
     assert hrefs and all(h.startswith("/sub/") for h in hrefs), [h for h in hrefs if not h.startswith("/sub/")]
     shutil.rmtree(root_out)
     build(project, root_out, search=False)  # compiled templates from the cache
-    assert digest(root_out) == first
+    assert tree_digest(root_out) == first
 
 
 def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, tmp_path):
@@ -232,66 +212,27 @@ def test_a_broken_edit_changes_nothing_and_the_next_good_one_recovers(project, t
     out = tmp_path / "public"
     builder = Builder(project, out)
     builder.build()
-    before = digest(out)
+    before = tree_digest(out)
     edit(project / CAOFEIDIAN, "total: 0.81", "total: [broken")
     with pytest.raises(BuildError) as err:
         builder.build()
     assert "130209-442001-2024.yaml:" in str(err.value)
-    assert digest(out) == before
+    assert tree_digest(out) == before
     edit(project / CAOFEIDIAN, "total: [broken", "total: 0.81")
     edit(project / "layouts/project.html", "{{ project.name }}</h1>", "{{ project.name | nosuchfilter }}</h1>")
     with pytest.raises(Exception) as err:
         builder.build()
     assert "nosuchfilter" in str(err.value)
-    assert digest(out) == before
+    assert tree_digest(out) == before
     edit(project / "layouts/project.html", "{{ project.name | nosuchfilter }}</h1>", "{{ project.name }}</h1>")
     r = builder.build()
-    assert digest(out) == before and not r.written
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return resp.read().decode("utf-8")
-
-
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    assert tree_digest(out) == before and not r.written
 
 
 @pytest.fixture
 def preview(project, tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "site_builder.cli", "serve", "--root", str(project), "--out", str(tmp_path / "preview"),
-         "--port", str(port)],
-        # to a file, not a pipe nobody drains: a full pipe would block the server
-        stdout=open(tmp_path / "serve.log", "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: "<html" in fetch(base + "/"), timeout=60)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_preview(project, tmp_path) as running:
+        yield running
 
 
 def test_serve_shows_edits_error_banner_and_recovers(project, preview):
@@ -374,11 +315,11 @@ def test_edits_in_a_live_session_are_applied_in_place_and_equal_clean_builds(pro
     both(True)
 
     # a broken edit changes nothing; its fix is applied in place
-    before = digest(out)
+    before = tree_digest(out)
     edit(f, "total: 0.95", "total: [broken")
     with pytest.raises(BuildError):
         live.build()
-    assert digest(out) == before
+    assert tree_digest(out) == before
     edit(f, "total: [broken", "total: 0.97")
     both(True)
 
@@ -420,3 +361,30 @@ def test_site_wide_downloads_can_wait_until_after_the_reload(project, tmp_path):
     assert set(live.write_site_data()) >= {"data/projects.csv", "data/indicators.csv", "data/filings.json"}
     assert live.write_site_data() == []  # nothing left to do
     assert_equals_clean(project, out, tmp_path)
+
+
+def test_a_duplicate_is_reported_at_the_file_that_made_it(project, tmp_path):
+    """Of two files that claim one agency and year, the error is the one
+    that is new or edited since the last good build, naming the other —
+    whichever comes first in the folder."""
+    out = tmp_path / "public"
+    builder = Builder(project, out)
+    builder.build()
+    original = project / CAOFEIDIAN
+    copy = original.with_name("0-copy.yaml")
+    shutil.copy2(original, copy)
+    with pytest.raises(BuildError) as err:
+        builder.build()
+    [problem] = err.value.problems
+    assert problem.file == str(copy) and str(original) in problem.message
+    copy.unlink()
+    builder.build()
+    # an existing filing edited to claim another's identity; a fresh Builder, as the command has, from the cache
+    build(project, out, search=False)
+    edited = project / "content/filings/130202-430001-2025.yaml"  # listed before the one it now claims to be
+    edit(edited, 'code: "130202"', 'code: "130535"')
+    edit(edited, "year: 2025", "year: 2024")
+    with pytest.raises(BuildError) as err:
+        build(project, out, search=False)
+    [problem] = [p for p in err.value.problems if p.field == "agency.code"]
+    assert problem.file == str(edited) and "130535-430001-2024.yaml" in problem.message

@@ -3,7 +3,6 @@ indicator counts, data downloads, reproducibility and failure safety."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -17,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pytest
 
+from conftest import tree_digest
 from site_builder.build import build
 from site_builder.errors import BuildError
 from site_builder.targets import shown as shown_target
@@ -203,11 +203,6 @@ def test_feed_has_one_entry_per_filing(site):
     import xml.etree.ElementTree as ET
 
     ET.fromstring(xml.encode())  # well-formed
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_two_builds_are_byte_identical(tmp_path):

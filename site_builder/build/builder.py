@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import jinja2
+
 from ..analyze import SiteModel, build_site_model
 from ..cache import CODE_FINGERPRINT, BuildCache, CachedFiling, FilingStore, State, no_gc, payload, sha
 from ..errors import BuildError
 from ..load import Problem, files_under
 from ..output import MARKER, Stage, remove_detached, search_folder, uninterrupted
 from ..pages import Page
-from ..render import Renderer
+from ..render import Renderer, template_problem
 from ..search import BUNDLE_DIR, index_site
 from ..validate import check_across
 from . import workers
@@ -58,6 +60,16 @@ class Built:
 
 
 @contextmanager
+def template_errors(layouts: Path) -> Iterator[None]:
+    """A template that does not parse or is missing, met while fingerprinting
+    pages, fails the build like a filing's error: its file and line."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        raise BuildError([template_problem(exc, layouts)]) from None
+
+
+@contextmanager
 def staged(out_dir: Path, *, full: bool) -> Iterator[Stage]:
     """A stage for the output (output.publish), discarded unless published."""
     stage = Stage(out_dir, full=full)
@@ -83,6 +95,10 @@ class Builder:
         self.templates = Templates(project.layouts, self.cache.top)
         self.store = FilingStore()
         self.built: Built | None = None  # set by each successful build
+        # each filing of the last good build and its bytes' hash (from the
+        # state a build starts with, then from each build that succeeds): of
+        # two files that claim one identity, the one not among these is reported
+        self._good: dict[str, str] | None = None
         self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         # the output folder's files, listed by a child process while this one
         # loads the cache (build.build); else stage_changes walks the folder itself
@@ -97,7 +113,9 @@ class Builder:
         t0 = time.perf_counter()
         self.built = None
         self.store.clear()  # whole filings kept from the last build link to its agencies
-        with no_gc():
+        if self._good is None:
+            self._good = {key: c.sha for key, c in self.state.filings.items()}
+        with no_gc(), template_errors(self.project.layouts):
             inputs = read_inputs(self.project, self.base_path)  # settings, taxonomy, pages, static files
             renderer = self.templates.renderer(inputs)  # compiled templates, kept between builds
             full = clean or not self.state.describes(self.out_dir)
@@ -130,7 +148,12 @@ class Builder:
         report.files = len(hashes)
         report.seconds = time.perf_counter() - t0
         self.built = Built(site, inputs, plan, self.templates.key, list(self.state.filings))
+        self.remember_good()
         return report
+
+    def remember_good(self) -> None:
+        """The filings of the build that just succeeded (see ``_good``)."""
+        self._good = {key: c.sha for key, c in self.state.filings.items()}
 
     # -- filings in, site model out ---------------------------------------
     def load(self, jobs: int = 1) -> tuple[Inputs, Renderer, SiteModel]:
@@ -161,7 +184,9 @@ class Builder:
         t = time.perf_counter()
         cached = read_filings(paths, self.state, taxonomy, inputs.taxonomy_fp, jobs, prerender, self.pack, self._pool)
         say(f"read {len(cached)} filings in {time.perf_counter() - t:.2f} s")
-        loaded = [c.loaded for c in cached if c.loaded is not None]
+        # unchanged files first: a duplicate is reported at the file that made it (new, or edited)
+        good = self._good or {}
+        loaded = [c.loaded for c in sorted(cached, key=lambda c: good.get(c.key) != c.sha) if c.loaded is not None]
         problems = [p for c in cached for p in c.problems] + check_across(loaded)
         errors = [p for p in problems if p.severity == "error"]
         if errors:

@@ -14,15 +14,15 @@ from ..cache import Ref, payload, sha
 from ..data_export import filing_downloads
 from ..errors import BuildError
 from ..pages import Page, agency_pages
-from ..render import Renderer
+from ..render import Renderer, template_problem
 from . import workers
 
 
 def render_page(renderer: Renderer, page: Page) -> bytes:
     try:
         return renderer.render(page.template, page.context())
-    except Exception as exc:  # name the page and template, keep the cause
-        raise BuildError([], f"rendering {page.url} with layouts/{page.template} failed: {exc}") from exc
+    except Exception as exc:  # the template's file and line, and the page; keep the cause
+        raise BuildError([template_problem(exc, renderer.layouts_dir, page.url, page.template)]) from exc
 
 
 RENDER_CHUNK = 200  # pages a worker takes at a time (whole agencies)

@@ -14,7 +14,7 @@ from ..cache import CODE_FINGERPRINT, sha
 from ..categories import Taxonomy, TaxonomyError, load_taxonomy
 from ..config import SiteConfig, load_config
 from ..errors import BuildError
-from ..load import yaml_paths
+from ..load import LoadError, yaml_paths
 from ..pages import MarkdownPage, load_markdown_pages
 from ..render import Assets, Renderer
 
@@ -41,7 +41,10 @@ class Project:
 
     def filing_paths(self) -> list[str]:
         folder = self.content / "filings"
-        return yaml_paths(folder) if folder.is_dir() else []  # none: "no filings found"
+        try:
+            return yaml_paths(folder) if folder.is_dir() else []  # none: "no filings found"
+        except LoadError as exc:  # a folder in it that cannot be listed
+            raise BuildError([exc.problem]) from None
 
 
 @dataclass

@@ -8,6 +8,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable
 
 from ..analyze import FilingInfo, analyze_filing, lighten, release, whole_pickle
@@ -52,6 +53,28 @@ class Prerender:
         return written, chunks
 
 
+def file_stat(path: str) -> tuple[tuple[int, int], os.stat_result | None]:
+    """A filing's (mtime_ns, size) and status, its own if it is a link;
+    ((0, 0), None) if it cannot be had (a folder without search permission,
+    gone since the listing): the parse says why."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return (0, 0), None
+    return (st.st_mtime_ns, st.st_size), st
+
+
+def file_hash(path: str, st: os.stat_result | None) -> str:
+    """The hash of a filing's bytes; "" if it is not a regular file (a link,
+    a pipe: reading one waits for a writer) or cannot be read: the parse says why."""
+    if st is None or not S_ISREG(st.st_mode):
+        return ""
+    try:
+        return sha(Path(path).read_bytes())
+    except OSError:
+        return ""
+
+
 def read_filings(paths: list[str], state: State, taxonomy, taxonomy_fp: str, jobs: int,
                  prerender: Prerender | None = None, pack: PackWriter | None = None,
                  pool: workers.Workers | None = None) -> list[CachedFiling]:
@@ -62,15 +85,14 @@ def read_filings(paths: list[str], state: State, taxonomy, taxonomy_fp: str, job
     fresh: dict[str, CachedFiling | None] = {}
     todo: list[tuple[str, tuple[int, int], str]] = []
     for key in paths:
-        st = os.stat(key)
-        stat = (st.st_mtime_ns, st.st_size)
+        stat, st = file_stat(key)
         c = cache.get(key)
         if c is not None:
             c.written = None  # what an earlier build in this process wrote is not in this build's output
         if c is not None and c.stat == stat:
             fresh[key] = c
             continue
-        digest = sha(Path(key).read_bytes())
+        digest = file_hash(key, st)
         if c is not None and c.sha == digest:
             c.stat = stat
             fresh[key] = c

@@ -80,8 +80,25 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+def remove_tree(path: str | os.PathLike[str]) -> None:
+    """Delete a folder of ours, its marker last: a deletion stopped half-way
+    leaves a folder the next build still knows for a leftover of its own."""
+    root = os.fspath(path)
+    for entry in os.scandir(root) if os.path.isdir(root) else ():
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    shutil.rmtree(root, ignore_errors=True)
+
+
 # Deletes the folder given, in a process of its own (see remove_detached).
-_REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+_REMOVE = "import sys; from site_builder.output.publish import remove_tree; remove_tree(sys.argv[1])"
 
 
 def remove_detached(path: Path) -> None:
@@ -93,7 +110,7 @@ def remove_detached(path: Path) -> None:
         subprocess.Popen([sys.executable, "-c", _REMOVE, str(path)], stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
 
 
 def _side(out: Path, kind: str) -> Path:
@@ -222,7 +239,7 @@ class Stage:
         """Delete the stage, unless it was published (a full stage's folder
         then holds the old output, which a process of its own deletes)."""
         if not self.published:
-            shutil.rmtree(self.path, ignore_errors=True)
+            remove_tree(self.path)
 
 
 class PublishIncomplete(OSError):
@@ -298,8 +315,8 @@ class _Journal:
         for kind, rel in ops:
             if kind == "delete":
                 _prune_empty_dirs((out / rel).parent, out)
-        shutil.rmtree(journal, ignore_errors=True)  # links to the old files: a few hundred, quick
-        shutil.rmtree(stage.path, ignore_errors=True)
+        remove_tree(journal)  # links to the old files: a few hundred, quick
+        remove_tree(stage.path)
 
 
 def _roll_back(out: Path, journal: Path) -> None:
@@ -325,7 +342,7 @@ def _roll_back(out: Path, journal: Path) -> None:
             os.rename(kept, target)
         elif moved_in:
             _prune_empty_dirs(target.parent, out)
-    shutil.rmtree(journal, ignore_errors=True)
+    remove_tree(journal)
 
 
 def recover(out: Path) -> list[str]:
