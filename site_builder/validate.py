@@ -206,6 +206,11 @@ def validate_document(doc: Document) -> tuple[Filing | None, list[Problem]]:
 
 def _check_filing(filing: Filing, report: Any) -> None:
     """Rules across fields of one filing that a schema cannot express."""
+    for k, item in enumerate(filing.review):
+        where = f" ({item.source})" if item.source else ""
+        what = f"{item.field}: " if item.field else ""
+        report(("review", k), f"review item not yet resolved: {what}{item.check}{where}; "
+                              "check it against the published document, then delete the entry", "warning")
     seen: dict[str, int] = {}
     yy = f"{filing.year % 100:02d}"
     for i, project in enumerate(filing.projects):
