@@ -63,9 +63,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 2
 
     result = import_file(src, region=args.region, agency=args.agency, year=args.year)
-    for line, field, message in result.warnings:
+    for pos, field, message in result.warnings:
         where = f" ({field})" if field else ""
-        print(f"{src}:{line}: warning: {message}{where}", file=sys.stderr)
+        print(f"{src}:{pos.where}: warning: {message}{where}", file=sys.stderr)
     if not result.usable:
         print(f"site-builder import: nothing usable could be read from {src} "
               "(no project table, overview or unit table); no draft written", file=sys.stderr)

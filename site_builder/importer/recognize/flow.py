@@ -1,8 +1,10 @@
-"""PDF text (seed 003): table cells and words broken across lines.
+"""Text whose table cells and words were broken across lines (PDF text).
 
 The text of a PDF table comes out row by row, but a cell wider than its
 column wraps onto several lines, and one line may hold the ends of several
-cells ("9 部 工作计划"). The reader relies on what is certain:
+cells ("9 部 工作计划"), so no grid of cells can be made from it. It is
+recognised by its labels broken over two lines ("资金支出计" / "划（%）") and
+read line by line, relying on what is certain:
 
 - the labels of the project table (项目编码, 项目名称, 预算数, 其中：财政资金,
   其他资金, 资金支出计划, 绩效目标, 一级指标 …);
@@ -19,13 +21,34 @@ import re
 from collections import Counter
 from typing import Any
 
-from .common import (
-    AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, LEVEL1, LEVEL2, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact, has_enum, is_noise,
+from ..common import (
+    AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, LEVEL1, LEVEL2, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact, has_enum,
     join_wrapped, parse_amount, strip_enum, width,
 )
-from .tables import PART2_RE, SECTION_TITLES, find_title, overview_from, plan_from_values
+from ..grid import Pos
+from ..lexicon import lexicon, norm
+from .lines import Line as GridLine
+from .overview import PART2_RE, SECTION_TITLES, find_title, overview_from, plan_from_values
 
-Line = tuple[str, int]
+Line = tuple[str, Pos]
+
+
+def broken(lines: list[GridLine]) -> bool:
+    """Labels broken over two lines ("预算规模及" / "资金用途", "其中：财政" /
+    "资金"), several times: the text's lines are not the table's rows."""
+    if any(line.kind != "spaces" for line in lines):
+        return False
+    lex = lexicon()
+    n = 0
+    texts = [line.text.strip() for line in lines if line.text.strip()]
+    for a, b in zip(texts, texts[1:]):
+        last = a.split()[-1] if a.split() else ""
+        first = b.split()[0] if b.split() else ""
+        if not last or not first or lex.label(last) or lex.label(a):
+            continue
+        if lex.label(last + first) is not None or lex.label(a + b) is not None:
+            n += 1
+    return n >= 3
 
 BASIS_RE = re.compile(r"^[\u4e00-\u9fff（）()、“”]{2,16}$")
 NUMBER_RE = re.compile(r"^[≥≤<>＞＜=]?\d+(?:\.\d+)?$")
@@ -34,20 +57,8 @@ MONTH_RE = re.compile(r"(\d{1,2})\s*月底")
 HEADER_WORDS = ("一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定", "依据", "指标值确定依据")
 
 
-def read(text: str, draft: Draft) -> None:
-    draft.layout = "pdf-text"
-    lines: list[Line] = []
-    noise = 0
-    for n, raw in enumerate(text.split("\n"), start=1):
-        t = raw.strip()
-        if not t:
-            continue
-        if is_noise(t):
-            noise += 1
-            continue
-        lines.append((t, n))
-    if noise:
-        draft.notes.append(f"{noise} converter noise line(s) were dropped.")
+def read(grid_lines: list[GridLine], draft: Draft) -> None:
+    lines: list[Line] = [(line.text.strip(), line.pos) for line in grid_lines if line.text.strip()]
 
     start = len(lines)
     for i, (t, _n) in enumerate(lines):
@@ -89,7 +100,7 @@ def read(text: str, draft: Draft) -> None:
     if projects:
         draft.data["projects"] = projects
     else:
-        draft.warn(lines[-1][1] if lines else 1, "projects", "no project table (项目编码 / 预算数 / 一级指标) was found")
+        draft.warn(lines[-1][1] if lines else Pos(line=1), "projects", "no project table (项目编码 / 预算数 / 一级指标) was found")
 
 
 def _agency(t: str) -> re.Match[str] | None:
@@ -259,7 +270,7 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
             else:
                 proj["code"] = code
                 if len(parts) > 1:
-                    draft.comment(P + ("code",), "joined from lines " + ", ".join(f"{ln} ('{p}')" for p, ln in parts)
+                    draft.comment(P + ("code",), "joined from lines " + ", ".join(f"{ln.line or ln} ('{p}')" for p, ln in parts)
                                   + ": the code is split over lines in the PDF text")
             continue
         if c.startswith("项目名称"):
@@ -358,7 +369,7 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
     if "name" not in proj:
         if heading:
             proj["name"] = heading[0]
-            draft.comment(P + ("name",), f"from the heading (line {heading[1]}): no 项目名称 was read")
+            draft.comment(P + ("name",), f"from the heading ({heading[1]}): no 项目名称 was read")
         else:
             draft.warn(seg[0][1], P + ("name",), "no 项目名称 found for this project")
     elif heading and compact(heading[0]) != compact(proj["name"]):

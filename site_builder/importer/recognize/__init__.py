@@ -1,0 +1,668 @@
+"""The recognizer: a document's grid → a filing draft.
+
+It knows nothing of file formats. It sees lines of tokens (paragraphs and
+table rows, :mod:`.lines`) and reads them by the lexicon of labels
+(``lexicon.yaml``) and by what values look like:
+
+1. the text before the first project table is the agency-wide part (title,
+   overview sections);
+2. project tables are found by their titles, numbered headings, and by a
+   项目编码 / 项目名称 label seen a second time;
+3. in a project's header part a label's value is the cell (or text) after
+   it, checked against the field (an amount field takes only an amount);
+4. the indicator table is read by its header's columns (:mod:`.indicators`);
+5. text whose lines were broken inside cells by a PDF converter (label
+   pieces on separate lines) is read line by line (:mod:`.flow`).
+
+What is not read with confidence is left out and becomes a review item with
+its source position.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact,
+                      join_wrapped, strip_enum)
+from ..grid import Document, Pos
+from ..lexicon import Label, lexicon, nfkc, norm
+from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
+from .indicators import IndicatorReader, header_of, subheader
+from .lines import Line, Tok, document_lines, remove_conversion_spaces, split_run_together
+from .overview import PART2_RE, find_title, overview_from, plan_from_values
+
+MONEY_KEYS = ("total", "fiscal", "carryover", "other")
+FOOTER_RE = re.compile(r"^(注[:：\s]|注$|备注[:：]|填表|填报说明|审核意见)|审核意见|[(（]盖章[)）]|签字")
+PLAN_MONTH_RE = re.compile(r"^(\d{1,2})月(?:底|末)?$")
+PLAN_VALUE_RE = re.compile(r"^(\d{1,12}(?:\.\d{1,6})?)\s*([%％]?)$")
+YEAR_RE = re.compile(r"[（(]?\s*(20\d\d)\s*年度?\s*[)）]")
+
+
+def recognize(doc: Document) -> Draft:
+    draft = Draft(source_name=doc.source)
+    draft.layout = doc.reader
+    for pos, message in doc.problems:
+        draft.warn(pos, "", message)
+    if doc.notes:
+        draft.notes.append(f"Dropped by the reader: {'; '.join(doc.notes[:3])}" + (f" and {len(doc.notes) - 3} more" if len(doc.notes) > 3 else "") + ".")
+    lines = document_lines(doc)
+    draft.all_text = "\n".join(line.text for line in lines)
+    draft.last_line = lines[-1] if lines else None
+    _units(lines, draft)
+    if not lines:
+        return draft
+    from . import flow
+
+    if flow.broken(lines):
+        draft.layout += " (lines broken inside cells)"
+        flow.read(lines, draft)
+        return draft
+    _read(lines, draft)
+    return draft
+
+
+def _units(lines: list[Line], draft: Draft) -> None:
+    for line in lines:
+        for t in line.toks:
+            if len(t.text) <= 40:
+                u = unit_in(t.text)
+                if u:
+                    draft.unit_hints.append((t.pos, u))
+        if line.kind == "spaces" and len(line.text) <= 60:
+            u = unit_in(line.text)
+            if u and not any(p == line.pos for p, _ in draft.unit_hints):
+                draft.unit_hints.append((line.pos, u))
+
+
+# ---------------------------------------------------------------- segmentation
+
+def _title_kind(line: Line) -> str:
+    """'project' / 'unit' when the line is a table title (or starts with one)."""
+    lex = lexicon()
+    if len(line.values()) > 3:
+        return ""
+    t = norm(line.text)
+    if len(t) > 60:
+        t = t[:60]
+    for w in lex.unit_titles:
+        if w in t and len(t) <= len(w) + 30:
+            return "unit"
+    for w in lex.project_titles:
+        if w in t and (len(t) <= len(w) + 30) and not t.startswith("附"):
+            return "project"
+    return ""
+
+
+def _heading(line: Line) -> re.Match[str] | None:
+    if line.kind == "cells" and len(line.values()) > 1:
+        return None
+    return PROJECT_HEADING_RE.match(line.text)
+
+
+def _agency_line(line: Line) -> re.Match[str] | None:
+    vals = line.values()
+    if not vals:
+        return None
+    t = vals[0].text.strip() if line.kind == "cells" else line.text.strip()
+    if len(t) > 80:
+        return None
+    m = AGENCY_LINE_RE.match(t)
+    if m and (m.group("code") or (line.kind == "cells" and any(unit_in(v.text) for v in vals[1:]))):
+        return m
+    return None
+
+
+def _labels_in(line: Line) -> list[Label]:
+    lex = lexicon()
+    out = []
+    for t in line.toks:
+        for piece in (split_run_together(t) if line.kind != "cells" else [t]):
+            lab = lex.label(piece.text)
+            if lab is not None:
+                out.append(lab)
+    return out
+
+
+def _segments(lines: list[Line]) -> tuple[list[Line], list[tuple[str, list[Line]]]]:
+    part1: list[Line] = []
+    segs: list[tuple[str, list[Line]]] = []
+    cur: list[Line] | None = None
+    seen: set[str] = set()
+    started = False
+    for line in lines:
+        kind = ""
+        title = _title_kind(line)
+        labels = [lab.key for lab in _labels_in(line) if lab.kind == "field"]
+        if title == "unit":
+            kind = "unit"
+        elif title == "project" or _heading(line) or _agency_line(line):
+            kind = "start"
+        elif "code" in labels or ("name" in labels and (not started or "name" in seen)):
+            kind = "code" if "code" in labels else "name"
+        elif PART2_RE.match(compact(line.text)):
+            started = True  # the agency-wide part ends here
+            continue
+        if kind:
+            new = (cur is None or kind == "unit" or (kind == "start" and bool(seen))
+                   or (kind == "code" and "code" in seen) or (kind == "name" and "name" in seen)
+                   or (cur is not None and segs and segs[-1][0] == "unit" and kind != "unit"))
+            if new:
+                cur = []
+                segs.append(("unit" if kind == "unit" else "project", cur))
+                seen = set()
+            started = True
+        if cur is None:
+            if not started:
+                part1.append(line)
+            continue
+        cur.append(line)
+        seen.update(k for k in labels if k in ("code", "name"))
+        if labels and kind == "":
+            seen.add("content")
+    return part1, segs
+
+
+def _read(lines: list[Line], draft: Draft) -> None:
+    part1, segs = _segments(lines)
+    paras = [(line.text, line.pos) for line in part1 if line.kind != "cells" or len(line.values()) <= 1]
+    find_title(paras, draft)
+    for line in part1:
+        m = YEAR_RE.search(line.text)
+        if m:
+            draft.year_hints.append((line.pos, int(m.group(1)), "a heading (年度)"))
+    ov = overview_from(paras)
+    if ov:
+        draft.data["overview"] = ov
+    projects: list[dict[str, Any]] = []
+    from .unit_table import read_unit_table
+
+    for kind, seg in segs:
+        if kind == "unit":
+            ub = read_unit_table(seg, draft)
+            if ub:
+                if "unit_budget" in draft.data:
+                    draft.warn(seg[0].pos, "unit_budget", "a second 单位整体支出绩效目标表; not read")
+                else:
+                    draft.data["unit_budget"] = ub
+            continue
+        p = ProjectReader(seg, len(projects), draft).read()
+        if p is not None:
+            draft.project_lines[len(projects)] = (seg[0].pos, seg[-1].pos)
+            projects.append(p)
+    if projects:
+        draft.data["projects"] = projects
+    elif not segs:
+        draft.warn(lines[-1].pos if lines else Pos(line=1), "projects",
+                   "no project table found (no 项目名称 / 项目编码 label or …绩效目标表 title)")
+
+
+# ---------------------------------------------------------------- one project
+
+class ProjectReader:
+    def __init__(self, seg: list[Line], index: int, draft: Draft):
+        self.seg = seg
+        self.P: tuple[Any, ...] = ("projects", index)
+        self.draft = draft
+        self.lex = lexicon()
+        self.proj: dict[str, Any] = {}
+        self.pos: dict[str, Pos] = {}
+        self.budget: dict[str, tuple[Decimal, str | None, Tok, bool]] = {}  # key → (value, unit, cell, year label)
+        self.goals: list[str] = []
+        self.goal_pos: Pos | None = None
+        self.heading: tuple[str, Pos] | None = None
+        self.queue: list[tuple[Label, Tok]] = []
+        self.section = ""
+        self.last_field = ""
+        self.stream = _stream(seg)
+        self.agency: list[tuple[str, Pos]] = []
+        self.units: list[tuple[Pos, str]] = []
+
+    # ------------------------------------------------------------ driving
+
+    def read(self) -> dict[str, Any] | None:
+        mode = "header"
+        reader: IndicatorReader | None = None
+        header = None
+        plan: tuple[dict[int, str], bool, Pos] | None = None
+        for line in self.seg:
+            if mode == "indicators":
+                assert reader is not None and header is not None
+                h = header_of(line)
+                if h is not None:
+                    reader.h = h
+                    header = h
+                    self.draft.comment(self.P + ("indicators",), f"the indicator table continues after a repeated header ({line.pos})")
+                    continue
+                if subheader(line, header):
+                    continue
+                if FOOTER_RE.search(nfkc(line.text).strip()[:30]) or _title_kind(line):
+                    mode = "after"
+                    continue
+                reader.feed(line)
+                continue
+            if mode == "after":
+                continue
+            if plan is not None:
+                self._plan_values(line, plan)
+                plan = None
+                continue
+            m = _heading(line)
+            if m:
+                self.heading = (m.group("name").strip(), line.pos)
+                continue
+            ma = _agency_line(line)
+            if ma:
+                self.agency.append((ma.group("name").strip(), line.pos))
+                self.draft.agency_lines.append((line.pos, ma.group("code") or "", ma.group("name").strip(), ma.group("scope")))
+                continue
+            if _title_kind(line):
+                m2 = YEAR_RE.search(line.text)
+                if m2:
+                    self.draft.year_hints.append((line.pos, int(m2.group(1)), "the table's title"))
+                if not self._title_with_labels(line):
+                    continue
+            if line.kind != "cells" and YEAR_RE.fullmatch(line.text.strip()):
+                self.draft.year_hints.append((line.pos, int(YEAR_RE.search(line.text).group(1)), "the table's title"))
+                continue
+            h = header_of(line)
+            if h is not None:
+                header = h
+                reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
+                mode = "indicators"
+                self._flush()
+                continue
+            vals = line.values()
+            if vals and self.lex.label(vals[0].text) is not None and self.lex.label(vals[0].text).kind == "plan":
+                plan = self._plan_header(line)
+                continue
+            self._header_line(line)
+        self._flush()
+        indicators = reader.finish() if reader is not None else []
+        return self._assemble(indicators, header is not None)
+
+    def _title_with_labels(self, line: Line) -> bool:
+        """A run-together line that starts with the title and goes on with labels."""
+        return line.kind != "cells" and len(_labels_in(line)) > 0
+
+    # ------------------------------------------------------------ header part
+
+    def _tokens(self, line: Line) -> list[Tok]:
+        out: list[Tok] = []
+        if line.kind == "cells":
+            for t in line.toks:
+                if t.merged:
+                    continue
+                if not t.blank and self.lex.label(t.text) is None:
+                    pieces = split_run_together(t)
+                    out.extend(pieces if len(pieces) > 1 and self.lex.label(pieces[0].text) else [t])
+                else:
+                    out.append(t)
+            return out
+        # a line of text: pieces between labels are one value each
+        pieces: list[Tok] = []
+        for t in line.toks:
+            pieces.extend(split_run_together(t))
+        value: list[Tok] = []
+
+        def flush_value() -> None:
+            if value:
+                text = _joined(value, line)
+                out.append(Tok(text, value[0].pos, value[0].col))
+                value.clear()
+
+        for t in pieces:
+            if t.blank:
+                continue
+            if self.lex.label(t.text) is not None or unit_in(t.text) and len(nfkc(t.text).strip()) <= 8:
+                flush_value()
+                out.append(t)
+            else:
+                value.append(t)
+        flush_value()
+        return out
+
+    def _header_line(self, line: Line) -> None:
+        toks = self._tokens(line)
+        had_value = False
+        for t in toks:
+            text = t.text.strip()
+            if not text:
+                if line.kind == "cells" and self.queue:
+                    lab, ltok = self.queue.pop(0)
+                    self._blank(lab, ltok)
+                continue
+            lab = self.lex.label(text)
+            if lab is None and unit_in(text) and len(nfkc(text)) <= 8:
+                self.units.append((t.pos, unit_in(text) or ""))
+                continue
+            if lab is not None:
+                u = unit_in(text)
+                if u:
+                    self.units.append((t.pos, u))
+                if lab.kind == "section":
+                    self.section = lab.key
+                    continue
+                if lab.kind in ("field", "year", "ignored"):
+                    if lab.kind == "field" and lab.key == "goals" and self.queue and self.queue[-1][0].key == "goals":
+                        self.queue.pop()  # 总体目标 above 年度目标: the year's goals
+                    self.queue.append((lab, t))
+                    continue
+                if lab.kind == "column":
+                    continue
+            had_value = True
+            self._value(t, line)
+        if had_value or line.kind == "cells" and not self.stream:
+            for lab, ltok in self.queue:
+                self._blank(lab, ltok)
+            self.queue = []
+
+    def _accepts(self, lab: Label, text: str) -> bool:
+        if lab.key.startswith("budget."):
+            r = read_amount(text)
+            return r is not None and _amount_rest_ok(r[2])
+        if lab.key == "code":
+            return bool(PROJECT_CODE_RE.match(compact(text)))
+        if lab.key == "goals":
+            return read_amount(text) is None or bool(read_amount(text)[2])  # type: ignore[index]
+        return True
+
+    def _value(self, t: Tok, line: Line) -> None:
+        while self.queue:
+            lab, ltok = self.queue.pop(0)
+            if self._accepts(lab, t.text):
+                self._assign(lab, ltok, t)
+                return
+            if lab.key.startswith("budget.") and read_amount(t.text) is not None:
+                # an amount that is not one amount ("854万854万(…)"): the field is left empty
+                self.draft.warn(t.pos, self.P + ("budget", lab.key.split(".")[1]),
+                                f"{ltok.text.strip()} reads '{t.text.strip()[:40]}', which is not one amount; left empty")
+                return
+            self._blank(lab, ltok)
+        if self.section == "purpose" and self.budget:
+            self._set_text("purpose", t)
+            return
+        if self.last_field == "goals":
+            self._goals(t)
+            return
+        if self.last_field == "purpose":
+            self.proj["purpose"] = join_wrapped(self.proj["purpose"], _clean(t.text))
+            return
+        self.draft.warn(t.pos, self.P, f"text not read: '{t.text.strip()[:50]}' (no label before it)")
+
+    def _blank(self, lab: Label, ltok: Tok) -> None:
+        return  # a label whose cell is empty: the field is left out
+
+    def _assign(self, lab: Label, ltok: Tok, t: Tok) -> None:
+        key = lab.key
+        if lab.kind == "ignored":
+            return
+        self.last_field = key
+        if key.startswith("budget."):
+            k = key.split(".")[1]
+            value, unit, _rest = read_amount(t.text)  # type: ignore[misc]
+            prev = self.budget.get(k)
+            year = lab.kind == "year"
+            if prev is not None and not year and prev[3]:
+                return  # the year's value is already read
+            if prev is not None and prev[3] == year and prev[0] != value:
+                self.draft.warn(t.pos, self.P + ("budget", k),
+                                f"{ltok.text.strip()} printed twice ({prev[2].text.strip()}, {t.text.strip()}); kept the first")
+                return
+            self.budget[k] = (value, unit, t, year)
+            u = unit_in(ltok.text)
+            if u and unit is None:
+                self.budget[k] = (value, u, t, year)
+            return
+        if key == "goals":
+            self.goal_pos = self.goal_pos or t.pos
+            self._goals(t)
+            return
+        if key == "agency":
+            name, code = _agency_name(t.text)
+            self.agency.append((name, t.pos))
+            self.draft.agency_lines.append((t.pos, "", name, ""))
+            return
+        if key == "code":
+            self.proj["code"] = compact(t.text)
+            self.pos["code"] = t.pos
+            return
+        if key in ("name", "implementer", "purpose"):
+            if key in self.proj and key != "purpose":
+                if compact(self.proj[key]) != compact(t.text):
+                    self.draft.warn(t.pos, self.P + (key,), f"{ltok.text.strip()} printed twice ('{self.proj[key]}', "
+                                                            f"'{t.text.strip()[:40]}'); kept the first")
+                return
+            self._set_text(key, t)
+
+    def _set_text(self, key: str, t: Tok) -> None:
+        text = _clean(t.text)
+        if key == "purpose" and "purpose" in self.proj:
+            self.proj["purpose"] = join_wrapped(self.proj["purpose"], text)
+        else:
+            self.proj[key] = text
+        self.pos.setdefault(key, t.pos)
+        self.last_field = key
+
+    def _goals(self, t: Tok) -> None:
+        for part in t.text.split("\n"):
+            for piece in _enumerated(part):
+                g = strip_enum(piece)
+                if g:
+                    self.goals.append(_clean(g))
+        self.last_field = "goals"
+
+    def _flush(self) -> None:
+        self.queue = []
+
+    # ------------------------------------------------------------ spending plan
+
+    def _plan_header(self, line: Line) -> tuple[dict[int, str], bool, Pos]:
+        months: dict[int, str] = {}
+        for i, t in enumerate(line.toks):
+            m = PLAN_MONTH_RE.match(compact(nfkc(t.text)))
+            if m:
+                month = int(m.group(1))
+                if month in CHECKPOINT_BY_MONTH:
+                    months[i] = CHECKPOINT_BY_MONTH[month]
+                else:
+                    self.draft.warn(t.pos, self.P + ("spending_plan",),
+                                    f"checkpoint '{t.text.strip()}' is not one of 3月底/6月底/10月底/12月底; not read")
+        percent = bool(re.search(r"[%％]", line.toks[0].text if line.toks else ""))
+        return months, percent, line.pos
+
+    def _plan_values(self, line: Line, plan: tuple[dict[int, str], bool, Pos]) -> None:
+        months, percent, hpos = plan
+        values: dict[str, tuple[str, str, Any]] = {}
+        for i, t in enumerate(line.toks):
+            text = compact(nfkc(t.text))
+            if not text:
+                continue
+            if i not in months:
+                self.draft.warn(t.pos, self.P + ("spending_plan",), f"value '{t.text.strip()}' is not under a checkpoint heading; not read")
+                continue
+            m = PLAN_VALUE_RE.match(text)
+            if not m:
+                self.draft.warn(t.pos, self.P + ("spending_plan", months[i]), f"'{t.text.strip()}' is not a number; left out")
+                continue
+            values[months[i]] = (m.group(1), m.group(2), t.pos)
+        if not values:
+            self.draft.warn(line.pos, self.P + ("spending_plan",), "资金支出计划 row holds no values")
+            return
+        total = self.budget.get("total")
+        p = plan_from_values(values, percent, str(total[0]) if total else None, self.P, self.draft, hpos)
+        if p:
+            self.proj["spending_plan"] = p
+        missing = [k for k in ("mar", "jun", "oct", "dec") if k not in values and k not in months.values()]
+        if missing:
+            self.draft.comment(self.P + ("spending_plan",), f"the text prints no {'/'.join(missing)} checkpoint")
+
+    # ------------------------------------------------------------ result
+
+    def _unit(self, cell: Tok) -> tuple[str, str]:
+        """The unit of an amount without one attached: the nearest caption
+        before it in this table, else anywhere before it in the document."""
+        if self.units:
+            return self.units[-1][1], f"the caption at {self.units[-1][0]}"
+        hints = self.draft.unit_hints
+        first = self.seg[0].pos
+        before = [h for h in hints if _before(h[0], first)]
+        inside = [h for h in hints if not _before(h[0], first) and _before(h[0], cell.pos, strict=False)]
+        if inside:
+            return inside[-1][1], f"the caption at {inside[-1][0]}"
+        if before:
+            return before[-1][1], f"the caption at {before[-1][0]}"
+        return "", ""
+
+    def _assemble(self, indicators: list[dict[str, Any]], had_header: bool) -> dict[str, Any] | None:
+        P, d = self.P, self.draft
+        out: dict[str, Any] = {}
+        if "code" in self.proj:
+            out["code"] = self.proj["code"]
+        if "name" not in self.proj and self.heading:
+            self.proj["name"] = self.heading[0]
+            d.comment(P + ("name",), f"from the heading ({self.heading[1]}): no 项目名称 cell was read")
+        elif self.heading and compact(self.heading[0]) != compact(self.proj.get("name", "")):
+            d.warn(self.heading[1], P + ("name",), f"the heading names '{self.heading[0]}' but 项目名称 reads "
+                                                   f"'{self.proj.get('name')}'; took 项目名称")
+        if self.heading is None and "code" in self.proj and self.seg and self.seg[0].kind == "cells":
+            d.comment(P, "no numbered heading (…绩效目标表) before this table; found by its 项目编码 row")
+        if "name" in self.proj:
+            out["name"] = self.proj["name"]
+        else:
+            d.warn(self.seg[0].pos, P + ("name",), "no 项目名称 found for this project table")
+        if "implementer" in self.proj:
+            out["implementer"] = self.proj["implementer"]
+            d.implementers.append((self.pos.get("implementer", self.seg[0].pos), self.proj["implementer"]))
+        budget: dict[str, Any] = {}
+        for k in MONEY_KEYS:
+            if k not in self.budget:
+                continue
+            value, unit, cell, _year = self.budget[k]
+            where = "attached to the amount"
+            if unit is None:
+                unit, where = self._unit(cell)
+            if not unit:
+                unit = WAN
+                d.warn(cell.pos, P + ("budget", k), f"no amount unit printed for '{cell.text.strip()}'; "
+                                                    "assumed 万元 — check the document's unit")
+            d.source_units.append(unit)
+            conv = to_wan(value, unit)
+            budget[k] = amount_text(conv) if unit == YUAN or value != conv or not _plain(cell.text) else Num(_printed(cell.text))
+            if unit == YUAN:
+                d.comment(P + ("budget", k), f"printed '{cell.text.strip()}' 元 ({where}); converted exactly to 万元")
+            elif not _plain(cell.text):
+                d.comment(P + ("budget", k), f"printed '{cell.text.strip()[:40]}'")
+        if budget:
+            out["budget"] = budget
+            self._check_budget(budget)
+        else:
+            d.warn(self.seg[0].pos, P + ("budget", "total"), "no amount (预算数 / 年度资金总额) read for this project")
+            out["budget"] = {}
+        for k in ("purpose", "spending_plan"):
+            if k in self.proj:
+                out[k] = self.proj[k]
+        if self.goals:
+            out["goals"] = self.goals
+        if indicators:
+            out["indicators"] = indicators
+        elif not had_header:
+            d.warn(self.seg[-1].pos, P + ("indicators",), "no indicator table (一级指标 / 二级指标 …) in this project")
+        if self.agency:
+            d.project_agencies.append(self.agency[0])
+        if not self.proj and not self.budget and not indicators and not self.goals:
+            return None
+        return out
+
+    def _check_budget(self, budget: dict[str, Any]) -> None:
+        if "total" not in budget:
+            return
+        total = Decimal(budget["total"])
+        parts = [Decimal(budget[k]) for k in ("fiscal", "carryover", "other") if k in budget]
+        if parts and sum(parts) > total:
+            self.draft.warn(self.budget["total"][2].pos, self.P + ("budget", "total"),
+                            f"the parts ({' + '.join(str(p) for p in parts)}) exceed the total {total}: check the amounts")
+        elif len(parts) >= 2 and sum(parts) != total and all(k in budget for k in ("fiscal", "other")):
+            self.draft.warn(self.budget["total"][2].pos, self.P + ("budget", "total"),
+                            f"the total {total} is not the sum of its parts ({' + '.join(str(p) for p in parts)}): "
+                            "check the amounts")
+
+
+def _before(a: Pos, b: Pos, strict: bool = True) -> bool:
+    ka = (a.page, a.line, a.table, a.row, a.para)
+    kb = (b.page, b.line, b.table, b.row, b.para)
+    return ka < kb if strict else ka <= kb
+
+
+def _stream(seg: list[Line]) -> bool:
+    """One cell per line: the labels of the header part stand alone on their lines."""
+    alone = together = 0
+    lex = lexicon()
+    for line in seg:
+        vals = line.values()
+        if not vals:
+            continue
+        first = lex.label(vals[0].text)
+        if first is None or first.kind not in ("field", "year"):
+            continue
+        if len(vals) == 1:
+            alone += 1
+        else:
+            together += 1
+    return alone >= 2 and alone > together
+
+
+def _amount_rest_ok(rest: str) -> bool:
+    """What may follow an amount in its cell: nothing, or an explanation in brackets."""
+    rest = rest.strip()
+    return not rest or (rest[0] in "(（" and not re.match(r"^\d", rest))
+
+
+def _plain(text: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?", compact(text)))
+
+
+def _printed(text: str) -> str:
+    return compact(nfkc(text))
+
+
+def _clean(text: str) -> str:
+    if "\n" in text:
+        out = ""
+        for part in text.split("\n"):
+            out = join_wrapped(out, part)
+        text = out
+    return remove_conversion_spaces(text.strip())[0]
+
+
+def _joined(toks: list[Tok], line: Line) -> str:
+    if line.raw:
+        a = line.raw.find(toks[0].text)
+        if a >= 0:
+            b = line.raw.find(toks[-1].text, a)
+            if b >= 0:
+                return line.raw[a:b + len(toks[-1].text)].strip()
+    return " ".join(t.text for t in toks)
+
+
+_BRACKET_CODE_RE = re.compile(r"^\s*(?:[\[【(（]\s*(?P<c1>[0-9A-Za-z]{2,12})\s*[\]】)）]|(?P<c2>[0-9]{2,12})\s*[-－—])\s*")
+
+
+def _agency_name(text: str) -> tuple[str, str]:
+    """'[015001]武汉市青山区教育局', '820001-井研县马踏镇人民政府' → name, code."""
+    t = _clean(text)
+    m = _BRACKET_CODE_RE.match(t)
+    if m:
+        return t[m.end():].strip(), m.group("c1") or m.group("c2") or ""
+    return t, ""
+
+
+_ENUM_SPLIT_RE = re.compile(r"(?:(?<=[。；;])|\s+)(?=(?:目标\s*\d+\s*[:：]|\d+\s*[、.．](?!\d)|[（(]\d+[)）]))")
+
+
+def _enumerated(text: str) -> list[str]:
+    """'1、改善… 2、水泥路…' → the numbered items (only when numbered from 1)."""
+    parts = [p.strip() for p in _ENUM_SPLIT_RE.split(text) if p.strip()]
+    if len(parts) > 1 and re.match(r"^(目标\s*1\s*[:：]|1\s*[、.．]|[（(]1[)）])", parts[0]):
+        return parts
+    return [text]

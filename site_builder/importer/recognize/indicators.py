@@ -1,0 +1,501 @@
+"""The indicator table: its header's columns, then each row's 一级/二级/三级
+指标 and 指标值, by the header's positions where the cells are where the
+header has them, and otherwise by the cells' content (the lexicon's levels,
+what a target looks like).
+
+A value is placed only when its column is certain; a row that cannot be
+split with confidence becomes a review item, never a guess.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...model import LEVEL2 as STANDARD_LEVEL2
+from ..common import Draft
+from ..lexicon import lexicon, nfkc, norm
+from .lines import Line, Tok, remove_conversion_spaces, split_run_together
+
+ORDER = ("level1", "level2", "name", "description", "target", "basis")
+VALUE_KINDS = ("name", "description", "target_op", "target", "target_unit", "basis")
+_CMP = r"(?:>=|<=|≥|≤|≧|≦|>|<|=|＞|＜|＝)"
+_TARGET_START_RE = re.compile(rf"^(?:{_CMP}|\d)")
+_TRAILING_TARGET_RE = re.compile(rf"({_CMP}?\s*\d+(?:\.\d+)?\s*(?:%|[a-zA-Z\u4e00-\u9fff/]{{0,5}}))$")
+_BARE_RE = re.compile(rf"^{_CMP}\s*\d+(?:\.\d+)?$")
+# the old template puts the satisfaction indicators under 效益指标
+_OLD_TEMPLATE = {"效益指标": ("社会公众或服务对象满意度指标", "服务对象满意度指标")}
+
+
+def target_like(text: str) -> bool:
+    t = nfkc(text).strip()
+    if not t:
+        return False
+    if _TARGET_START_RE.match(t) or t.endswith("%"):
+        return True
+    return any(t == q or (t.endswith(q) and len(t) <= len(q) + 2) for q in lexicon().qualitative)
+
+
+def split_name_target(text: str) -> tuple[str, str] | None:
+    """Name and target run together in one cell → (name, target), when the
+    target is a number (with comparator and unit) or a words-only target of
+    the lexicon at the end of the text."""
+    t = text.strip()
+    n = nfkc(t)
+    if len(n) != len(t):
+        t = n
+    m = _TRAILING_TARGET_RE.search(t)
+    if m:
+        start = m.start(1)
+        # the number must start after a non-digit: "覆盖率100%", not the middle of "2021"
+        while start < len(t) and t[start].isspace():
+            start += 1
+        name = t[:start].strip()
+        if len(name) >= 2 and not name[-1].isdigit() and not re.search(r"[(（]$", name):
+            return name, t[start:].strip()
+    for q in lexicon().qualitative:
+        if t.endswith(q) and len(t) - len(q) >= 2:
+            return t[: -len(q)].strip(), q
+    return None
+
+
+@dataclass
+class Column:
+    kind: str  # level1 level2 name description target target_op target_unit basis ignored label
+    col: int  # grid column (or index)
+    span: int = 1
+    group: str = ""  # "period", "year" or ""
+    text: str = ""
+
+
+@dataclass
+class Header:
+    columns: list[Column]
+    pos: Any
+    spans: bool = False
+    width: int = 0  # number of cells of the header line
+
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.columns]
+
+    @property
+    def groups(self) -> bool:
+        return any(c.group == "year" for c in self.columns) and any(c.group == "period" for c in self.columns)
+
+    def value_columns(self) -> list[Column]:
+        """The columns after 二级指标 that a row fills, in order: the year's
+        group where the header has two."""
+        cols = [c for c in self.columns if c.kind not in ("label", "level1", "level2")]
+        if self.groups:
+            cols = [c for c in cols if c.group != "period"]
+        return cols
+
+
+def header_of(line: Line) -> Header | None:
+    """A line that is the indicator table's header (≥ 2 column labels)."""
+    lex = lexicon()
+    toks: list[Tok] = []
+    for t in line.toks:
+        toks.extend(split_run_together(t, header=False) if line.kind != "cells" else [t])
+    cols: list[Column] = []
+    n_labels = 0
+    for i, t in enumerate(toks):
+        if t.blank:
+            continue
+        lab = lex.label(t.text)
+        col = t.col if line.spans else i
+        if lab is not None and lab.kind == "column":
+            n_labels += 1
+            kind = lab.key
+            cols.append(Column(kind, col, t.span, lex.group_of(t.text), t.text))
+        elif lab is not None and lab.kind == "section" and not cols:
+            cols.append(Column("label", col, t.span, "", t.text))
+        elif cols and lab is None and not any(c.kind in ("level1", "level2", "name") for c in cols):
+            return None
+        else:
+            cols.append(Column("ignored", col, t.span, "", t.text))
+    kinds = [c.kind for c in cols]
+    if n_labels < 2 or not ({"level1", "level2", "name"} & set(kinds)) or not ({"target", "name"} <= set(kinds)
+                                                                                 or "target" in kinds):
+        return None
+    # two groups: a second 二级指标/三级指标/指标值 without a qualifier is the year's
+    seen: dict[str, int] = {}
+    for c in cols:
+        seen[c.kind] = seen.get(c.kind, 0) + 1
+        if seen[c.kind] == 2 and not c.group and c.kind in ("level2", "name", "target"):
+            c.group = "year"
+            for d in cols:
+                if d.kind == c.kind and d is not c and not d.group:
+                    d.group = "period"
+    return Header(cols, line.pos, line.spans, len(line.toks))
+
+
+def subheader(line: Line, header: Header) -> bool:
+    """A second header line that splits the target column in groups
+    ("2021年实际实现值 | 预期2022年实现值"): the header is refined in place."""
+    lex = lexicon()
+    vals = line.values()
+    if not vals or len(vals) > 4:
+        return False
+    groups = [lex.group_of(t.text) for t in vals]
+    if not all(groups) or not all(re.search(r"值|目标", nfkc(t.text)) for t in vals):
+        return False
+    targets = [c for c in header.columns if c.kind == "target"]
+    if len(targets) != 1:
+        return False
+    t0 = targets[0]
+    k = header.columns.index(t0)
+    header.columns[k:k + 1] = [Column("target", t0.col + i, 1, g, t.text) for i, (t, g) in enumerate(zip(vals, groups))]
+    return True
+
+
+@dataclass
+class State:
+    level1: str = ""
+    level2: str = ""
+    level1_pos: Any = None
+    pending: list[dict[str, Any]] = field(default_factory=list)  # rows read before their (merged) 一级指标 was printed
+
+
+class IndicatorReader:
+    """Reads the rows of one project's indicator table into ``out``."""
+
+    def __init__(self, header: Header, path: tuple[Any, ...], draft: Draft, stream: bool):
+        self.h = header
+        self.P = path
+        self.draft = draft
+        self.stream = stream
+        self.out: list[dict[str, Any]] = []
+        self.st = State()
+        self.cur: dict[str, Any] | None = None
+        self.cur_cols: list[Column] = []
+        self.lex = lexicon()
+
+    # ---------------------------------------------------------------- rows
+
+    def feed(self, line: Line) -> None:
+        if line.kind == "cells" and not self.stream:
+            cells = line.toks
+            if not any(not t.blank for t in cells):
+                return
+            mapped = self._positional(line)
+            if mapped is not None:
+                if mapped and not ({"level1", "level2", "name", "target"} & set(mapped)) and self.out:
+                    self._fragment(mapped, line)
+                    return
+                self._emit(mapped, line)
+                return
+            self._sequence(line.values(), line, by_count=True)
+            return
+        toks: list[Tok] = []
+        for t in line.values():
+            toks.extend(self._split_levels(t))
+        self._sequence(toks, line, by_count=False)
+
+    def _split_levels(self, t: Tok) -> list[Tok]:
+        """Levels run together at the start of a token: 产出指标数量指标…"""
+        out: list[Tok] = []
+        text = t.text.strip()
+        while text:
+            lead = self.lex.leading_level(text)
+            if not lead:
+                break
+            n = nfkc(text)
+            out.append(Tok(n[: lead[2]], t.pos, t.col))
+            text = n[lead[2]:].strip()
+        if text:
+            out.append(Tok(text, t.pos, t.col))
+        return out or [t]
+
+    def _positional(self, line: Line) -> dict[str, Tok] | None:
+        """Cells where the header has its columns → {kind: cell}."""
+        h = self.h
+        toks = line.toks
+        got: dict[str, Tok] = {}
+        if h.spans and line.spans:
+            for t in toks:
+                if t.blank:
+                    continue
+                col = next((c for c in h.columns if c.col <= t.col < c.col + c.span), None)
+                if col is None:
+                    return None
+                self._put(got, col, t)
+            return got
+        same = len(toks) == h.width
+        nonempty = [(i, t) for i, t in enumerate(toks) if not t.blank]
+        by_index = {c.col: c for c in h.columns}
+        if any(by_index.get(i) is not None and by_index[i].kind == "label" for i, _ in nonempty):
+            return None  # text in the header's label column: the row is shifted
+        if not same and not all(i in by_index for i, _ in nonempty):
+            return None
+        if not same and "target" not in {by_index[i].kind for i, _ in nonempty if i in by_index} \
+                and len(nonempty) < len([c for c in h.columns if c.kind != "label"]):
+            return None
+        for i, t in nonempty:
+            col = by_index.get(i)
+            if col is None:
+                return None
+            self._put(got, col, t)
+        return got
+
+    def _fragment(self, mapped: dict[str, Tok], line: Line) -> None:
+        """A row holding only the rest of a cell broken by a page break."""
+        from ..common import join_wrapped
+
+        j = len(self.out) - 1
+        prev = self.out[j]
+        for k, t in mapped.items():
+            if k in ORDER:
+                prev[k] = join_wrapped(prev.get(k, ""), _clean(t.text))
+                self.draft.comment(self.P + (j, k), f"joined with {line.pos}: the cell continues across a page break")
+        self.out[j] = {k: prev[k] for k in ORDER if k in prev}
+        if prev in self.st.pending:
+            self.st.pending[self.st.pending.index(prev)] = self.out[j]
+
+    def _put(self, got: dict[str, Tok], col: Column, t: Tok) -> None:
+        if col.kind in ("label", "ignored"):
+            return
+        if self.h.groups and col.group == "period":
+            return
+        if col.kind in got and col.kind == "target":
+            # two target groups flattened into one row: the year's wins
+            if col.group == "year":
+                got[col.kind] = t
+            return
+        got[col.kind] = t
+
+    def _sequence(self, toks: list[Tok], line: Line, by_count: bool) -> None:
+        """Cells whose columns are not where the header has them: levels by
+        the lexicon, the rest by what the cells look like."""
+        if not toks:
+            return
+        levels: list[Tok] = []
+        rest: list[Tok] = []
+        for t in toks:
+            lv = self.lex.level(t.text)
+            if lv and not rest:
+                levels.append(t)
+            else:
+                rest.append(t)
+        for t in levels:
+            kind, _std = self.lex.level(t.text) or ("", "")
+            if kind == "level1" and levels.index(t) == 0 and (len(levels) > 1 or not self.stream or self.cur is None):
+                self._level1(t)
+            elif kind == "level1" and levels.index(t) > 0:
+                self._level2(t)  # "满意度指标 | 满意度指标": the second is the 二级指标
+            else:
+                self._level2(t)
+        if not rest:
+            return
+        if self.stream:
+            for t in rest:
+                self._stream_value(t, line)
+            return
+        self._row_values(rest, line, by_count, bool(levels))
+
+    def _level1(self, t: Tok) -> None:
+        self._close()
+        text = remove_conversion_spaces(t.text.strip())[0]
+        if not self.st.level1:
+            # a merged 一级指标 printed in the middle of its group: the rows above have none yet
+            for ind in self.st.pending:
+                ind["level1"] = text
+            self.st.pending = []
+        self.st.level1 = text
+        self.st.level1_pos = t.pos
+        self.st.level2 = ""
+
+    def _level2(self, t: Tok) -> None:
+        self._close()
+        self.st.level2 = remove_conversion_spaces(t.text.strip())[0]
+
+    def _row_values(self, rest: list[Tok], line: Line, by_count: bool, had_levels: bool) -> None:
+        cols = self.h.value_columns()
+        kinds = [c.kind for c in cols]
+        vals = [t for t in rest]
+        got: dict[str, Tok] = {}
+        if by_count and not had_levels:
+            # real cells whose row lost its merged cells: by the number of filled cells
+            full = [c for c in self.h.columns if c.kind not in ("label", "ignored") and not (self.h.groups and c.group == "period")]
+            if len(vals) <= len(full):
+                start = len(full) - len(vals)
+                if vals and len(full) > len(vals):
+                    # the filled cells are the last columns of the row
+                    pass
+                for c, t in zip(full[start:], vals):
+                    got[c.kind] = t
+                if not ({"name", "target"} & set(got)):
+                    return
+                self._emit(got, line, shifted=True)
+                return
+        if len(vals) == len(cols):
+            for c, t in zip(cols, vals):
+                got[c.kind] = t
+            if "target" in got and not target_like(got["target"].text) and line.kind == "spaces" \
+                    and kinds.index("target") == len(kinds) - 1 and any(target_like(v.text) for v in vals[:-1]):
+                got = self._fit(vals, cols, line) or {}
+            self._emit(got, line)
+            return
+        if len(vals) > len(cols) or (len(vals) < len(cols) and len(vals) > 1):
+            fitted = self._fit(vals, cols, line)
+            if fitted is not None:
+                self._emit(fitted, line)
+                return
+        if len(vals) == 1:
+            sp = split_name_target(vals[0].text)
+            if sp is not None and "target" in kinds:
+                name, target = sp
+                self._emit({"name": Tok(name, vals[0].pos), "target": Tok(target, vals[0].pos)}, line,
+                           note="name and target run together in one cell; split before the target")
+                return
+        self._unread(line, rest)
+
+    def _fit(self, vals: list[Tok], cols: list[Column], line: Line) -> dict[str, Tok] | None:
+        """More (or fewer) pieces than columns — spaces inside cells, or empty
+        cells lost: the target is the last piece that looks like one, the
+        name everything before it."""
+        kinds = [c.kind for c in cols]
+        if "target" not in kinds or "name" not in kinds:
+            return None
+        after = len(kinds) - kinds.index("target") - 1
+        before = [k for k in kinds[: kinds.index("target")] if k != "name"]
+        if any(k in ("description",) for k in before) and len(vals) != len(cols):
+            return None  # a description column makes the split ambiguous
+        for i in range(len(vals) - 1, 0, -1):
+            if len(vals) - i - 1 > after:
+                break
+            if target_like(vals[i].text):
+                got: dict[str, Tok] = {}
+                ops = [k for k in before if k == "target_op"]
+                j = i
+                if ops and j >= 2 and re.fullmatch(_CMP, nfkc(vals[j - 1].text).strip()):
+                    got["target_op"] = vals[j - 1]
+                    j -= 1
+                name = _join(vals[:j], line)
+                got["name"] = Tok(name, vals[0].pos)
+                got["target"] = vals[i]
+                tail = vals[i + 1:]
+                for k, t in zip(kinds[kinds.index("target") + 1:], tail):
+                    got[k] = t
+                return got
+        return None
+
+    def _stream_value(self, t: Tok, line: Line) -> None:
+        """One cell per line: fill the columns after 二级指标 in order."""
+        cols = [c for c in self.h.value_columns() if c.kind in ("name", "description", "target_op", "target", "target_unit")]
+        if self.cur is None:
+            self.cur = {}
+            self.cur_cols = list(cols)
+            self.cur["_pos"] = t.pos
+        if not self.cur_cols:
+            self._close()
+            self.cur = {"_pos": t.pos}
+            self.cur_cols = list(cols)
+        col = self.cur_cols.pop(0)
+        self.cur[col.kind] = t
+        if not self.cur_cols:
+            self._close()
+
+    def _close(self) -> None:
+        if self.cur is None:
+            return
+        cur, self.cur = self.cur, None
+        pos = cur.pop("_pos", None)
+        if not any(k in cur for k in ("name", "target")):
+            return
+        self._emit(cur, None, pos=pos)
+
+    # ---------------------------------------------------------------- output
+
+    def _emit(self, got: dict[str, Tok], line: Line | None, *, shifted: bool = False, note: str = "",
+              pos: Any = None) -> None:
+        j = len(self.out)
+        IP = self.P + (j,)
+        where = line.pos if line is not None else pos
+        ind: dict[str, Any] = {}
+        l1 = got.get("level1")
+        l2 = got.get("level2")
+        if l1 is not None and l1.text.strip():
+            self._level1(l1)
+        if l2 is not None and l2.text.strip():
+            self.st.level2 = remove_conversion_spaces(l2.text.strip())[0]
+        elif l1 is not None and l1.text.strip():
+            self.st.level2 = ""
+        for k in ("name", "description", "basis"):
+            if k in got and got[k].text.strip():
+                ind[k] = _clean(got[k].text)
+        target = ""
+        if "target" in got and got["target"].text.strip():
+            target = _clean(got["target"].text)
+            op = got.get("target_op")
+            unit = got.get("target_unit")
+            if op is not None and op.text.strip() and not re.match(_CMP, nfkc(target)):
+                target = op.text.strip() + target
+            if unit is not None and unit.text.strip() and not target.endswith(unit.text.strip()):
+                target = target + unit.text.strip()
+            ind["target"] = target
+        if self.st.level1:
+            ind["level1"] = self.st.level1
+        if self.st.level2:
+            ind["level2"] = self.st.level2
+        ordered = {k: ind[k] for k in ORDER if k in ind}
+        self.out.append(ordered)
+        if "level1" not in ordered:
+            self.st.pending.append(ordered)
+        if shifted:
+            self.draft.comment(IP, f"{where}: the row's cells are not under the header's columns; read by the "
+                                   f"order of its filled cells")
+        if note:
+            self.draft.comment(IP, f"{where}: {note}")
+        self._check(ordered, IP, where)
+
+    def _check(self, ind: dict[str, Any], IP: tuple[Any, ...], where: Any) -> None:
+        d = self.draft
+        if not ind.get("name"):
+            d.warn(where, IP + ("name",), "no 三级指标 read in this row; fill it in from the document")
+        if not ind.get("target"):
+            d.warn(where, IP + ("target",), "no 指标值 read in this row; fill it in from the document")
+        elif _BARE_RE.match(nfkc(ind["target"]).strip()):
+            d.warn(where, IP + ("target",), f"the target '{ind['target']}' is a comparator and a number without a "
+                                            "unit: check it is not cut short")
+        l1, l2 = ind.get("level1", ""), ind.get("level2", "")
+        std1 = self.lex.level1.get(norm(l1), "")
+        std2 = self.lex.level2.get(norm(l2), "")
+        if std1 and std2 and std1 in STANDARD_LEVEL2 and std2 not in STANDARD_LEVEL2[std1] \
+                and std2 not in _OLD_TEMPLATE.get(std1, ()):
+            d.warn(where, IP + ("level1",), f"二级指标 {l2} does not belong under 一级指标 {l1} in the standard "
+                                            "template: check the merged 一级指标 cell")
+
+    def finish(self) -> list[dict[str, Any]]:
+        self._close()
+        for ind in self.st.pending:
+            j = self.out.index(ind)
+            self.draft.warn(self.h.pos, self.P + (j, "level1"), "no 一级指标 printed for this row")
+        return self.out
+
+    def _unread(self, line: Line, toks: list[Tok]) -> None:
+        text = " | ".join(t.text.strip() for t in toks)[:60]
+        self.draft.warn(line.pos, self.P, f"indicator row not read: '{text}' — its cells could not be placed "
+                                          "with confidence; add it by hand")
+
+
+def _clean(text: str) -> str:
+    if "\n" in text:
+        from ..common import join_wrapped
+
+        out = ""
+        for part in text.split("\n"):
+            out = join_wrapped(out, part)
+        text = out
+    return remove_conversion_spaces(text.strip())[0]
+
+
+def _join(toks: list[Tok], line: Line) -> str:
+    """Pieces of one cell split at its spaces, joined as the line prints them."""
+    if line.raw and toks:
+        a = line.raw.find(toks[0].text)
+        if a >= 0:
+            b = line.raw.find(toks[-1].text, a)
+            if b >= 0:
+                return line.raw[a:b + len(toks[-1].text)].strip()
+    return " ".join(t.text for t in toks)

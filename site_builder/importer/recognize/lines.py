@@ -1,0 +1,120 @@
+"""The recognizer's view of a document: lines of tokens.
+
+Every paragraph and every table row becomes a :class:`Line`; its tokens are
+the row's cells (or, for text whose cells are separated by spaces, its runs
+of non-space text). Nothing here knows which file format the grid came from:
+only how sure the reader was of the cell boundaries (``Line.kind``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..grid import CELLS, Document, Para, Pos, Table
+from ..lexicon import Label, lexicon, nfkc, norm
+
+_CJK = r"\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_CJK_SPACE_RE = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
+_DATE_SPACE_RES = (
+    re.compile(r"(年\s*\d{1,2})\s+(?=月)"),
+    re.compile(r"(月\s*\d{1,2})\s+(?=日)"),
+    re.compile(r"(\d{4})\s+(?=年\d)"),
+)
+
+
+def remove_conversion_spaces(text: str) -> tuple[str, bool]:
+    """Remove spaces a converter put inside words (``平 方米``): only between
+    two CJK characters and inside a date; a space between a number and its
+    unit (``298 辆``) may be printed that way and is kept."""
+    out = _CJK_SPACE_RE.sub("", text)
+    for rx in _DATE_SPACE_RES:
+        out = rx.sub(r"\1", out)
+    return out, out != text
+
+
+@dataclass
+class Tok:
+    text: str
+    pos: Pos
+    col: int = -1  # grid column, when the reader knew it
+    span: int = 1
+    merged: bool = False
+    label: Label | None = None  # set when the token is a lexicon label
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Line:
+    toks: list[Tok]
+    pos: Pos
+    kind: str  # "para", "cells" (real cells), "spaces" (a line of text split at its spaces)
+    raw: str = ""
+    table: int = 0  # which table of the document (0: a paragraph)
+    spans: bool = False  # the reader knew each cell's grid column
+    data: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        if self.raw:
+            return self.raw
+        return " ".join(t.text for t in self.toks if t.text.strip())
+
+    def values(self) -> list[Tok]:
+        return [t for t in self.toks if not t.blank]
+
+
+def document_lines(doc: Document) -> list[Line]:
+    out: list[Line] = []
+    for n, b in enumerate(doc.blocks, start=1):
+        if isinstance(b, Para):
+            out.append(Line([Tok(b.text, b.pos)], b.pos, "para", b.text))
+            continue
+        assert isinstance(b, Table)
+        spans = any(c.colspan > 1 or c.merged for r in b.rows for c in r.cells) and b.cells == CELLS
+        for r in b.rows:
+            toks = [Tok(c.text, c.pos, c.col, c.colspan, c.merged) for c in r.cells]
+            out.append(Line(toks, r.pos, "cells" if b.cells == CELLS else "spaces", r.raw, n, spans))
+    return out
+
+
+def label_of(text: str) -> Label | None:
+    return lexicon().label(text)
+
+
+def split_run_together(tok: Tok, header: bool = True) -> list[Tok]:
+    """A token that starts with a label, with more text run together after it
+    ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
+    split at the lexicon's labels. Other tokens are returned as they are."""
+    lex = lexicon()
+    t = tok.text.strip()
+    if not t or lex.label(t):
+        return [tok]
+    nt = nfkc(t)
+    spans = lex.split_labels(nt, columns=not header) if header else lex.split_labels(nt, columns=True)
+    if header:
+        spans += [s for s in lex.split_labels(nt, columns=True) if s not in spans]
+        spans.sort()
+    if not spans or spans[0][0] != 0:
+        return [tok]
+    # drop overlapping spans
+    kept: list[tuple[int, int]] = []
+    for s in spans:
+        if not kept or s[0] >= kept[-1][1]:
+            kept.append(s)
+    # slices of the printed text where NFKC kept its length (the usual case)
+    src = t if len(t) == len(nt) else nt
+    pieces: list[Tok] = []
+    for k, (a, b) in enumerate(kept):
+        end = kept[k + 1][0] if k + 1 < len(kept) else len(nt)
+        pieces.append(Tok(src[a:b], tok.pos, tok.col, tok.span, tok.merged))
+        rest = src[b:end].strip()
+        if rest:
+            pieces.append(Tok(rest, tok.pos, tok.col, tok.span, tok.merged))
+    return pieces
+
+
+def is_blank_label(text: str) -> bool:
+    return norm(text) == ""
