@@ -74,6 +74,9 @@ class Lexicon:
         self.period_marks = [nfkc(w) for w in data.get("period_marks") or []]
         self.year_marks = [nfkc(w) for w in data.get("year_marks") or []]
         self.not_agency = [nfkc(w) for w in data.get("not_agency") or []]
+        self.footer_starts = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_starts") or []]
+        self.footer_words = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_words") or []]
+        self.level_prefixes = {n[:k] for n in list(self.level1) + list(self.level2) for k in range(2, len(n))}
         # labels that may be found inside run-together text: long enough not
         # to occur by chance inside a value
         self._inner = sorted((n for n, lab in self.labels.items() if len(n) >= 4 and lab.kind != "column"),
@@ -91,7 +94,8 @@ class Lexicon:
             return lab
         # a column label with a qualifier: 指标值(年度), 二级指标(长期), 预期2022年实现值
         m = re.match(r"^(.+?)\((.+)\)$", n)
-        if m and m.group(1) in self.labels and self.labels[m.group(1)].kind == "column":
+        if m and m.group(1) in self.labels and (self.labels[m.group(1)].kind == "column"
+                                                 or m.group(2) in ("万元", "元", "%")):
             return self.labels[m.group(1)]
         return None
 

@@ -33,7 +33,6 @@ from .lines import Line, Tok, document_lines, remove_conversion_spaces, split_ru
 from .overview import PART2_RE, find_title, overview_from, plan_from_values
 
 MONEY_KEYS = ("total", "fiscal", "carryover", "other")
-FOOTER_RE = re.compile(r"^(注[:：\s]|注$|备注[:：]|填表|填报说明|审核意见)|审核意见|[(（]盖章[)）]|签字")
 PLAN_MONTH_RE = re.compile(r"^(\d{1,2})月(?:底|末)?$")
 PLAN_VALUE_RE = re.compile(r"^(\d{1,12}(?:\.\d{1,6})?)\s*([%％]?)$")
 YEAR_RE = re.compile(r"[（(]?\s*(20\d\d)\s*年度?\s*[)）]")
@@ -186,9 +185,8 @@ def _read(lines: list[Line], draft: Draft) -> None:
                 else:
                     draft.data["unit_budget"] = ub
             continue
-        p = ProjectReader(seg, len(projects), draft).read()
-        if p is not None:
-            draft.project_lines[len(projects)] = (seg[0].pos, seg[-1].pos)
+        for p, first, last in ProjectReader(seg, len(projects), draft).read_all():
+            draft.project_lines[len(projects)] = (first, last)
             projects.append(p)
     if projects:
         draft.data["projects"] = projects
@@ -220,12 +218,22 @@ class ProjectReader:
 
     # ------------------------------------------------------------ driving
 
+    def read_all(self) -> list[tuple[dict[str, Any], Pos, Pos]]:
+        """The project of this table — or, for a wide table that prints each
+        project's fields in the first columns of its indicator rows, all of them."""
+        self.wide: list[tuple[dict[str, Any], Pos, Pos]] | None = None
+        p = self.read()
+        if self.wide is not None:
+            return self.wide
+        return [(p, self.seg[0].pos, self.seg[-1].pos)] if p is not None else []
+
     def read(self) -> dict[str, Any] | None:
         mode = "header"
         reader: IndicatorReader | None = None
         header = None
         plan: tuple[dict[int, str], bool, Pos] | None = None
-        for line in self.seg:
+        lines = _gather_headers(self.seg)
+        for line in lines:
             if mode == "indicators":
                 assert reader is not None and header is not None
                 h = header_of(line)
@@ -236,7 +244,7 @@ class ProjectReader:
                     continue
                 if subheader(line, header):
                     continue
-                if FOOTER_RE.search(nfkc(line.text).strip()[:30]) or _title_kind(line):
+                if _footer(line) or _title_kind(line):
                     mode = "after"
                     continue
                 reader.feed(line)
@@ -267,6 +275,11 @@ class ProjectReader:
                 continue
             h = header_of(line)
             if h is not None:
+                if any(c.kind == "field" for c in h.columns) and line.kind == "cells":
+                    self._flush()
+                    rest = lines[lines.index(line) + 1:]
+                    self.wide = self._read_wide(h, rest)
+                    return None
                 header = h
                 reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
                 mode = "indicators"
@@ -281,9 +294,67 @@ class ProjectReader:
         indicators = reader.finish() if reader is not None else []
         return self._assemble(indicators, header is not None)
 
+    def _read_wide(self, header: Any, rows: list[Line]) -> list[tuple[dict[str, Any], Pos, Pos]]:
+        """A header that holds project fields and indicator columns side by
+        side (单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 | …): a row whose
+        cells before its first indicator level are filled starts a project;
+        merged cells on the left are missing from the flattened rows, so the
+        filled cells are the last field columns."""
+        from .indicators import Header
+
+        fields = [c for c in header.columns if c.kind == "field"]
+        k0 = next((i for i, c in enumerate(header.columns) if c.kind in ("level1", "level2", "name")), len(header.columns))
+        ih = Header(header.columns[k0:], header.pos, False, len(header.columns) - k0)
+        out: list[tuple[dict[str, Any], Pos, Pos]] = []
+        cur: ProjectReader | None = None
+        reader: IndicatorReader | None = None
+        first = last = self.seg[0].pos
+
+        def close() -> None:
+            if cur is not None and reader is not None:
+                p = cur._assemble(reader.finish(), True)
+                if p is not None:
+                    out.append((p, first, last))
+
+        for line in rows:
+            if _footer(line) or _title_kind(line):
+                break
+            vals = line.values()
+            if not vals:
+                continue
+            k = next((i for i, t in enumerate(vals) if self.lex.level(t.text)), None)
+            lead = vals[:k] if k is not None else []
+            if lead and len(lead) <= len(fields):
+                close()
+                cur = ProjectReader(self.seg, self.P[1] + len(out), self.draft)
+                cur.units = self.units
+                reader = IndicatorReader(ih, cur.P + ("indicators",), self.draft, False)
+                first = line.pos
+                for col, t in zip(fields[len(fields) - len(lead):], lead):
+                    lab = self.lex.label(col.text)
+                    if lab is not None:
+                        if cur._accepts(lab, t.text):
+                            cur._assign(lab, Tok(col.text, col_pos(header, col)), t)
+                        else:
+                            self.draft.warn(t.pos, cur.P, f"'{t.text.strip()[:40]}' under {col.text} is not a "
+                                                          f"{col.text}; not read")
+            if cur is None or reader is None or k is None:
+                if cur is not None:
+                    self.draft.warn(line.pos, cur.P + ("indicators",), f"row not read: '{' | '.join(t.text for t in vals)[:60]}'")
+                continue
+            reader._sequence(vals[k:], line, by_count=False)
+            last = line.pos
+        close()
+        return out
+
     def _title_with_labels(self, line: Line) -> bool:
         """A run-together line that starts with the title and goes on with labels."""
-        return line.kind != "cells" and len(_labels_in(line)) > 0
+        if line.kind == "cells":
+            return False
+        t = norm(line.text)
+        for w in self.lex.project_titles:
+            t = t.replace(w, "")
+        return len([lab for lab in _labels_in(Line([Tok(t, line.pos)], line.pos, "spaces", t)) if lab.kind == "field"]) >= 2
 
     # ------------------------------------------------------------ header part
 
@@ -344,8 +415,9 @@ class ProjectReader:
                     self.section = lab.key
                     continue
                 if lab.kind in ("field", "year", "ignored"):
-                    if lab.kind == "field" and lab.key == "goals" and self.queue and self.queue[-1][0].key == "goals":
-                        self.queue.pop()  # 总体目标 above 年度目标: the year's goals
+                    if lab.kind == "field" and lab.key == "goals":
+                        # 总体目标 above 年度目标 (and 中期目标): the year's goals
+                        self.queue = [q for q in self.queue if q[0].key != "goals"]
                     self.queue.append((lab, t))
                     continue
                 if lab.kind == "column":
@@ -368,6 +440,13 @@ class ProjectReader:
         return True
 
     def _value(self, t: Tok, line: Line) -> None:
+        if self.queue:
+            # a label broken over two lines: 主管部门 / 及编码
+            lab, ltok = self.queue[-1]
+            joined = self.lex.label(ltok.text + t.text)
+            if joined is not None and joined.kind in ("field", "year", "ignored"):
+                self.queue[-1] = (joined, Tok(ltok.text + t.text, ltok.pos, ltok.col))
+                return
         while self.queue:
             lab, ltok = self.queue.pop(0)
             if self._accepts(lab, t.text):
@@ -570,7 +649,12 @@ class ProjectReader:
             d.warn(self.seg[-1].pos, P + ("indicators",), "no indicator table (一级指标 / 二级指标 …) in this project")
         if self.agency:
             d.project_agencies.append(self.agency[0])
-        if not self.proj and not self.budget and not indicators and not self.goals:
+        if not self.budget and not indicators:
+            # a 项目名称 label in another kind of table (a list of allocations): no project here
+            d.warnings = [w for w in d.warnings if not (w[1] == _path(P) or w[1].startswith(_path(P) + "."))]
+            if self.proj.get("name"):
+                d.warn(self.pos.get("name", self.seg[0].pos), "", f"'{self.proj['name']}' has no amount and no "
+                       "indicator table: not read as a project")
             return None
         return out
 
@@ -586,6 +670,57 @@ class ProjectReader:
             self.draft.warn(self.budget["total"][2].pos, self.P + ("budget", "total"),
                             f"the total {total} is not the sum of its parts ({' + '.join(str(p) for p in parts)}): "
                             "check the amounts")
+
+
+def col_pos(header: Any, col: Any) -> Pos:
+    return header.pos
+
+
+def _footer(line: Line) -> bool:
+    """Text after a table: notes, approval rows, a web page's links."""
+    t = re.sub(r"\s+", "", nfkc(line.text))
+    lex = lexicon()
+    return any(t.startswith(w) for w in lex.footer_starts) or any(w in t for w in lex.footer_words)
+
+
+def _gather_headers(seg: list[Line]) -> list[Line]:
+    """A table flattened to one cell per line prints its indicator header one
+    label a line: those lines are joined into one header line."""
+    lex = lexicon()
+    out: list[Line] = []
+    i = 0
+    while i < len(seg):
+        line = seg[i]
+        vals = line.values()
+        lab = lex.label(vals[0].text) if len(vals) == 1 else None
+        if lab is not None and (lab.kind == "column" or (lab.kind == "section" and not lab.key)):
+            j = i
+            toks: list[Tok] = []
+            n_cols = 0
+            while j < len(seg):
+                v = seg[j].values()
+                if not v:
+                    j += 1
+                    continue
+                lab2 = lex.label(v[0].text) if len(v) == 1 else None
+                if lab2 is None or not (lab2.kind == "column" or (lab2.kind == "section" and not lab2.key and not toks)):
+                    break
+                n_cols += lab2.kind == "column"
+                toks.append(Tok(v[0].text, v[0].pos, len(toks)))
+                j += 1
+            if n_cols >= 2:
+                out.append(Line(toks, line.pos, "spaces", " ".join(t.text for t in toks), line.table))
+                i = j
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _path(P: tuple[Any, ...]) -> str:
+    from ...load import format_path
+
+    return format_path(P)
 
 
 def _before(a: Pos, b: Pos, strict: bool = True) -> bool:

@@ -85,7 +85,13 @@ class Header:
     def value_columns(self) -> list[Column]:
         """The columns after 二级指标 that a row fills, in order: the year's
         group where the header has two."""
-        cols = [c for c in self.columns if c.kind not in ("label", "level1", "level2")]
+        start = 0
+        for i, c in enumerate(self.columns):
+            if c.kind in ("label", "level1", "level2", "field") or (c.kind == "ignored" and i == start):
+                start = i + 1
+            elif c.kind == "name":
+                break
+        cols = [c for c in self.columns[start:] if c.kind not in ("level1", "level2")]
         if self.groups:
             cols = [c for c in cols if c.group != "period"]
         return cols
@@ -110,13 +116,14 @@ def header_of(line: Line) -> Header | None:
             cols.append(Column(kind, col, t.span, lex.group_of(t.text), t.text))
         elif lab is not None and lab.kind == "section" and not cols:
             cols.append(Column("label", col, t.span, "", t.text))
+        elif lab is not None and lab.kind in ("field", "year") and n_labels == 0:
+            cols.append(Column("field", col, t.span, "", t.text))  # a wide table: project fields first
         elif cols and lab is None and not any(c.kind in ("level1", "level2", "name") for c in cols):
             return None
         else:
             cols.append(Column("ignored", col, t.span, "", t.text))
     kinds = [c.kind for c in cols]
-    if n_labels < 2 or not ({"level1", "level2", "name"} & set(kinds)) or not ({"target", "name"} <= set(kinds)
-                                                                                 or "target" in kinds):
+    if n_labels < 2 or not ({"level1", "level2", "name"} & set(kinds)):
         return None
     # two groups: a second 二级指标/三级指标/指标值 without a qualifier is the year's
     seen: dict[str, int] = {}
@@ -169,11 +176,19 @@ class IndicatorReader:
         self.st = State()
         self.cur: dict[str, Any] | None = None
         self.cur_cols: list[Column] = []
+        self.held: Tok | None = None
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
 
     def feed(self, line: Line) -> None:
+        if "target" not in self.h.kinds():
+            if not self.out and not getattr(self, "_no_target", False):
+                self._no_target = True
+                self.draft.warn(self.h.pos, self.P, "the indicator header has no 指标值 column that the lexicon "
+                                                    f"knows ({' | '.join(c.text for c in self.h.columns)[:60]}): "
+                                                    "the indicators were not read")
+            return
         if line.kind == "cells" and not self.stream:
             cells = line.toks
             if not any(not t.blank for t in cells):
@@ -190,6 +205,18 @@ class IndicatorReader:
         toks: list[Tok] = []
         for t in line.values():
             toks.extend(self._split_levels(t))
+        if self.stream and len(toks) == 1:
+            t = toks[0]
+            if self.held is not None:
+                held, self.held = self.held, None
+                joined = self.lex.level(held.text + t.text)
+                if joined is not None:
+                    self._sequence([Tok(held.text + t.text, held.pos, held.col)], line, by_count=False)
+                    return
+                self._sequence([held], line, by_count=False)
+            if norm(t.text) in self.lex.level_prefixes and self.lex.level(t.text) is None:
+                self.held = t  # a level broken over two lines: 经济效益 / 指标
+                return
         self._sequence(toks, line, by_count=False)
 
     def _split_levels(self, t: Tok) -> list[Tok]:
@@ -220,12 +247,14 @@ class IndicatorReader:
                 if col is None:
                     return None
                 self._put(got, col, t)
-            return got
+            return got if self._plausible(got) else None
         same = len(toks) == h.width
         nonempty = [(i, t) for i, t in enumerate(toks) if not t.blank]
         by_index = {c.col: c for c in h.columns}
-        if any(by_index.get(i) is not None and by_index[i].kind == "label" for i, _ in nonempty):
-            return None  # text in the header's label column: the row is shifted
+        first_level = min((c.col for c in h.columns if c.kind in ("level1", "level2", "name")), default=0)
+        if any(by_index.get(i) is not None and by_index[i].kind in ("label", "ignored") and i < first_level
+               for i, _ in nonempty):
+            return None  # text under the header's label column: the row is shifted
         if not same and not all(i in by_index for i, _ in nonempty):
             return None
         if not same and "target" not in {by_index[i].kind for i, _ in nonempty if i in by_index} \
@@ -235,8 +264,27 @@ class IndicatorReader:
             col = by_index.get(i)
             if col is None:
                 return None
+            if col.kind in ("ignored", "label", "field") and self.lex.level(t.text):
+                return None  # a level under a column that holds none: the row is shifted
             self._put(got, col, t)
-        return got
+        return got if self._plausible(got) else None
+
+    def _plausible(self, got: dict[str, Tok]) -> bool:
+        """Levels where the header has its level columns, and nowhere else."""
+        any_level = False
+        for k, t in got.items():
+            lv = self.lex.level(t.text)
+            both = norm(t.text) in self.lex.level1 and norm(t.text) in self.lex.level2
+            if lv:
+                any_level = True
+            if k == "level1" and lv and lv[0] != "level1" and not both:
+                return False
+            if k == "level2" and lv and lv[0] != "level2" and not both:
+                return False
+            if k not in ("level1", "level2") and lv:
+                return False
+        odd = [k for k in ("level1", "level2") if k in got and not self.lex.level(got[k].text)]
+        return not (odd and any_level)
 
     def _fragment(self, mapped: dict[str, Tok], line: Line) -> None:
         """A row holding only the rest of a cell broken by a page break."""
@@ -253,7 +301,7 @@ class IndicatorReader:
             self.st.pending[self.st.pending.index(prev)] = self.out[j]
 
     def _put(self, got: dict[str, Tok], col: Column, t: Tok) -> None:
-        if col.kind in ("label", "ignored"):
+        if col.kind in ("label", "ignored", "field"):
             return
         if self.h.groups and col.group == "period":
             return
@@ -278,7 +326,10 @@ class IndicatorReader:
             else:
                 rest.append(t)
         for t in levels:
-            kind, _std = self.lex.level(t.text) or ("", "")
+            kind, std = self.lex.level(t.text) or ("", "")
+            if std in self.lex.level2 and len(levels) == 1 \
+                    and self.lex.level1.get(norm(self.st.level1)) == "产出指标" and std in STANDARD_LEVEL2["产出指标"]:
+                kind = "level2"  # 成本指标 under 产出指标 (the template before 成本指标 became a 一级指标)
             if kind == "level1" and levels.index(t) == 0 and (len(levels) > 1 or not self.stream or self.cur is None):
                 self._level1(t)
             elif kind == "level1" and levels.index(t) > 0:
@@ -334,6 +385,15 @@ class IndicatorReader:
             if "target" in got and not target_like(got["target"].text) and line.kind == "spaces" \
                     and kinds.index("target") == len(kinds) - 1 and any(target_like(v.text) for v in vals[:-1]):
                 got = self._fit(vals, cols, line) or {}
+            self._emit(got, line)
+            return
+        if line.kind == "cells" and 1 < len(vals) < len(cols):
+            # real cells, the last ones missing (empty, or the row is cut short)
+            for c, t in zip(cols, vals):
+                got[c.kind] = t
+            if line is self.draft.last_line:
+                self.draft.warn(line.pos, self.P + (len(self.out),), "the text ends inside this row: "
+                                "check it is complete")
             self._emit(got, line)
             return
         if len(vals) > len(cols) or (len(vals) < len(cols) and len(vals) > 1):
@@ -467,6 +527,9 @@ class IndicatorReader:
                                             "template: check the merged 一级指标 cell")
 
     def finish(self) -> list[dict[str, Any]]:
+        if self.held is not None:
+            held, self.held = self.held, None
+            self._sequence([held], Line([held], held.pos, "spaces"), by_count=False)
         self._close()
         for ind in self.st.pending:
             j = self.out.index(ind)
