@@ -189,14 +189,21 @@ def score(name: str, result: ImportResult, expected: dict[str, Any]) -> Score:
             check("spending_plan", f"{P}.spending_plan.{k}", v, gsp.get(k))
         einds = ep.get("indicators") or []
         ginds = gp.get("indicators") or []
-        iused: set[int] = set()
+        # pair printed and read indicators by name, then the rest by position
+        match: dict[int, int] = {}
         for n, ei in enumerate(einds):
-            k = next((x for x, gi in enumerate(ginds)
-                      if x not in iused and ei.get("name") and _t(gi.get("name", "")) == _t(ei["name"])), None)
-            if k is None and n < len(ginds) and n not in iused:
-                k = n
+            k = next((x for x, gi in enumerate(ginds) if x not in match.values() and ei.get("name")
+                      and _t(gi.get("name", "")) == _t(ei["name"])), None)
             if k is not None:
-                iused.add(k)
+                match[n] = k
+        named = {_t(e.get("name", "")) for e in einds}
+        for n in range(len(einds)):
+            if n not in match and n < len(ginds) and n not in match.values() \
+                    and _t(ginds[n].get("name", "")) not in named:
+                match[n] = n
+        iused = set(match.values())
+        for n, ei in enumerate(einds):
+            k = match.get(n)
             gi = ginds[k] if k is not None else {}
             IP = f"{P}.indicators[{k if k is not None else len(ginds)}]"
             for f_, kind in (("level1", "level1"), ("level2", "level2"), ("name", "indicator name"), ("target", "target")):

@@ -93,15 +93,17 @@ class Lexicon:
         if lab is not None:
             return lab
         # a column label with a qualifier: 指标值(年度), 二级指标(长期), 预期2022年实现值
+        # a label with a qualifier: 指标值(年度), 二级指标(长期), 项目资金(万元), 中期滚动目标(2019年--2021年)
         m = re.match(r"^(.+?)\((.+)\)$", n)
-        if m and m.group(1) in self.labels and (self.labels[m.group(1)].kind == "column"
-                                                 or m.group(2) in ("万元", "元", "%")):
+        if m and m.group(1) in self.labels:
             return self.labels[m.group(1)]
         return None
 
     def level(self, text: str) -> tuple[str, str] | None:
         """('level1' | 'level2', standard name) for an indicator level as printed."""
         n = norm(text)
+        if n not in self.level1 and n not in self.level2:
+            n = re.sub(r"\([^()]*\)$", "", n)  # 数量指标(必填硬性指标)
         if n in self.level2 and n not in self.level1:
             return "level2", self.level2[n]
         if n in self.level1:

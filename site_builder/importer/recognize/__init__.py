@@ -210,6 +210,7 @@ class ProjectReader:
         self.goal_pos: Pos | None = None
         self.heading: tuple[str, Pos] | None = None
         self.queue: list[tuple[Label, Tok]] = []
+        self.queue_line: list[int] = []  # the line each queued label is on
         self.section = ""
         self.last_field = ""
         self.stream = _stream(seg)
@@ -396,13 +397,18 @@ class ProjectReader:
     def _header_line(self, line: Line) -> None:
         toks = self._tokens(line)
         had_value = False
+        prev_label = False
         for t in toks:
             text = t.text.strip()
             if not text:
-                if line.kind == "cells" and self.queue:
-                    lab, ltok = self.queue.pop(0)
+                if line.kind == "cells" and self.queue and prev_label:
+                    # the cell of the label just before is empty
+                    lab, ltok = self.queue.pop()
+                    self.queue_line.pop()
                     self._blank(lab, ltok)
+                prev_label = False
                 continue
+            prev_label = self.lex.label(text) is not None
             lab = self.lex.label(text)
             if lab is None and unit_in(text) and len(nfkc(text)) <= 8:
                 self.units.append((t.pos, unit_in(text) or ""))
@@ -417,17 +423,21 @@ class ProjectReader:
                 if lab.kind in ("field", "year", "ignored"):
                     if lab.kind == "field" and lab.key == "goals":
                         # 总体目标 above 年度目标 (and 中期目标): the year's goals
-                        self.queue = [q for q in self.queue if q[0].key != "goals"]
+                        keep = [k for k, q in enumerate(self.queue) if q[0].key != "goals"]
+                        self.queue = [self.queue[k] for k in keep]
+                        self.queue_line = [self.queue_line[k] for k in keep]
                     self.queue.append((lab, t))
+                    self.queue_line.append(id(line))
                     continue
                 if lab.kind == "column":
                     continue
             had_value = True
             self._value(t, line)
-        if had_value or line.kind == "cells" and not self.stream:
+        only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
+        if had_value or (line.kind == "cells" and not self.stream and not only_labels):
             for lab, ltok in self.queue:
                 self._blank(lab, ltok)
-            self.queue = []
+            self.queue, self.queue_line = [], []
 
     def _accepts(self, lab: Label, text: str) -> bool:
         if lab.key.startswith("budget."):
@@ -447,8 +457,15 @@ class ProjectReader:
             if joined is not None and joined.kind in ("field", "year", "ignored"):
                 self.queue[-1] = (joined, Tok(ltok.text + t.text, ltok.pos, ltok.col))
                 return
+        if id(line) in self.queue_line[1:] and line.kind != "cells":
+            # a label on the value's own line wins over labels left blank above it
+            k = len(self.queue_line) - 1 - self.queue_line[::-1].index(id(line))
+            for lab, ltok in self.queue[:k]:
+                self._blank(lab, ltok)
+            self.queue, self.queue_line = self.queue[k:], self.queue_line[k:]
         while self.queue:
             lab, ltok = self.queue.pop(0)
+            self.queue_line.pop(0)
             if self._accepts(lab, t.text):
                 self._assign(lab, ltok, t)
                 return
@@ -474,6 +491,8 @@ class ProjectReader:
 
     def _assign(self, lab: Label, ltok: Tok, t: Tok) -> None:
         key = lab.key
+        if re.match(r"^\s*[:：]", t.text):  # "预算单位:东莞市交通运输局" split after its label
+            t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if lab.kind == "ignored":
             return
         self.last_field = key
@@ -532,7 +551,7 @@ class ProjectReader:
         self.last_field = "goals"
 
     def _flush(self) -> None:
-        self.queue = []
+        self.queue, self.queue_line = [], []
 
     # ------------------------------------------------------------ spending plan
 
@@ -692,8 +711,16 @@ def _gather_headers(seg: list[Line]) -> list[Line]:
     while i < len(seg):
         line = seg[i]
         vals = line.values()
-        lab = lex.label(vals[0].text) if len(vals) == 1 else None
-        if lab is not None and (lab.kind == "column" or (lab.kind == "section" and not lab.key)):
+        def header_labels(vs: list[Tok], first: bool) -> list[Any] | None:
+            labs = [lex.label(v.text) for v in vs]
+            if not vs or any(lab is None for lab in labs):
+                return None
+            ok = all(lab.kind == "column" or (lab.kind == "section" and not lab.key and first and k == 0)
+                     for k, lab in enumerate(labs))
+            return labs if ok else None
+
+        labs0 = header_labels(vals, True)
+        if labs0 is not None and len(vals) < 4:
             j = i
             toks: list[Tok] = []
             n_cols = 0
@@ -702,11 +729,11 @@ def _gather_headers(seg: list[Line]) -> list[Line]:
                 if not v:
                     j += 1
                     continue
-                lab2 = lex.label(v[0].text) if len(v) == 1 else None
-                if lab2 is None or not (lab2.kind == "column" or (lab2.kind == "section" and not lab2.key and not toks)):
+                labs = header_labels(v, not toks)
+                if labs is None:
                     break
-                n_cols += lab2.kind == "column"
-                toks.append(Tok(v[0].text, v[0].pos, len(toks)))
+                n_cols += sum(lab.kind == "column" for lab in labs)
+                toks.extend(Tok(x.text, x.pos, len(toks) + k) for k, x in enumerate(v))
                 j += 1
             if n_cols >= 2:
                 out.append(Line(toks, line.pos, "spaces", " ".join(t.text for t in toks), line.table))
@@ -789,6 +816,9 @@ def _agency_name(text: str) -> tuple[str, str]:
     m = _BRACKET_CODE_RE.match(t)
     if m:
         return t[m.end():].strip(), m.group("c1") or m.group("c2") or ""
+    m = re.match(r"^(.*\S)\s+(\d{3,12})$", t)  # "湘潭市城市管理和综合执法局 308001"
+    if m:
+        return m.group(1), m.group(2)
     return t, ""
 
 

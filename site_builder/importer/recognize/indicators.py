@@ -202,9 +202,26 @@ class IndicatorReader:
                 return
             self._sequence(line.values(), line, by_count=True)
             return
-        toks: list[Tok] = []
+        toks = []
         for t in line.values():
+            lab = self.lex.label(t.text)
+            if not toks and lab is not None and lab.kind == "section":
+                continue  # the header's label column repeated: 绩效指标
             toks.extend(self._split_levels(t))
+        if not self.stream and toks:
+            if self.held is not None:
+                held, self.held = self.held, None
+                if self.lex.level(held.text + toks[0].text):
+                    toks[0] = Tok(held.text + toks[0].text, held.pos, held.col)
+                else:
+                    toks.insert(0, held)
+            last = toks[-1]
+            if norm(last.text) in self.lex.level_prefixes and self.lex.level(last.text) is None \
+                    and all(self.lex.level(t.text) for t in toks[:-1]):
+                self.held = last  # a merged level broken over lines: 项目完成 / 指标
+                toks = toks[:-1]
+                if not toks:
+                    return
         if self.stream and len(toks) == 1:
             t = toks[0]
             if self.held is not None:
@@ -317,6 +334,13 @@ class IndicatorReader:
         the lexicon, the rest by what the cells look like."""
         if not toks:
             return
+        if self.h.groups and not self.stream:
+            # two column groups flattened into one row: the year's group is the last one
+            k2 = [i for i, t in enumerate(toks) if i > 0 and (self.lex.level(t.text) or ("", ""))[0] == "level2"
+                  and not (self.lex.level(toks[i - 1].text))]
+            if k2:
+                lead = [t for t in toks[: k2[-1]] if (self.lex.level(t.text) or ("", ""))[0] == "level1"][:1]
+                toks = lead + toks[k2[-1]:]
         levels: list[Tok] = []
         rest: list[Tok] = []
         for t in toks:
@@ -365,6 +389,12 @@ class IndicatorReader:
         kinds = [c.kind for c in cols]
         vals = [t for t in rest]
         got: dict[str, Tok] = {}
+        if by_count and not had_levels and len(vals) <= len([c for c in cols if c.kind != "ignored"]):
+            # real cells whose row lost its merged level cells: the filled cells start at 三级指标
+            for c, t in zip([c for c in cols if c.kind != "ignored"], vals):
+                got[c.kind] = t
+            self._emit(got, line)
+            return
         if by_count and not had_levels:
             # real cells whose row lost its merged cells: by the number of filled cells
             full = [c for c in self.h.columns if c.kind not in ("label", "ignored") and not (self.h.groups and c.group == "period")]
@@ -396,7 +426,7 @@ class IndicatorReader:
                                 "check it is complete")
             self._emit(got, line)
             return
-        if len(vals) > len(cols) or (len(vals) < len(cols) and len(vals) > 1):
+        if line.kind != "cells" and (len(vals) > len(cols) or (len(vals) < len(cols) and len(vals) > 1)):
             fitted = self._fit(vals, cols, line)
             if fitted is not None:
                 self._emit(fitted, line)
@@ -442,7 +472,8 @@ class IndicatorReader:
 
     def _stream_value(self, t: Tok, line: Line) -> None:
         """One cell per line: fill the columns after 二级指标 in order."""
-        cols = [c for c in self.h.value_columns() if c.kind in ("name", "description", "target_op", "target", "target_unit")]
+        cols = [c for c in self.h.value_columns()
+                if c.kind in ("name", "description", "target_op", "target", "target_unit", "basis")]
         if self.cur is None:
             self.cur = {}
             self.cur_cols = list(cols)
