@@ -210,7 +210,7 @@ def score(name: str, result: ImportResult, expected: dict[str, Any]) -> Score:
                 if f_ in ei:
                     check(kind, f"{IP}.{f_}", ei.get(f_), gi.get(f_))
         for x, gi in enumerate(ginds):
-            if x not in iused and not _covered(f"{P}.indicators[{x}]", reviewed):
+            if x not in iused and not any(w.startswith(f"{P}.indicators[{x}]") for w in reviewed):
                 sc.add("target", "wrong", f"{name}: {P}.indicators[{x}]: no such indicator printed, draft has {gi!r}")
     for j, gp in enumerate(got_projects):
         if j not in used and not _covered(f"projects[{j}]", reviewed):

@@ -211,6 +211,8 @@ class ProjectReader:
         self.heading: tuple[str, Pos] | None = None
         self.queue: list[tuple[Label, Tok]] = []
         self.queue_line: list[int] = []  # the line each queued label is on
+        self.saw_period = False  # a label of the whole period's amounts (中期资金总额) was printed
+        self.goal_buffer: list[Tok] = []
         self.section = ""
         self.last_field = ""
         self.stream = _stream(seg)
@@ -233,7 +235,7 @@ class ProjectReader:
         reader: IndicatorReader | None = None
         header = None
         plan: tuple[dict[int, str], bool, Pos] | None = None
-        lines = _gather_headers(self.seg)
+        lines = _gather_headers(_join_pieces(self.seg))
         for line in lines:
             if mode == "indicators":
                 assert reader is not None and header is not None
@@ -398,10 +400,13 @@ class ProjectReader:
         toks = self._tokens(line)
         had_value = False
         prev_label = False
-        for t in toks:
+        last_filled = max((k for k, t in enumerate(toks) if t.text.strip()), default=-1)
+        self.line_keys: set[str] = set()
+        for n, t in enumerate(toks):
             text = t.text.strip()
             if not text:
-                if line.kind == "cells" and self.queue and prev_label:
+                # a label's empty cell — not the padding after a row's last cell
+                if line.kind == "cells" and self.queue and prev_label and n < last_filled:
                     # the cell of the label just before is empty
                     lab, ltok = self.queue.pop()
                     self.queue_line.pop()
@@ -414,6 +419,8 @@ class ProjectReader:
                 self.units.append((t.pos, unit_in(text) or ""))
                 continue
             if lab is not None:
+                if self.goal_buffer:
+                    self._resolve_goals()
                 u = unit_in(text)
                 if u:
                     self.units.append((t.pos, u))
@@ -421,6 +428,8 @@ class ProjectReader:
                     self.section = lab.key
                     continue
                 if lab.kind in ("field", "year", "ignored"):
+                    if lab.kind == "ignored" and any(w in nfkc(text) for w in self.lex.period_marks):
+                        self.saw_period = True
                     if lab.kind == "field" and lab.key == "goals":
                         # 总体目标 above 年度目标 (and 中期目标): the year's goals
                         keep = [k for k, q in enumerate(self.queue) if q[0].key != "goals"]
@@ -435,9 +444,14 @@ class ProjectReader:
             self._value(t, line)
         only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
         if had_value or (line.kind == "cells" and not self.stream and not only_labels):
-            for lab, ltok in self.queue:
-                self._blank(lab, ltok)
-            self.queue, self.queue_line = [], []
+            # labels of this row left without a value are blank; labels of a row
+            # of labels above still wait for the values below them
+            keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line)]
+            for k, (lab, ltok) in enumerate(self.queue):
+                if k not in keep:
+                    self._blank(lab, ltok)
+            self.queue = [self.queue[k] for k in keep]
+            self.queue_line = [self.queue_line[k] for k in keep]
 
     def _accepts(self, lab: Label, text: str) -> bool:
         if lab.key.startswith("budget."):
@@ -457,12 +471,21 @@ class ProjectReader:
             if joined is not None and joined.kind in ("field", "year", "ignored"):
                 self.queue[-1] = (joined, Tok(ltok.text + t.text, ltok.pos, ltok.col))
                 return
-        if id(line) in self.queue_line[1:] and line.kind != "cells":
+        if id(line) in self.queue_line[1:]:
             # a label on the value's own line wins over labels left blank above it
             k = len(self.queue_line) - 1 - self.queue_line[::-1].index(id(line))
             for lab, ltok in self.queue[:k]:
                 self._blank(lab, ltok)
             self.queue, self.queue_line = self.queue[k:], self.queue_line[k:]
+        while len(self.queue) > 1 and self.queue[0][0].key.startswith("budget.") and not self._accepts(self.queue[0][0], t.text) \
+                and read_amount(t.text) is None:
+            self.queue.pop(0)  # amount labels left blank above a text
+            self.queue_line.pop(0)
+        if len(self.queue) >= 2 and self.queue[0][0].kind == "ignored" and self._period(self.queue[0][1]) \
+                and any(q[0].key == "goals" for q in self.queue[1:]) and line.kind != "cells":
+            # 中期目标 | 年度目标 above their paragraphs: which paragraph is whose is known only at the end
+            self.goal_buffer.append(t)
+            return
         while self.queue:
             lab, ltok = self.queue.pop(0)
             self.queue_line.pop(0)
@@ -501,13 +524,27 @@ class ProjectReader:
             value, unit, _rest = read_amount(t.text)  # type: ignore[misc]
             prev = self.budget.get(k)
             year = lab.kind == "year"
+            if prev is not None and k in getattr(self, "line_keys", set()):
+                # one row, two groups (the whole period's, then the year's): the year's is the filing's
+                self.budget[k] = (value, unit or (unit_in(ltok.text) if unit is None else unit), t, year)
+                self.draft.comment(self.P + ("budget", k), f"{t.pos}: the row prints {ltok.text.strip()} twice "
+                                   f"({prev[2].text.strip()}, {t.text.strip()}); the second (the year's) is taken")
+                return
             if prev is not None and not year and prev[3]:
                 return  # the year's value is already read
+            if prev is not None and self.saw_period and prev[2].pos != t.pos:
+                # printed for the whole period, then for the year (中期资金总额 … 年度资金总额 …)
+                self.budget[k] = (value, unit, t, year)
+                self.draft.comment(self.P + ("budget", k), f"{ltok.text.strip()} is printed for the period "
+                                   f"({prev[2].text.strip()}) and for the year ({t.text.strip()}); the year's is taken")
+                return
             if prev is not None and prev[3] == year and prev[0] != value:
                 self.draft.warn(t.pos, self.P + ("budget", k),
                                 f"{ltok.text.strip()} printed twice ({prev[2].text.strip()}, {t.text.strip()}); kept the first")
                 return
             self.budget[k] = (value, unit, t, year)
+            if hasattr(self, "line_keys"):
+                self.line_keys.add(k)
             u = unit_in(ltok.text)
             if u and unit is None:
                 self.budget[k] = (value, u, t, year)
@@ -550,7 +587,29 @@ class ProjectReader:
                     self.goals.append(_clean(g))
         self.last_field = "goals"
 
+    def _period(self, tok: Tok) -> bool:
+        return any(w in nfkc(tok.text) for w in self.lex.period_marks + ["中期"])
+
+    def _resolve_goals(self) -> None:
+        """Paragraphs under a period's and a year's goal label, side by side:
+        an even number splits in halves (the year's second); otherwise the
+        editor decides."""
+        buf, self.goal_buffer = self.goal_buffer, []
+        if not buf:
+            return
+        k = next((i for i, q in enumerate(self.queue) if q[0].key == "goals"), None)
+        if len(buf) % 2 == 0 and k is not None:
+            for t in buf[len(buf) // 2:]:
+                self._assign(self.queue[k][0], self.queue[k][1], t)
+            self.draft.comment(self.P + ("goals",), f"{buf[0].pos}: {len(buf)} paragraphs under two goal labels "
+                                                    "(the period's, the year's); the second half is the year's")
+        else:
+            self.draft.warn(buf[0].pos, self.P + ("goals",), f"{len(buf)} paragraphs under two goal labels (the "
+                            "period's and the year's): cannot tell which are the year's; fill in goals")
+        self.queue, self.queue_line = [], []
+
     def _flush(self) -> None:
+        self._resolve_goals()
         self.queue, self.queue_line = [], []
 
     # ------------------------------------------------------------ spending plan
@@ -644,7 +703,8 @@ class ProjectReader:
                 unit = WAN
                 d.warn(cell.pos, P + ("budget", k), f"no amount unit printed for '{cell.text.strip()}'; "
                                                     "assumed 万元 — check the document's unit")
-            d.source_units.append(unit)
+            else:
+                d.source_units.append(unit)
             conv = to_wan(value, unit)
             budget[k] = amount_text(conv) if unit == YUAN or value != conv or not _plain(cell.text) else Num(_printed(cell.text))
             if unit == YUAN:
@@ -693,6 +753,45 @@ class ProjectReader:
 
 def col_pos(header: Any, col: Any) -> Pos:
     return header.pos
+
+
+def _join_pieces(seg: list[Line]) -> list[Line]:
+    """A label or level printed a character or two a line (总 / 体 / 目 / 标):
+    the pieces are joined when together they are one."""
+    lex = lexicon()
+
+    def piece(line: Line) -> str | None:
+        v = line.values()
+        if len(v) == 1 and len(v[0].text.strip()) <= 3 and lex.label(v[0].text) is None and not lex.level(v[0].text):
+            return v[0].text.strip()
+        return None
+
+    out: list[Line] = []
+    i = 0
+    while i < len(seg):
+        first = piece(seg[i])
+        if first is not None:
+            text, j, best = first, i + 1, None
+            while j < len(seg) and j - i <= 8:
+                if not seg[j].values():
+                    j += 1
+                    continue
+                p = piece(seg[j])
+                if p is None:
+                    break
+                text += p
+                j += 1
+                if lex.label(text) is not None or lex.level(text):
+                    best = (text, j)
+            if best is not None:
+                text, j = best
+                tok = seg[i].values()[0]
+                out.append(Line([Tok(text, tok.pos, tok.col)], seg[i].pos, seg[i].kind, text, seg[i].table))
+                i = j
+                continue
+        out.append(seg[i])
+        i += 1
+    return out
 
 
 def _footer(line: Line) -> bool:

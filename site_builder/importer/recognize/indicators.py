@@ -177,6 +177,8 @@ class IndicatorReader:
         self.cur: dict[str, Any] | None = None
         self.cur_cols: list[Column] = []
         self.held: Tok | None = None
+        self.l2_in_row = 0
+        self.discard = False
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
@@ -341,6 +343,11 @@ class IndicatorReader:
             if k2:
                 lead = [t for t in toks[: k2[-1]] if (self.lex.level(t.text) or ("", ""))[0] == "level1"][:1]
                 toks = lead + toks[k2[-1]:]
+            else:
+                n = len(self.h.value_columns())
+                lead = [t for t in toks if self.lex.level(t.text)]
+                if not lead and len(toks) == 2 * n:
+                    toks = toks[n:]  # both groups' cells, no level: the year's are the second half
         levels: list[Tok] = []
         rest: list[Tok] = []
         for t in toks:
@@ -370,6 +377,7 @@ class IndicatorReader:
 
     def _level1(self, t: Tok) -> None:
         self._close()
+        self.l2_in_row = 0
         text = remove_conversion_spaces(t.text.strip())[0]
         if not self.st.level1:
             # a merged 一级指标 printed in the middle of its group: the rows above have none yet
@@ -383,6 +391,9 @@ class IndicatorReader:
     def _level2(self, t: Tok) -> None:
         self._close()
         self.st.level2 = remove_conversion_spaces(t.text.strip())[0]
+        self.l2_in_row += 1
+        # one cell per line, two column groups: a row's first 二级指标 opens the whole period's group
+        self.discard = self.stream and self.h.groups and self.l2_in_row % 2 == 1
 
     def _row_values(self, rest: list[Tok], line: Line, by_count: bool, had_levels: bool) -> None:
         cols = self.h.value_columns()
@@ -492,7 +503,7 @@ class IndicatorReader:
             return
         cur, self.cur = self.cur, None
         pos = cur.pop("_pos", None)
-        if not any(k in cur for k in ("name", "target")):
+        if not any(k in cur for k in ("name", "target")) or self.discard:
             return
         self._emit(cur, None, pos=pos)
 
