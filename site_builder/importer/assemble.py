@@ -161,8 +161,9 @@ def _region(draft: Draft, code_info: dict[str, list[str]], region: str | None, h
         code, how = region, "--region"
     if not code:
         names = " ".join([draft.title_line[1] if draft.title_line else "", ag.get("name", ""),
-                          " ".join(n for _p, n in draft.implementers), head])
-        div, others, why = regions.find(names)
+                          " ".join(n for _p, n in draft.implementers), " ".join(n for _p, _c, n, _s in draft.agency_lines),
+                          "\n".join(head.split("\n")[:5])])
+        div, others, why = regions.find(names + "\n" + head, names)
         if div is not None:
             code, how = div.code, f"the division table: {why}"
         elif others:

@@ -95,35 +95,43 @@ def _names() -> tuple[list[tuple[str, str, int]], ...]:
     return provinces, cities, counties
 
 
-def find(text: str) -> tuple[Division | None, list[Division], str]:
+def find(text: str, names: str = "") -> tuple[Division | None, list[Division], str]:
     """The division a text names → (division, other candidates, how it was found).
 
-    Returns (None, candidates, '') when the text names several divisions of
-    the same rank that nothing in it tells apart."""
+    ``names`` is the text of the title and the agencies' names: only there
+    is a county recognised by its name without suffix (金寨 for 金寨县) —
+    elsewhere two characters such as 资源 are too often ordinary words.
+    Full names count anywhere in ``text``. A county outranks the city and
+    province it belongs to, a full name outranks a short one; a tie between
+    divisions of the same name that nothing in the text decides returns
+    (None, candidates, '')."""
     t = re.sub(r"\s+", "", text)
+    short_t = re.sub(r"\s+", "", names)
     provinces, cities, counties = _names()
-    prov_hit = {code[:2] for name, code, _ in provinces if name in t}
-    city_hit = {code[:4] for name, code, _ in cities if name in t}
+
+    def named(name: str, strength: int) -> bool:
+        return name in t if strength == 3 else name in short_t
+
+    prov_hit = {code[:2] for name, code, st in provinces if named(name, st)}
+    city_hit = {code[:4] for name, code, st in cities if named(name, st)}
     scores: dict[str, int] = {}
     for name, code, strength in counties:
-        if name in t:
-            s = strength * 10 + (5 if code[:4] in city_hit else 0) + (2 if code[:2] in prov_hit else 0)
+        if named(name, strength):
+            s = (30 if strength == 3 else 20) + (5 if code[:4] in city_hit else 0) + (2 if code[:2] in prov_hit else 0)
             scores[code] = max(scores.get(code, 0), s)
-    if scores:
-        best = max(scores.values())
-        top = [c for c, s in scores.items() if s == best]
-        if len(top) == 1:
-            d = lookup(top[0])
-            return d, [], "the text names " + (d.county or "") if d else ""
-        # several counties: keep those under a named city/province, if that decides
-        return None, [lookup(c) for c in sorted(top) if lookup(c)], ""
-    city_codes = sorted({code for name, code, _ in cities if name in t and (not prov_hit or code[:2] in prov_hit)})
-    if len(city_codes) == 1:
-        d = lookup(city_codes[0])
-        return d, [], "the text names " + (d.city or "") if d else ""
-    if len(city_codes) > 1:
-        return None, [lookup(c) for c in city_codes if lookup(c)], ""
-    if len(prov_hit) == 1:
-        d = lookup(next(iter(prov_hit)) + "0000")
-        return d, [], "the text names " + (d.province if d else "")
-    return None, [], ""
+    for name, code, strength in cities:
+        if named(name, strength):
+            s = (25 if strength == 3 else 15) + (2 if code[:2] in prov_hit else 0)
+            scores[code] = max(scores.get(code, 0), s)
+    for code2 in prov_hit:
+        scores.setdefault(code2 + "0000", 10)
+    if not scores:
+        return None, [], ""
+    best = max(scores.values())
+    top = [c for c, s in scores.items() if s == best]
+    if len(top) == 1:
+        d = lookup(top[0])
+        if d is None:
+            return None, [], ""
+        return d, [], "the text names " + (d.county or d.city or d.province)
+    return None, [lookup(c) for c in sorted(top) if lookup(c)], ""

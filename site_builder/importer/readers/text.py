@@ -125,8 +125,21 @@ def _tabs(lines: list[str], doc: Document) -> None:
 
 def _pipes(lines: list[str], doc: Document) -> None:
     table: Table | None = None
+    pending: list[tuple[int, str]] = []  # lines of a cell broken before its "|"
     for n, line in enumerate(lines, start=1):
+        if table is not None and "|" not in line and line.strip() and _next_is_pipe(lines, n) \
+                and table.rows and len(table.rows[-1].nonempty()) <= 1:
+            pending.append((n, line.strip()))
+            continue
         if "|" in line:
+            if pending:
+                # a cell whose text the flattening broke over lines: joined with the row's first cell
+                head = "".join(p for _, p in pending)
+                line = head + line.lstrip()
+                n0 = pending[0][0]
+                pending = []
+            else:
+                n0 = n
             if SEPARATOR_RE.match(line) and "-" in line:
                 continue
             s = line.strip()
@@ -134,15 +147,27 @@ def _pipes(lines: list[str], doc: Document) -> None:
             s = s[:-1] if s.endswith("|") and not s.endswith("\\|") else s
             parts = [p.replace("\\|", "|") for p in re.split(r"(?<!\\)\|", s)]
             if table is None:
-                table = Table([], Pos(line=n))
+                table = Table([], Pos(line=n0))
                 doc.blocks.append(table)
-            table.rows.append(Row(_split(parts, n, line), Pos(line=n), line))
+            table.rows.append(Row(_split(parts, n0, line), Pos(line=n0), line))
             continue
+        for k, p in pending:
+            doc.blocks.append(Para(p, Pos(line=k)))
+        pending = []
         if not line.strip():
             continue  # a blank line inside a table flattened to one cell per line
         table = None
         if not _noise(line, doc):
             doc.blocks.append(Para(line.strip(), Pos(line=n)))
+
+
+def _next_is_pipe(lines: list[str], n: int) -> bool:
+    """Is the next non-blank line (after line n, 1-based) a row of cells?"""
+    for line in lines[n:n + 6]:
+        if line.strip():
+            # a table flattened to one cell per line: "text |"
+            return bool(re.match(r"^[^|]*\|\s*$", line))
+    return False
 
 
 def _split(parts: list[str], n: int, line: str) -> list[Cell]:
