@@ -117,7 +117,16 @@ def _agency(draft: Draft, agency: str | None) -> dict[str, Any]:
     lines = [(p, c, n, s) for p, c, n, s in draft.agency_lines
              if n and not any(w in n for w in lex.not_agency)]
     skipped = [n for _p, _c, n, _s in draft.agency_lines if n and any(w in n for w in lex.not_agency)]
-    if lines:
+    title = draft.title_line[1] if draft.title_line else "\n".join(draft.all_text.split("\n")[:5])
+    from .recognize import agency_name
+
+    named = [agency_name(n)[0] for _p, n in draft.implementers if n and agency_name(n)[0] in title]
+    if lines and named and not any(n in title for _p, _c, n, _s in lines):
+        # the document is published by the 实施单位 its title names (a school under its 教育厅)
+        ag["name"] = named[0]
+        draft.comment(("agency", "name"), f"the 实施单位, which the title names; the 主管部门 printed is {lines[0][2]}")
+        lines = []
+    elif lines:
         counts = Counter((c, n, s) for _p, c, n, s in lines)
         (acode, aname, ascope), _ = counts.most_common(1)[0]
         if len(counts) > 1:
@@ -129,7 +138,7 @@ def _agency(draft: Draft, agency: str | None) -> dict[str, Any]:
         ag["name"] = aname
         if ascope:
             ag["scope"] = ascope
-    elif draft.implementers:
+    elif draft.implementers and not ag.get("name"):
         (name, _), = Counter(n for _p, n in draft.implementers).most_common(1)
         ag["name"] = name
         why = f"the 主管部门 printed is {skipped[0]}, which reviews the project" if skipped else "no 主管部门 is printed"

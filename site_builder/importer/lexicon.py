@@ -103,7 +103,7 @@ class Lexicon:
         """('level1' | 'level2', standard name) for an indicator level as printed."""
         n = norm(text)
         if n not in self.level1 and n not in self.level2:
-            n = re.sub(r"\([^()]*\)$", "", n)  # 数量指标(必填硬性指标)
+            n = re.sub(r"\([^()]*\)分?$", "", n)  # 数量指标(必填硬性指标), 成本指标(0-20)分
         if n in self.level2 and n not in self.level1:
             return "level2", self.level2[n]
         if n in self.level1:

@@ -385,7 +385,20 @@ class ProjectReader:
                 out.append(Tok(text, value[0].pos, value[0].col))
                 value.clear()
 
-        for t in pieces:
+        # a label printed with spaces inside it ("年度主要目标     和成果"): the longest label wins
+        joined: list[Tok] = []
+        i = 0
+        while i < len(pieces):
+            for j in range(min(len(pieces), i + 3), i + 1, -1):
+                text = "".join(p.text for p in pieces[i:j])
+                if self.lex.label(text) is not None:
+                    joined.append(Tok(text, pieces[i].pos, pieces[i].col))
+                    i = j
+                    break
+            else:
+                joined.append(pieces[i])
+                i += 1
+        for t in joined:
             if t.blank:
                 continue
             if self.lex.label(t.text) is not None or unit_in(t.text) and len(nfkc(t.text).strip()) <= 8:
@@ -498,6 +511,9 @@ class ProjectReader:
                                 f"{ltok.text.strip()} reads '{t.text.strip()[:40]}', which is not one amount; left empty")
                 return
             self._blank(lab, ltok)
+        if len(t.text.strip()) == 1 and not t.text.strip().isdigit():
+            self.draft.warn(t.pos, "", f"a single character '{t.text.strip()}' (a label printed a character a line?) not read")
+            return
         if self.section == "purpose" and self.budget:
             self._set_text("purpose", t)
             return
@@ -554,7 +570,7 @@ class ProjectReader:
             self._goals(t)
             return
         if key == "agency":
-            name, code = _agency_name(t.text)
+            name, code = agency_name(t.text)
             self.agency.append((name, t.pos))
             self.draft.agency_lines.append((t.pos, "", name, ""))
             return
@@ -909,7 +925,7 @@ def _joined(toks: list[Tok], line: Line) -> str:
 _BRACKET_CODE_RE = re.compile(r"^\s*(?:[\[【(（]\s*(?P<c1>[0-9A-Za-z]{2,12})\s*[\]】)）]|(?P<c2>[0-9]{2,12})\s*[-－—])\s*")
 
 
-def _agency_name(text: str) -> tuple[str, str]:
+def agency_name(text: str) -> tuple[str, str]:
     """'[015001]武汉市青山区教育局', '820001-井研县马踏镇人民政府' → name, code."""
     t = _clean(text)
     m = _BRACKET_CODE_RE.match(t)

@@ -179,6 +179,7 @@ class IndicatorReader:
         self.held: Tok | None = None
         self.l2_in_row = 0
         self.discard = False
+        self.last_level1 = False
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
@@ -205,7 +206,10 @@ class IndicatorReader:
             self._sequence(line.values(), line, by_count=True)
             return
         toks = []
-        for t in line.values():
+        values = line.values()
+        if self.stream and line.kind == "spaces" and len(values) > 1 and line.raw:
+            values = [Tok(line.raw.strip(), values[0].pos, values[0].col)]  # one cell per line: the line is the cell
+        for t in values:
             lab = self.lex.label(t.text)
             if not toks and lab is not None and lab.kind == "section":
                 continue  # the header's label column repeated: 绩效指标
@@ -242,6 +246,8 @@ class IndicatorReader:
         """Levels run together at the start of a token: 产出指标数量指标…"""
         out: list[Tok] = []
         text = t.text.strip()
+        if self.lex.level(text):
+            return [t]
         while text:
             lead = self.lex.leading_level(text)
             if not lead:
@@ -269,6 +275,8 @@ class IndicatorReader:
             return got if self._plausible(got) else None
         same = len(toks) == h.width
         nonempty = [(i, t) for i, t in enumerate(toks) if not t.blank]
+        if len(nonempty) < 2 and not same:
+            return None  # one cell: its column is told by its content
         by_index = {c.col: c for c in h.columns}
         first_level = min((c.col for c in h.columns if c.kind in ("level1", "level2", "name")), default=0)
         if any(by_index.get(i) is not None and by_index[i].kind in ("label", "ignored") and i < first_level
@@ -348,6 +356,7 @@ class IndicatorReader:
                 lead = [t for t in toks if self.lex.level(t.text)]
                 if not lead and len(toks) == 2 * n:
                     toks = toks[n:]  # both groups' cells, no level: the year's are the second half
+        prev_l1, self.last_level1 = self.last_level1, False
         levels: list[Tok] = []
         rest: list[Tok] = []
         for t in toks:
@@ -358,11 +367,19 @@ class IndicatorReader:
                 rest.append(t)
         for t in levels:
             kind, std = self.lex.level(t.text) or ("", "")
+            cur_std = self.lex.level1.get(norm(self.st.level1), "")
+            if kind == "level1" and len(levels) == 1 and cur_std and cur_std not in STANDARD_LEVEL2 \
+                    and std in STANDARD_LEVEL2:
+                kind = "level2"  # 产出指标 under a 一级指标 above the standard ones (实施效果指标)
+            if kind == "level1" and prev_l1 and self.cur is None and len(toks) == 1:
+                kind = "level2"  # a 一级指标 alone right after a 一级指标 alone: the 二级指标
             if std in self.lex.level2 and len(levels) == 1 \
                     and self.lex.level1.get(norm(self.st.level1)) == "产出指标" and std in STANDARD_LEVEL2["产出指标"]:
                 kind = "level2"  # 成本指标 under 产出指标 (the template before 成本指标 became a 一级指标)
             if kind == "level1" and levels.index(t) == 0 and (len(levels) > 1 or not self.stream or self.cur is None):
                 self._level1(t)
+                self.last_level1 = len(toks) == 1
+                continue
             elif kind == "level1" and levels.index(t) > 0:
                 self._level2(t)  # "满意度指标 | 满意度指标": the second is the 二级指标
             else:
@@ -378,7 +395,7 @@ class IndicatorReader:
     def _level1(self, t: Tok) -> None:
         self._close()
         self.l2_in_row = 0
-        text = remove_conversion_spaces(t.text.strip())[0]
+        text = _level_text(t.text)
         if not self.st.level1:
             # a merged 一级指标 printed in the middle of its group: the rows above have none yet
             for ind in self.st.pending:
@@ -390,7 +407,7 @@ class IndicatorReader:
 
     def _level2(self, t: Tok) -> None:
         self._close()
-        self.st.level2 = remove_conversion_spaces(t.text.strip())[0]
+        self.st.level2 = _level_text(t.text)
         self.l2_in_row += 1
         # one cell per line, two column groups: a row's first 二级指标 opens the whole period's group
         self.discard = self.stream and self.h.groups and self.l2_in_row % 2 == 1
@@ -462,9 +479,9 @@ class IndicatorReader:
         before = [k for k in kinds[: kinds.index("target")] if k != "name"]
         if any(k in ("description",) for k in before) and len(vals) != len(cols):
             return None  # a description column makes the split ambiguous
-        for i in range(len(vals) - 1, 0, -1):
+        for i in range(1, len(vals)):
             if len(vals) - i - 1 > after:
-                break
+                continue
             if target_like(vals[i].text):
                 got: dict[str, Tok] = {}
                 ops = [k for k in before if k == "target_op"]
@@ -511,6 +528,11 @@ class IndicatorReader:
 
     def _emit(self, got: dict[str, Tok], line: Line | None, *, shifted: bool = False, note: str = "",
               pos: Any = None) -> None:
+        if not any(k in got and got[k].text.strip() for k in VALUE_KINDS):
+            for k in ("level1", "level2"):  # a row of levels only: they head the rows below
+                if k in got and got[k].text.strip():
+                    (self._level1 if k == "level1" else self._level2)(got[k])
+            return
         j = len(self.out)
         IP = self.P + (j,)
         where = line.pos if line is not None else pos
@@ -520,7 +542,7 @@ class IndicatorReader:
         if l1 is not None and l1.text.strip():
             self._level1(l1)
         if l2 is not None and l2.text.strip():
-            self.st.level2 = remove_conversion_spaces(l2.text.strip())[0]
+            self.st.level2 = _level_text(l2.text)
         elif l1 is not None and l1.text.strip():
             self.st.level2 = ""
         for k in ("name", "description", "basis"):
@@ -582,6 +604,15 @@ class IndicatorReader:
         text = " | ".join(t.text.strip() for t in toks)[:60]
         self.draft.warn(line.pos, self.P, f"indicator row not read: '{text}' — its cells could not be placed "
                                           "with confidence; add it by hand")
+
+
+_SCORE_RE = re.compile(r"\(\d+(?:\.\d+)?-\d+(?:\.\d+)?\)分$")
+
+
+def _level_text(text: str) -> str:
+    """A level as printed, without a score range that belongs to the 分值 column: 成本指标(0-20)分."""
+    t = remove_conversion_spaces(text.strip())[0]
+    return _SCORE_RE.sub("", nfkc(t)) if _SCORE_RE.search(nfkc(t)) else t
 
 
 def _clean(text: str) -> str:
