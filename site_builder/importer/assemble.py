@@ -52,14 +52,16 @@ def _cut_short(draft: Draft, projects: list[dict[str, Any]]) -> None:
         return
     i = len(projects) - 1
     inds = projects[i].get("indicators") or []
-    last = draft.project_lines.get(i)
-    if not inds or last is None or last[1] != draft.last_line.pos:
+    last = draft.table_ends.get(i) or (draft.project_lines.get(i) or (None, None))[1]
+    if not inds or last is None or last != draft.last_line.pos:
         return
     lex = lexicon()
     have = {lex.level1.get(norm(ind.get("level1", "")), ind.get("level1")) for ind in inds}
+    if any("满意度" in ind.get("level2", "") for ind in inds):
+        have.add("满意度指标")
     missing = [l1 for l1 in ("产出指标", "效益指标", "满意度指标") if l1 not in have]
     if missing:
-        draft.warn(last[1], ("projects", i, "indicators"),
+        draft.warn(last, ("projects", i, "indicators"),
                    f"the indicator table has no {'/'.join(missing)} rows and the text ends with it: is it cut short?")
 
 
@@ -178,6 +180,8 @@ def _region(draft: Draft, code_info: dict[str, list[str]], region: str | None, h
         elif others:
             draft.warn(START, "region.code", "the text names several divisions of that name ("
                        + "; ".join(f"{d.code} {d.name}" for d in others[:5]) + "); give the right one with --region")
+            draft.data["region"] = reg
+            return
     if code:
         if not DIVISION_RE.match(code):
             draft.warn(START, "region.code", f"{code} is not a 6-digit GB/T 2260 division code")

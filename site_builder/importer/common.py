@@ -162,6 +162,7 @@ class Draft:
     implementers: list[tuple[Pos, str]] = field(default_factory=list)
     project_agencies: list[tuple[str, Pos]] = field(default_factory=list)
     last_line: Any = None  # the document's last line (a table that ends there may be cut short)
+    table_ends: dict[int, Pos] = field(default_factory=dict)  # project index → its indicator table's last row
 
     def warn(self, pos: Pos | int, path: Path_ | str, message: str) -> None:
         """A review item: something to check, where it is printed, the field."""

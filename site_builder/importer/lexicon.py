@@ -84,6 +84,7 @@ class Lexicon:
         self._inner_columns = sorted((n for n, lab in self.labels.items() if lab.kind == "column" and len(n) >= 3),
                                      key=len, reverse=True)
         self._levels = sorted(set(self.level1) | set(self.level2), key=len, reverse=True)
+        self._inner_all = sorted(set(self._inner) | set(self._inner_columns), key=len, reverse=True)
 
     def label(self, text: str) -> Label | None:
         n = norm(text)
@@ -123,7 +124,7 @@ class Lexicon:
         """Spans (start, end) in ``text`` (after NFKC, spaces kept) where a
         lexicon label starts run together with other text."""
         t = nfkc(text)
-        words = self._inner_columns if columns else self._inner
+        words = self._inner_all
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(t):

@@ -295,6 +295,8 @@ class ProjectReader:
             self._header_line(line)
         self._flush()
         indicators = reader.finish() if reader is not None else []
+        if reader is not None:
+            self.draft.table_ends[self.P[1]] = reader.last_pos
         return self._assemble(indicators, header is not None)
 
     def _read_wide(self, header: Any, rows: list[Line]) -> list[tuple[dict[str, Any], Pos, Pos]]:
@@ -315,6 +317,7 @@ class ProjectReader:
 
         def close() -> None:
             if cur is not None and reader is not None:
+                self.draft.table_ends[cur.P[1]] = reader.last_pos
                 p = cur._assemble(reader.finish(), True)
                 if p is not None:
                     out.append((p, first, last))
@@ -399,8 +402,8 @@ class ProjectReader:
                 joined.append(pieces[i])
                 i += 1
         for t in joined:
-            if t.blank:
-                continue
+            if t.blank or not norm(t.text):
+                continue  # "其中", ":" on their own
             if self.lex.label(t.text) is not None or unit_in(t.text) and len(nfkc(t.text).strip()) <= 8:
                 flush_value()
                 out.append(t)

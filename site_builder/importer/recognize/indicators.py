@@ -177,6 +177,7 @@ class IndicatorReader:
         self.cur: dict[str, Any] | None = None
         self.cur_cols: list[Column] = []
         self.held: Tok | None = None
+        self.last_pos: Any = header.pos
         self.l2_in_row = 0
         self.discard = False
         self.last_level1 = False
@@ -185,6 +186,7 @@ class IndicatorReader:
     # ---------------------------------------------------------------- rows
 
     def feed(self, line: Line) -> None:
+        self.last_pos = line.pos
         if "target" not in self.h.kinds():
             if not self.out and not getattr(self, "_no_target", False):
                 self._no_target = True

@@ -89,14 +89,11 @@ def split_run_together(tok: Tok, header: bool = True) -> list[Tok]:
     ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
     split at the lexicon's labels. Other tokens are returned as they are."""
     lex = lexicon()
-    t = tok.text.strip()
+    t = re.sub(r"^[:：\s]+", "", tok.text.strip())
     if not t or lex.label(t):
-        return [tok]
+        return [Tok(t, tok.pos, tok.col, tok.span, tok.merged)] if t else []
     nt = nfkc(t)
-    spans = lex.split_labels(nt, columns=not header) if header else lex.split_labels(nt, columns=True)
-    if header:
-        spans += [s for s in lex.split_labels(nt, columns=True) if s not in spans]
-        spans.sort()
+    spans = lex.split_labels(nt)
     if not spans or spans[0][0] != 0:
         return [tok]
     # drop overlapping spans
@@ -110,7 +107,7 @@ def split_run_together(tok: Tok, header: bool = True) -> list[Tok]:
     for k, (a, b) in enumerate(kept):
         end = kept[k + 1][0] if k + 1 < len(kept) else len(nt)
         pieces.append(Tok(src[a:b], tok.pos, tok.col, tok.span, tok.merged))
-        rest = src[b:end].strip()
+        rest = re.sub(r"^[:：\s]+", "", src[b:end]).strip()
         if rest:
             pieces.append(Tok(rest, tok.pos, tok.col, tok.span, tok.merged))
     return pieces
