@@ -114,6 +114,10 @@ def find(text: str, names: str = "") -> tuple[Division | None, list[Division], s
 
     prov_hit = {code[:2] for name, code, st in provinces if named(name, st)}
     city_hit = {code[:4] for name, code, st in cities if named(name, st)}
+    # a county's short name inside a city's full name is that city (湘潭 in 湘潭市), not the county
+    for name, code, st in cities + provinces:
+        if st == 3 and name in short_t:
+            short_t = short_t.replace(name, "|")
     scores: dict[str, int] = {}
     for name, code, strength in counties:
         if named(name, strength):

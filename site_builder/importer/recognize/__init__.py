@@ -781,7 +781,7 @@ def _join_pieces(seg: list[Line]) -> list[Line]:
 
     def piece(line: Line) -> str | None:
         v = line.values()
-        if len(v) == 1 and len(v[0].text.strip()) <= 3 and lex.label(v[0].text) is None and not lex.level(v[0].text):
+        if len(v) == 1 and len(v[0].text.strip()) <= 3 and not lex.level(v[0].text):
             return v[0].text.strip()
         return None
 
