@@ -141,10 +141,13 @@ def _agency(draft: Draft, agency: str | None) -> dict[str, Any]:
         if ascope:
             ag["scope"] = ascope
     elif draft.implementers and not ag.get("name"):
-        (name, _), = Counter(n for _p, n in draft.implementers).most_common(1)
+        from .recognize import agency_name
+
+        (name, _), = Counter(agency_name(n)[0] for _p, n in draft.implementers).most_common(1)
         ag["name"] = name
         why = f"the 主管部门 printed is {skipped[0]}, which reviews the project" if skipped else "no 主管部门 is printed"
-        draft.comment(("agency", "name"), f"the 实施单位: {why}")
+        draft.warn(draft.implementers[0][0], "agency.name", f"agency.name is the 实施单位 '{name}' ({why}); "
+                                                            "check it is the agency that publishes this filing")
     if agency:
         if ag.get("code") and ag["code"] != agency:
             draft.warn(lines[0][0] if lines else START, "agency.code",

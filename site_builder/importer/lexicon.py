@@ -74,6 +74,7 @@ class Lexicon:
         self.period_marks = [nfkc(w) for w in data.get("period_marks") or []]
         self.year_marks = [nfkc(w) for w in data.get("year_marks") or []]
         self.not_agency = [nfkc(w) for w in data.get("not_agency") or []]
+        self.directions = {nfkc(w) for w in data.get("directions") or []}
         self.footer_starts = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_starts") or []]
         self.footer_words = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_words") or []]
         self.level_prefixes = {n[:k] for n in list(self.level1) + list(self.level2) for k in range(2, len(n))}

@@ -236,6 +236,10 @@ class ProjectReader:
         header = None
         plan: tuple[dict[int, str], bool, Pos] | None = None
         lines = _gather_headers(_join_pieces(self.seg))
+        filled = [k for k, ln in enumerate(lines) if ln.values()]
+        separated = sum(1 for k in filled if k + 1 < len(lines) and not lines[k + 1].values())
+        blank_cell = 2 if filled and separated >= 0.8 * len(filled) else 1
+        blank_run, last_label_line = 0, 0
         for line in lines:
             if mode == "indicators":
                 assert reader is not None and header is not None
@@ -292,7 +296,17 @@ class ProjectReader:
             if vals and self.lex.label(vals[0].text) is not None and self.lex.label(vals[0].text).kind == "plan":
                 plan = self._plan_header(line)
                 continue
+            if self.stream and not line.values():
+                # one cell per line: empty cells are blank lines — unless every cell is followed by one
+                blank_run += 1
+                if self.queue and blank_run >= blank_cell and self.queue_line[-1] == last_label_line:
+                    self.queue.pop()
+                    self.queue_line.pop()
+                continue
+            blank_run = 0
             self._header_line(line)
+            if self.queue:
+                last_label_line = self.queue_line[-1]
         self._flush()
         indicators = reader.finish() if reader is not None else []
         if reader is not None:
@@ -600,7 +614,14 @@ class ProjectReader:
 
     def _goals(self, t: Tok) -> None:
         for part in t.text.split("\n"):
-            for piece in _enumerated(part):
+            pieces = _enumerated(part)
+            if len(pieces) == 1:
+                m = re.match(r"^(?P<lead>.{4,200}?[:：])\s*(?P<rest>(?:目标\s*1\s*[:：]|1\s*[、.．]).*)$", part.strip())
+                if m and len(_enumerated(m.group("rest"))) > 1:
+                    # "…达成以下目标: 目标1:… 目标2:…": the lead-in is no goal of its own
+                    self.draft.comment(self.P + ("goals",), f"{t.pos}: lead-in not copied: '{m.group('lead')[:60]}'")
+                    pieces = _enumerated(m.group("rest"))
+            for piece in pieces:
                 g = strip_enum(piece)
                 if g:
                     self.goals.append(_clean(g))

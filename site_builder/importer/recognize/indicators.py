@@ -456,6 +456,11 @@ class IndicatorReader:
                                 "check it is complete")
             self._emit(got, line)
             return
+        if line.kind != "cells" and ("target_op" in kinds or "target_unit" in kinds) and len(vals) != len(cols):
+            fitted = self._by_content(vals, line)
+            if fitted is not None:
+                self._emit(fitted, line)
+                return
         if line.kind != "cells" and (len(vals) > len(cols) or (len(vals) < len(cols) and len(vals) > 1)):
             fitted = self._fit(vals, cols, line)
             if fitted is not None:
@@ -469,6 +474,29 @@ class IndicatorReader:
                            note="name and target run together in one cell; split before the target")
                 return
         self._unread(line, rest)
+
+    def _by_content(self, vals: list[Tok], line: Line) -> dict[str, Tok] | None:
+        """A row whose target is split over columns (指标性质 / 指标值 / 计量单位,
+        with 指标方向 and 分值 beside them) and whose empty cells are lost: each
+        piece's column is told by its content — a comparator, 正向/反向, the
+        value, its unit — and the name is what comes before them."""
+        directions = self.lex.directions
+        k = next((i for i, t in enumerate(vals) if i > 0 and (re.fullmatch(_CMP, nfkc(t.text).strip())
+                                                               or nfkc(t.text).strip() in directions)), None)
+        if k is None:
+            return None
+        got: dict[str, Tok] = {"name": Tok(_join(vals[:k], line), vals[0].pos)}
+        rest = vals[k:]
+        while rest and (nfkc(rest[0].text).strip() in directions or re.fullmatch(_CMP, nfkc(rest[0].text).strip())):
+            if re.fullmatch(_CMP, nfkc(rest[0].text).strip()):
+                got["target_op"] = rest[0]
+            rest = rest[1:]
+        if not rest or not re.match(r"^[\d.,]+", nfkc(rest[0].text)):
+            return None
+        got["target"] = rest[0]
+        if len(rest) > 1 and not re.match(r"^[\d.,]+$", nfkc(rest[1].text)) and len(rest[1].text) <= 6:
+            got["target_unit"] = rest[1]
+        return got
 
     def _fit(self, vals: list[Tok], cols: list[Column], line: Line) -> dict[str, Tok] | None:
         """More (or fewer) pieces than columns — spaces inside cells, or empty
@@ -555,7 +583,7 @@ class IndicatorReader:
             target = _clean(got["target"].text)
             op = got.get("target_op")
             unit = got.get("target_unit")
-            if op is not None and op.text.strip() and not re.match(_CMP, nfkc(target)):
+            if op is not None and re.fullmatch(_CMP, nfkc(op.text).strip()) and not re.match(_CMP, nfkc(target)):
                 target = op.text.strip() + target
             if unit is not None and unit.text.strip() and not target.endswith(unit.text.strip()):
                 target = target + unit.text.strip()
