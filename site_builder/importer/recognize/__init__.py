@@ -29,7 +29,7 @@ from ..grid import Document, Pos
 from ..lexicon import Label, lexicon, nfkc, norm
 from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
 from .indicators import IndicatorReader, header_of, subheader
-from .lines import Line, Tok, document_lines, remove_conversion_spaces, split_run_together
+from .lines import Line, Tok, document_lines, explode, remove_conversion_spaces, split_run_together
 from .overview import PART2_RE, find_title, overview_from, plan_from_values
 
 MONEY_KEYS = ("total", "fiscal", "carryover", "other")
@@ -45,7 +45,7 @@ def recognize(doc: Document) -> Draft:
         draft.warn(pos, "", message)
     if doc.notes:
         draft.notes.append(f"Dropped by the reader: {'; '.join(doc.notes[:3])}" + (f" and {len(doc.notes) - 3} more" if len(doc.notes) > 3 else "") + ".")
-    lines = document_lines(doc)
+    lines = [piece for line in document_lines(doc) for piece in explode(line)]
     draft.all_text = "\n".join(line.text for line in lines)
     draft.last_line = lines[-1] if lines else None
     _units(lines, draft)
@@ -213,6 +213,7 @@ class ProjectReader:
         self.queue_line: list[int] = []  # the line each queued label is on
         self.saw_period = False  # a label of the whole period's amounts (中期资金总额) was printed
         self.goal_buffer: list[Tok] = []
+        self.last_exploded = 0  # the exploded line of the last label queued (run-together text)
         self.section = ""
         self.last_field = ""
         self.stream = _stream(seg)
@@ -458,6 +459,12 @@ class ProjectReader:
                     self.section = lab.key
                     continue
                 if lab.kind in ("field", "year", "ignored"):
+                    if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded:
+                        # run-together text: a label right after a label had an empty cell
+                        self.queue.pop()
+                        self.queue_line.pop()
+                    if line.data.get("exploded"):
+                        self.last_exploded = id(line)
                     if lab.kind == "ignored" and any(w in nfkc(text) for w in self.lex.period_marks):
                         self.saw_period = True
                     if lab.kind == "field" and lab.key == "goals":
@@ -471,6 +478,7 @@ class ProjectReader:
                 if lab.kind == "column":
                     continue
             had_value = True
+            self.last_exploded = 0
             self._value(t, line)
         only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
         if had_value or (line.kind == "cells" and not self.stream and not only_labels):

@@ -181,6 +181,7 @@ class IndicatorReader:
         self.l2_in_row = 0
         self.discard = False
         self.last_level1 = False
+        self.ambiguous_l2 = False
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
@@ -375,9 +376,13 @@ class IndicatorReader:
                 kind = "level2"  # 产出指标 under a 一级指标 above the standard ones (实施效果指标)
             if kind == "level1" and prev_l1 and self.cur is None and len(toks) == 1:
                 kind = "level2"  # a 一级指标 alone right after a 一级指标 alone: the 二级指标
-            if std in self.lex.level2 and len(levels) == 1 \
+            if std in self.lex.level2 and len(levels) == 1 and kind == "level1" \
                     and self.lex.level1.get(norm(self.st.level1)) == "产出指标" and std in STANDARD_LEVEL2["产出指标"]:
                 kind = "level2"  # 成本指标 under 产出指标 (the template before 成本指标 became a 一级指标)
+                if not rest_after(toks, t):
+                    self._level2(t)
+                    self.ambiguous_l2 = True
+                    continue
             if kind == "level1" and levels.index(t) == 0 and (len(levels) > 1 or not self.stream or self.cur is None):
                 self._level1(t)
                 self.last_level1 = len(toks) == 1
@@ -388,6 +393,7 @@ class IndicatorReader:
                 self._level2(t)
         if not rest:
             return
+        self.ambiguous_l2 = False
         if self.stream:
             for t in rest:
                 self._stream_value(t, line)
@@ -409,6 +415,10 @@ class IndicatorReader:
 
     def _level2(self, t: Tok) -> None:
         self._close()
+        if self.ambiguous_l2 and self.cur is None:
+            # "成本指标 | 经济成本指标": the first was the 一级指标
+            self._level1(Tok(self.st.level2, t.pos))
+        self.ambiguous_l2 = False
         self.st.level2 = _level_text(t.text)
         self.l2_in_row += 1
         # one cell per line, two column groups: a row's first 二级指标 opens the whole period's group
@@ -541,6 +551,17 @@ class IndicatorReader:
             self.cur = {"_pos": t.pos}
             self.cur_cols = list(cols)
         col = self.cur_cols.pop(0)
+        if col.kind == "name" and line.data.get("exploded") and "target" in [c.kind for c in self.cur_cols]:
+            # run-together text: the name and the target are one piece
+            sp = split_name_target(t.text)
+            if sp is not None:
+                name, target = sp
+                self.cur["name"] = Tok(name, t.pos, t.col)
+                self.cur["target"] = Tok(target, t.pos, t.col)
+                self.cur["_split"] = True
+                self._close()
+                return
+            self.cur["_unsplit"] = True
         self.cur[col.kind] = t
         if not self.cur_cols:
             self._close()
@@ -550,9 +571,26 @@ class IndicatorReader:
             return
         cur, self.cur = self.cur, None
         pos = cur.pop("_pos", None)
+        split = cur.pop("_split", False)
+        unsplit = cur.pop("_unsplit", False)
         if not any(k in cur for k in ("name", "target")) or self.discard:
             return
         self._emit(cur, None, pos=pos)
+        if unsplit and "target" not in self.out[-1]:
+            self.draft.warn(pos, self.P + (len(self.out) - 1,), f"'{self.out[-1].get('name', '')}' holds a name and "
+                            "a target run together that could not be told apart: split it by hand")
+        if split:
+            self._boundary(self.out[-1], cur["name"].pos)
+
+    def _boundary(self, ind: dict[str, Any], pos: Any) -> None:
+        """Where run-together text was split between name and target: a
+        review item when the boundary is not certain (a words-only target, a
+        symbol or a CJK numeral before the number)."""
+        name, target = ind.get("name", ""), ind.get("target", "")
+        j = len(self.out) - 1
+        if not re.match(rf"^(?:{_CMP}|\d)", nfkc(target)) or re.search(r"[%％.,，、一二三四五六七八九十]$", name):
+            self.draft.warn(pos, self.P + (j,), f"name and target ran together ('{name}{target}'); split "
+                                                f"before '{target}': check where the name ends")
 
     # ---------------------------------------------------------------- output
 
@@ -637,6 +675,11 @@ class IndicatorReader:
 
 
 _SCORE_RE = re.compile(r"\(\d+(?:\.\d+)?-\d+(?:\.\d+)?\)分$")
+
+
+def rest_after(toks: list[Tok], t: Tok) -> bool:
+    """Does anything follow ``t`` in its row?"""
+    return toks.index(t) < len(toks) - 1
 
 
 def _level_text(text: str) -> str:

@@ -115,3 +115,57 @@ def split_run_together(tok: Tok, header: bool = True) -> list[Tok]:
 
 def is_blank_label(text: str) -> bool:
     return norm(text) == ""
+
+
+_YEAR_PAREN_RE = re.compile(r"[(（]\s*20\d\d\s*年度?\s*[)）]")
+
+
+def explode(line: Line) -> list[Line]:
+    """A whole table run together on one line (a document-sharing preview):
+    cut it before every label, table title and indicator level the lexicon
+    knows, so that the pieces read like a table flattened to one cell per
+    line. Other lines are returned as they are."""
+    lex = lexicon()
+    text = line.text
+    if line.kind != "spaces" or len(text) < 150:
+        return [line]
+    t = nfkc(text)
+    if len(t) != len(text):
+        return [line]
+    words = [(w, "label") for w in lex._inner_all] + [(w, "title") for w in lex.project_titles if len(w) >= 5]
+    words += [(w, "level") for w in lex._levels if len(w) >= 4]
+    words.sort(key=lambda x: len(x[0]), reverse=True)
+    cuts: list[tuple[int, int, str]] = []
+    i = 0
+    n_labels = 0
+    while i < len(t):
+        m = _YEAR_PAREN_RE.match(t, i)
+        if m:
+            cuts.append((i, m.end(), "year"))
+            i = m.end()
+            continue
+        for w, kind in words:
+            if t.startswith(w, i):
+                cuts.append((i, i + len(w), kind))
+                n_labels += kind == "label"
+                i += len(w)
+                break
+        else:
+            i += 1
+    if n_labels < 5:
+        return [line]
+    out: list[Line] = []
+    prev = 0
+
+    def add(a: int, b: int) -> None:
+        piece = text[a:b].strip()
+        if piece:
+            pos = type(line.pos)(**{**line.pos.__dict__, "col": (line.pos.col or 1) + a}) if line.pos.line else line.pos
+            out.append(Line([Tok(piece, pos)], pos, "spaces", piece, line.table, data={"exploded": True}))
+
+    for a, b, _kind in cuts:
+        add(prev, a)
+        add(a, b)
+        prev = b
+    add(prev, len(text))
+    return out
