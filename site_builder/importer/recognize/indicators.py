@@ -214,8 +214,8 @@ class IndicatorReader:
             values = [Tok(line.raw.strip(), values[0].pos, values[0].col)]  # one cell per line: the line is the cell
         for t in values:
             lab = self.lex.label(t.text)
-            if not toks and lab is not None and lab.kind == "section":
-                continue  # the header's label column repeated: 绩效指标
+            if lab is not None and (lab.kind == "section" or (lab.kind == "column" and self.stream)):
+                continue  # the header's labels repeated (绩效指标, 二级指标 …): never a value
             toks.extend(self._split_levels(t))
         if not self.stream and toks:
             if self.held is not None:
