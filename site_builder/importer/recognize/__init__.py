@@ -283,7 +283,7 @@ class ProjectReader:
                 continue
             h = header_of(line)
             if h is not None:
-                if any(c.kind == "field" for c in h.columns) and line.kind == "cells":
+                if sum(c.kind == "field" for c in h.columns) >= 2 and line.kind == "cells":
                     self._flush()
                     rest = lines[lines.index(line) + 1:]
                     self.wide = self._read_wide(h, rest)

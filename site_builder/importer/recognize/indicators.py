@@ -117,7 +117,8 @@ def header_of(line: Line) -> Header | None:
         elif lab is not None and lab.kind == "section" and not cols:
             cols.append(Column("label", col, t.span, "", t.text))
         elif lab is not None and lab.kind in ("field", "year") and n_labels == 0:
-            cols.append(Column("field", col, t.span, "", t.text))  # a wide table: project fields first
+            # a wide table: project fields first (or a 年度绩效目标 label heading the indicator rows)
+            cols.append(Column("label" if lab.key == "goals" and not cols else "field", col, t.span, "", t.text))
         elif cols and lab is None and not any(c.kind in ("level1", "level2", "name") for c in cols):
             return None
         else:
@@ -674,18 +675,14 @@ class IndicatorReader:
                                           "with confidence; add it by hand")
 
 
-_SCORE_RE = re.compile(r"\(\d+(?:\.\d+)?-\d+(?:\.\d+)?\)分$")
-
-
 def rest_after(toks: list[Tok], t: Tok) -> bool:
     """Does anything follow ``t`` in its row?"""
     return toks.index(t) < len(toks) - 1
 
 
 def _level_text(text: str) -> str:
-    """A level as printed, without a score range that belongs to the 分值 column: 成本指标(0-20)分."""
-    t = remove_conversion_spaces(text.strip())[0]
-    return _SCORE_RE.sub("", nfkc(t)) if _SCORE_RE.search(nfkc(t)) else t
+    """A level as printed (成本指标(0-20)分 keeps its score range: 照录原文)."""
+    return remove_conversion_spaces(text.strip())[0]
 
 
 def _clean(text: str) -> str:
