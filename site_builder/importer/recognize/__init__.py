@@ -290,6 +290,8 @@ class ProjectReader:
                     return None
                 header = h
                 reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
+                reader.keep_blanks = self.stream and blank_cell == 1 and any(
+                    c.kind == "ignored" for c in h.value_columns())
                 mode = "indicators"
                 self._flush()
                 continue

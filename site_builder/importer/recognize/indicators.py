@@ -183,12 +183,14 @@ class IndicatorReader:
         self.discard = False
         self.last_level1 = False
         self.ambiguous_l2 = False
+        self.keep_blanks = False  # one cell per line with empty cells printed: every column has its line
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
 
     def feed(self, line: Line) -> None:
-        self.last_pos = line.pos
+        if line.values():
+            self.last_pos = line.pos
         if "target" not in self.h.kinds():
             if not self.out and not getattr(self, "_no_target", False):
                 self._no_target = True
@@ -211,11 +213,17 @@ class IndicatorReader:
             return
         toks = []
         values = line.values()
+        if self.stream and self.keep_blanks and not values and self.cur is not None and self.cur_cols:
+            self.cur_cols.pop(0)  # an empty cell: its column stays empty
+            if not self.cur_cols:
+                self._close()
+            return
         if self.stream and line.kind == "spaces" and len(values) > 1 and line.raw:
             values = [Tok(line.raw.strip(), values[0].pos, values[0].col)]  # one cell per line: the line is the cell
         for t in values:
             lab = self.lex.label(t.text)
-            if lab is not None and (lab.kind == "section" or (lab.kind == "column" and self.stream)):
+            joins = self.held is not None and not toks and self.lex.level(self.held.text + t.text)
+            if lab is not None and not joins and (lab.kind == "section" or (lab.kind == "column" and self.stream)):
                 continue  # the header's labels repeated (绩效指标, 二级指标 …): never a value
             toks.extend(self._split_levels(t))
         if not self.stream and toks:
@@ -541,8 +549,8 @@ class IndicatorReader:
 
     def _stream_value(self, t: Tok, line: Line) -> None:
         """One cell per line: fill the columns after 二级指标 in order."""
-        cols = [c for c in self.h.value_columns()
-                if c.kind in ("name", "description", "target_op", "target", "target_unit", "basis")]
+        kinds = ("name", "description", "target_op", "target", "target_unit", "basis")
+        cols = [c for c in self.h.value_columns() if c.kind in kinds or (self.keep_blanks and c.kind == "ignored")]
         if self.cur is None:
             self.cur = {}
             self.cur_cols = list(cols)
