@@ -368,6 +368,11 @@ class IndicatorReader:
                 lead = [t for t in toks if self.lex.level(t.text)]
                 if not lead and len(toks) == 2 * n:
                     toks = toks[n:]  # both groups' cells, no level: the year's are the second half
+                elif not lead and len(toks) == 2 * (n + 1) and any(c.kind == "level2" and c.group == "year"
+                                                                 for c in self.h.columns):
+                    # each group starts with its 二级指标, printed in words the lexicon does not know
+                    self._level2(toks[n + 1])
+                    toks = toks[n + 2:]
         prev_l1, self.last_level1 = self.last_level1, False
         levels: list[Tok] = []
         rest: list[Tok] = []
