@@ -832,7 +832,7 @@ def test_cli_writes_draft_that_passes_check(tmp_path: Path) -> None:
     out = tmp_path / "x.yaml"
     code, stdout, stderr = run_import_cli(SEEDS_DIR / "003_9834a3c1aef08209.txt", "-o", out)
     assert code == 0, stderr
-    assert "draft with 11 project(s), 0 warning(s)" in stderr
+    assert "draft with 11 project(s), 77 indicator(s), 0 review item(s)" in stderr
     assert check_draft(out.read_text(encoding="utf-8"), str(out)) == []
     from site_builder.validate import validate_paths
 
@@ -848,7 +848,63 @@ def test_cli_warning_lines(tmp_path: Path) -> None:
     lines = [ln for ln in stderr.splitlines() if ": warning: " in ln]
     assert lines and all(re.match(rf"^{re.escape(str(src))}:\d+: warning: .+ \(.+\)$", ln) for ln in lines)
     assert f"{src}:" in lines[0] and "(projects[0].indicators[3].target)" in lines[0]
+    assert lines[0].startswith(f"{src}:76: ")  # the row whose 指标值 cell is empty
     assert "Traceback" not in stderr
+    # the draft lists the same item under review:, and check reports it until it is deleted
+    draft = tmp_path / "cut.yaml"
+    draft.write_text(stdout, encoding="utf-8")
+    from site_builder.validate import validate_paths
+
+    result = validate_paths([draft])
+    assert [p.field for p in result.warnings] == ["review[0]"]
+    assert "projects[0].indicators[3].target" in result.warnings[0].message and "(line 76)" in result.warnings[0].message
+
+
+def test_cli_never_overwrites_without_force(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text(WORD_CELLS, encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    out.write_text("mine\n", encoding="utf-8")
+    code, _, stderr = run_import_cli(src, "-o", out)
+    assert code == 1 and out.read_text(encoding="utf-8") == "mine\n"
+    assert stderr.strip().splitlines()[-1] == (f"site-builder import: {out} already exists; nothing was overwritten "
+                                               "(use --force to replace it)")
+    code, _, stderr = run_import_cli(src, "-o", out, "--force")
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("# yaml-language-server")
+    # -o a folder: <name>.yaml inside it, with the same rule
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    assert run_import_cli(src, "-o", folder)[0] == 0 and (folder / "in.yaml").is_file()
+    assert run_import_cli(src, "-o", folder)[0] == 1
+
+
+def test_cli_imports_a_folder(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    (src / "word.txt").write_text(WORD_CELLS, encoding="utf-8")
+    (src / "sub" / "pdf.txt").write_text(PDF_TEXT, encoding="utf-8")
+    (src / "junk.txt").write_bytes(bytes(range(256)) * 8)
+    (src / "picture.png").write_bytes(b"\x89PNG")  # not a filing's kind of file: not even tried
+    out = tmp_path / "out"
+    code, stdout, stderr = run_import_cli(src, "-o", out)
+    assert code == 1, stderr  # junk.txt is refused
+    lines = stdout.splitlines()
+    assert lines[0].split() == ["file", "projects", "indicators", "review", "items", "draft", "/", "refused"]
+    rows = {ln.split()[0]: ln for ln in lines[1:-1]}
+    assert set(rows) == {"junk.txt", "sub/pdf.txt", "word.txt"}
+    assert rows["word.txt"].split()[1:5] == ["2", "7", "0", "→"] and rows["sub/pdf.txt"].split()[1:3] == ["1", "5"]
+    assert "refused: nothing usable read" in rows["junk.txt"]
+    assert lines[-1] == f"2 draft(s) written to {out}/, 1 refused"
+    assert sorted(p.name for p in out.iterdir()) == ["pdf.yaml", "word.yaml"]
+    assert check_draft((out / "word.yaml").read_text(encoding="utf-8")) == []
+    # a second run never replaces a draft, even with --force
+    (out / "word.yaml").write_text("edited\n", encoding="utf-8")
+    code, stdout, _ = run_import_cli(src, "-o", out, "--force")
+    assert code == 1 and (out / "word.yaml").read_text(encoding="utf-8") == "edited\n"
+    assert "refused: " in stdout and "exists (never overwritten)" in stdout
+    # a folder needs -o
+    code, _, stderr = run_import_cli(src)
+    assert code == 2 and "give the folder for the drafts with -o" in stderr
 
 
 def test_cli_nothing_usable(tmp_path: Path) -> None:
@@ -859,7 +915,7 @@ def test_cli_nothing_usable(tmp_path: Path) -> None:
     assert code == 1 and not out.exists()
     assert "nothing usable" in stderr and "Traceback" not in stderr
     code, _, stderr = run_import_cli(tmp_path / "missing.txt")
-    assert code == 1 and "no such file" in stderr
+    assert code == 1 and stderr == f"site-builder import: {tmp_path / 'missing.txt'}: no such file\n"
     code, _, stderr = run_import_cli(tmp_path / "missing.txt", "--region", "abc")
     assert code == 2
     code, _, stderr = run_import_cli(src, "--year", "99")

@@ -585,3 +585,12 @@ def test_review_items_are_warnings_at_their_entries(tmp_path):
     assert res.code == 0 and len([ln for ln in res.lines if ": warning: review item" in ln]) == 2
     # an editor who has checked everything deletes the list: no warning remains
     assert not validate_paths([write(tmp_path, VALID + "review: []\n", "done.yaml")]).warnings
+
+
+def test_review_items_are_reported_in_a_file_with_errors(tmp_path):
+    # an imported draft that lacks a required value still lists what to check
+    text = VALID.replace("      total: 241.74\n", "") + "review:\n  - check: no 预算数 read\n    field: projects[0].budget.total\n"
+    result = validate_paths([write(tmp_path, text)])
+    assert [p.field for p in result.errors] == ["projects[0].budget.total"]
+    assert [p.field for p in result.warnings] == ["review[0]"]
+    assert "no 预算数 read" in result.warnings[0].message

@@ -214,6 +214,7 @@ class ProjectReader:
         self.saw_period = False  # a label of the whole period's amounts (中期资金总额) was printed
         self.goal_buffer: list[Tok] = []
         self.last_exploded = 0  # the exploded line of the last label queued (run-together text)
+        self.labelled = False  # a label of the table was seen (text before it is the page's, not the table's)
         self.section = ""
         self.last_field = ""
         self.stream = _stream(seg)
@@ -452,6 +453,7 @@ class ProjectReader:
                 self.units.append((t.pos, unit_in(text) or ""))
                 continue
             if lab is not None:
+                self.labelled = True
                 if self.goal_buffer:
                     self._resolve_goals()
                 u = unit_in(text)
@@ -550,6 +552,8 @@ class ProjectReader:
         if self.last_field == "purpose":
             self.proj["purpose"] = join_wrapped(self.proj["purpose"], _clean(t.text))
             return
+        if not self.labelled:
+            return  # text around the table's title (a web page's date, source, font size): not the table's
         self.draft.warn(t.pos, self.P, f"text not read: '{t.text.strip()[:50]}' (no label before it)")
 
     def _blank(self, lab: Label, ltok: Tok) -> None:
