@@ -21,33 +21,39 @@ def read_pdf(raw: bytes, source: str) -> Document:
 
     doc = Document([], source, "pdf")
     with pdfplumber.open(io.BytesIO(raw)) as pdf:
-        for p, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
-            found = page.find_tables()
+        pages = pdf.pages[:MAX_PAGES]
+        tables = [page.find_tables() for page in pages]
+        ruled = any(tables)  # a document whose tables have no ruling lines is read as lines of text
+        for p, (page, found) in enumerate(zip(pages, tables), start=1):
             boxes = [t.bbox for t in found]
             blocks: list[tuple[float, Para | Table]] = []
             for t_no, t in enumerate(found, start=1):
                 table = Table([], Pos(page=p, table=t_no), CELLS)
-                xs = sorted({round(c[0], 1) for c in t.cells})
-                for r, row in enumerate(t.rows, start=1):
+                texts = t.extract()
+                for r, (row, row_texts) in enumerate(zip(t.rows, texts), start=1):
                     cells: list[Cell] = []
-                    for c, box in enumerate(row.cells, start=1):
-                        pos = Pos(page=p, table=t_no, row=r, cell=c)
+                    right = -1.0  # where the last real cell of this row ends
+                    for c, box in enumerate(row.cells):
+                        pos = Pos(page=p, table=t_no, row=r, cell=c + 1)
                         if box is None:
-                            continue  # covered by a merged cell
-                        text = page.crop(_inside(box, page)).extract_text() or ""
-                        col = _column(box[0], xs)
-                        span = max(1, _column(box[2], xs + [float("inf")]) - col)
-                        cells.append(Cell(_clean(text), pos, col, span))
-                    if cells:
+                            x0 = _column_x(t, c)
+                            if x0 is not None and x0 >= right - 1:
+                                cells.append(Cell("", pos, c, merged=True))  # under a cell merged from above
+                            continue  # else covered by the cell on its left
+                        span = _span(t, box, c)
+                        text = row_texts[c] if c < len(row_texts) and row_texts[c] else ""
+                        cells.append(Cell(_clean(text), pos, c, span))
+                        right = box[2]
+                    if any(cell.text for cell in cells):
                         table.rows.append(Row(cells, Pos(page=p, table=t_no, row=r)))
                 if table.rows:
                     blocks.append((t.bbox[1], table))
             outside = page
             for box in boxes:
                 outside = outside.outside_bbox(_inside(box, page))
-            text = outside.extract_text() or ""
+            text = (outside.extract_text() or "") if not ruled else ""
             words = [ln for ln in text.split("\n") if ln.strip()]
-            if not found:
+            if not ruled:
                 table = Table([], Pos(page=p), SPACES)
                 for k, line in enumerate(words, start=1):
                     cells = [Cell(m.group(0), Pos(page=p, row=k), i)
@@ -56,9 +62,8 @@ def read_pdf(raw: bytes, source: str) -> Document:
                 if table.rows:
                     blocks.append((0.0, table))
             else:
-                tops = _line_tops(outside)
-                for k, line in enumerate(words):
-                    blocks.append((tops[k] if k < len(tops) else 1e9, Para(line.strip(), Pos(page=p, row=k + 1))))
+                for top, text, k in _paragraphs(outside):
+                    blocks.append((top, Para(text, Pos(page=p, row=k))))
             blocks.sort(key=lambda b: b[0])
             doc.blocks.extend(b for _, b in blocks)
         if len(pdf.pages) > MAX_PAGES:
@@ -71,11 +76,24 @@ def _inside(box: tuple[float, float, float, float], page) -> tuple[float, float,
     return (max(x0, page.bbox[0]), max(top, page.bbox[1]), min(x1, page.bbox[2]), min(bottom, page.bbox[3]))
 
 
-def _column(x: float, xs: list[float]) -> int:
-    for i, v in enumerate(xs):
-        if x <= v + 1:
-            return i
-    return len(xs)
+def _column_x(t, c: int) -> float | None:  # type: ignore[no-untyped-def]
+    """Where grid column c starts: the left edge of any cell that starts there."""
+    for row in t.rows:
+        if c < len(row.cells) and row.cells[c] is not None:
+            return float(row.cells[c][0])
+    return None
+
+
+def _span(t, box: tuple[float, float, float, float], c: int) -> int:  # type: ignore[no-untyped-def]
+    """How many grid columns a cell covers."""
+    n = 1
+    width = max(len(r.cells) for r in t.rows)
+    while c + n < width:
+        x = _column_x(t, c + n)
+        if x is None or x >= box[2] - 1:
+            break
+        n += 1
+    return n
 
 
 def _clean(text: str) -> str:
@@ -92,8 +110,25 @@ def _clean(text: str) -> str:
     return out
 
 
-def _line_tops(page) -> list[float]:  # type: ignore[no-untyped-def]
-    tops: list[float] = []
-    for line in page.extract_text_lines() if hasattr(page, "extract_text_lines") else []:
-        tops.append(float(line.get("top", 0)))
-    return tops
+def _paragraphs(page) -> list[tuple[float, str, int]]:  # type: ignore[no-untyped-def]
+    """Text lines → paragraphs: a line that reaches the right margin wraps
+    into the next one. (top, text, number of its first line on the page)."""
+    lines = [ln for ln in page.extract_text_lines() if str(ln.get("text", "")).strip()]
+    if not lines:
+        return []
+    right = max(float(ln["x1"]) for ln in lines)
+    left = min(float(ln["x0"]) for ln in lines)
+    # a document that indents its paragraphs' first lines says where paragraphs start
+    indents = any(float(ln["x0"]) > left + 12 for ln in lines)
+    out: list[list] = []
+    wraps = False
+    for k, ln in enumerate(lines, start=1):
+        text = str(ln["text"]).strip()
+        starts = float(ln["x0"]) > left + 12 if indents else False
+        if wraps and out and not starts:
+            out[-1][1] = _clean(out[-1][1] + "\n" + text)
+        else:
+            out.append([float(ln["top"]), text, k])
+        # within a character of the right margin, not at a sentence's end (without indents to tell)
+        wraps = float(ln["x1"]) >= right - 12 and (indents or not text.endswith(("。", "；", "：", ":", "！", "？")))
+    return [(a, b, c) for a, b, c in out]

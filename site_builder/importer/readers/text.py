@@ -56,7 +56,7 @@ def sniff(lines: list[str]) -> str:
     if not content:
         return "lines"
     best = max((word, "word-cells"), (tabs, "tabs"), (pipes, "pipes"))
-    return best[1] if best[0] >= max(3, content * 0.2) else "lines"
+    return best[1] if best[0] >= max(2, content * 0.2) else "lines"
 
 
 def read_text(text: str, source: str = "<text>") -> Document:

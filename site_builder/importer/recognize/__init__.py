@@ -45,7 +45,7 @@ def recognize(doc: Document) -> Draft:
         draft.warn(pos, "", message)
     if doc.notes:
         draft.notes.append(f"Dropped by the reader: {'; '.join(doc.notes[:3])}" + (f" and {len(doc.notes) - 3} more" if len(doc.notes) > 3 else "") + ".")
-    lines = [piece for line in document_lines(doc) for piece in explode(line)]
+    lines = _page_breaks([piece for line in document_lines(doc) for piece in explode(line)])
     draft.all_text = "\n".join(line.text for line in lines)
     draft.last_line = lines[-1] if lines else None
     _units(lines, draft)
@@ -807,6 +807,27 @@ class ProjectReader:
 
 def col_pos(header: Any, col: Any) -> Pos:
     return header.pos
+
+
+def _page_breaks(lines: list[Line]) -> list[Line]:
+    """A table row broken by a page break: the first row of the next page's
+    table holds the rest of each cell. Joined when the first cells together
+    make a label that neither is alone (预算规模 / 及资金用途)."""
+    lex = lexicon()
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if (prev is not None and line.kind == prev.kind == "cells" and line.pos.page and prev.pos.page
+                and line.pos.page == prev.pos.page + 1 and line.pos.row == 1 and len(line.toks) == len(prev.toks)
+                and prev.toks and line.toks):
+            a, b = prev.toks[0].text.strip(), line.toks[0].text.strip()
+            if a and b and lex.label(b) is None and lex.label(a + b) is not None:
+                toks = [Tok(join_wrapped(x.text, y.text) if y.text.strip() else x.text, x.pos, x.col, x.span, x.merged)
+                        for x, y in zip(prev.toks, line.toks)]
+                out[-1] = Line(toks, prev.pos, prev.kind, "", prev.table, prev.spans)
+                continue
+        out.append(line)
+    return out
 
 
 def _join_pieces(seg: list[Line]) -> list[Line]:
