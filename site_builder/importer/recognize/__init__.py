@@ -240,9 +240,9 @@ class ProjectReader:
         lines = _gather_headers(_join_pieces(self.seg))
         filled = [k for k, ln in enumerate(lines) if ln.values()]
         separated = sum(1 for k in filled if k + 1 < len(lines) and not lines[k + 1].values())
-        blank_cell = 2 if filled and separated >= 0.8 * len(filled) else 1
-        blank_run, last_label_line = 0, 0
-        for line in lines:
+        blank_lines_are_cells = not (filled and separated >= 0.8 * len(filled))  # not a separator after every cell
+        last_label_line = 0
+        for k_line, line in enumerate(lines):
             if mode == "indicators":
                 assert reader is not None and header is not None
                 h = header_of(line)
@@ -291,7 +291,7 @@ class ProjectReader:
                     return None
                 header = h
                 reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
-                reader.keep_blanks = self.stream and blank_cell == 1 and any(
+                reader.keep_blanks = self.stream and blank_lines_are_cells and any(
                     c.kind == "ignored" for c in h.value_columns())
                 mode = "indicators"
                 self._flush()
@@ -301,13 +301,12 @@ class ProjectReader:
                 plan = self._plan_header(line)
                 continue
             if self.stream and not line.values():
-                # one cell per line: empty cells are blank lines — unless every cell is followed by one
-                blank_run += 1
-                if self.queue and blank_run >= blank_cell and self.queue_line[-1] == last_label_line:
+                # one cell per line: a label, blank lines, then another label — the first one's cell is empty
+                # (with no blank line between them, labels of one row wait for their values in order)
+                if self.queue and self.queue_line[-1] == last_label_line and self._label_next(lines, k_line):
                     self.queue.pop()
                     self.queue_line.pop()
                 continue
-            blank_run = 0
             self._header_line(line)
             if self.queue:
                 last_label_line = self.queue_line[-1]
@@ -370,6 +369,15 @@ class ProjectReader:
             last = line.pos
         close()
         return out
+
+    def _label_next(self, lines: list[Line], k: int) -> bool:
+        """Is the next line with text after lines[k] a label?"""
+        for line in lines[k + 1:]:
+            vals = line.values()
+            if vals:
+                lab = self.lex.label(vals[0].text)
+                return lab is not None and lab.kind in ("field", "year", "ignored", "section", "column", "plan")
+        return False
 
     def _title_with_labels(self, line: Line) -> bool:
         """A run-together line that starts with the title and goes on with labels."""

@@ -89,7 +89,7 @@ def split_run_together(tok: Tok, header: bool = True) -> list[Tok]:
     ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
     split at the lexicon's labels. Other tokens are returned as they are."""
     lex = lexicon()
-    t = re.sub(r"^[:：\s]+", "", tok.text.strip())
+    t = re.sub(r"^(?:其中)?[:：\s]+|^其中(?=\S)", "", tok.text.strip())
     if not t or lex.label(t):
         return [Tok(t, tok.pos, tok.col, tok.span, tok.merged)] if t else []
     nt = nfkc(t)
