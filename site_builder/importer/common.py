@@ -105,6 +105,27 @@ def remove_conversion_spaces(text: str) -> tuple[str, bool]:
     return out, out != text
 
 
+def clean_cell(text: str) -> str:
+    """A cell's text for the draft: its lines joined, converter spaces removed."""
+    if "\n" in text:
+        out = ""
+        for part in text.split("\n"):
+            out = join_wrapped(out, part)
+        text = out
+    return remove_conversion_spaces(text.strip())[0]
+
+
+def as_printed(pieces: list[str], raw: str) -> str:
+    """Pieces of one cell, split at its spaces, joined as the line prints them."""
+    if raw and pieces:
+        a = raw.find(pieces[0])
+        if a >= 0:
+            b = raw.find(pieces[-1], a)
+            if b >= 0:
+                return raw[a:b + len(pieces[-1])].strip()
+    return " ".join(pieces)
+
+
 def strip_enum(text: str) -> str:
     """Drop leading enumeration: ``1.``, ``（一）``, ``一、``, ``目标1:``, ``(1)``."""
     return ENUM_RE.sub("", text, count=1).strip()

@@ -121,7 +121,7 @@ class Lexicon:
             return "year"
         return ""
 
-    def split_labels(self, text: str, columns: bool = False) -> list[tuple[int, int]]:
+    def split_labels(self, text: str) -> list[tuple[int, int]]:
         """Spans (start, end) in ``text`` (after NFKC, spaces kept) where a
         lexicon label starts run together with other text."""
         t = nfkc(text)

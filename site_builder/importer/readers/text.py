@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..grid import CELLS, SPACES, Cell, Document, Para, Pos, Row, Table
+from ..grid import SPACES, Cell, Document, Para, Pos, Row, Table
 
 BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 NOISE_RES = (

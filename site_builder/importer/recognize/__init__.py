@@ -23,13 +23,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact,
-                      join_wrapped, strip_enum)
+from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, as_printed,
+                      clean_cell, compact, join_wrapped, strip_enum)
 from ..grid import Document, Pos
 from ..lexicon import Label, lexicon, nfkc, norm
 from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
 from .indicators import IndicatorReader, header_of, subheader
-from .lines import Line, Tok, document_lines, explode, remove_conversion_spaces, split_run_together
+from .lines import Line, Tok, document_lines, explode, split_run_together
 from .overview import PART2_RE, find_title, overview_from, plan_from_values
 
 MONEY_KEYS = ("total", "fiscal", "carryover", "other")
@@ -971,22 +971,11 @@ def _printed(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    if "\n" in text:
-        out = ""
-        for part in text.split("\n"):
-            out = join_wrapped(out, part)
-        text = out
-    return remove_conversion_spaces(text.strip())[0]
+    return clean_cell(text)
 
 
 def _joined(toks: list[Tok], line: Line) -> str:
-    if line.raw:
-        a = line.raw.find(toks[0].text)
-        if a >= 0:
-            b = line.raw.find(toks[-1].text, a)
-            if b >= 0:
-                return line.raw[a:b + len(toks[-1].text)].strip()
-    return " ".join(t.text for t in toks)
+    return as_printed([t.text for t in toks], line.raw)
 
 
 _BRACKET_CODE_RE = re.compile(r"^\s*(?:[\[【(（]\s*(?P<c1>[0-9A-Za-z]{2,12})\s*[\]】)）]|(?P<c2>[0-9]{2,12})\s*[-－—])\s*")

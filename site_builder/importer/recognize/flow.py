@@ -26,7 +26,7 @@ from ..common import (
     join_wrapped, parse_amount, strip_enum, width,
 )
 from ..grid import Pos
-from ..lexicon import lexicon, norm
+from ..lexicon import lexicon
 from .lines import Line as GridLine
 from .overview import PART2_RE, SECTION_TITLES, find_title, overview_from, plan_from_values
 

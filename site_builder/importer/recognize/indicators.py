@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import LEVEL2 as STANDARD_LEVEL2
-from ..common import Draft
+from ..common import Draft, as_printed, clean_cell, remove_conversion_spaces
 from ..lexicon import lexicon, nfkc, norm
-from .lines import Line, Tok, remove_conversion_spaces, split_run_together
+from .lines import Line, Tok, split_run_together
 
 ORDER = ("level1", "level2", "name", "description", "target", "basis")
 VALUE_KINDS = ("name", "description", "target_op", "target", "target_unit", "basis")
@@ -102,7 +102,7 @@ def header_of(line: Line) -> Header | None:
     lex = lexicon()
     toks: list[Tok] = []
     for t in line.toks:
-        toks.extend(split_run_together(t, header=False) if line.kind != "cells" else [t])
+        toks.extend(split_run_together(t) if line.kind != "cells" else [t])
     cols: list[Column] = []
     n_labels = 0
     for i, t in enumerate(toks):
@@ -699,22 +699,9 @@ def _level_text(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    if "\n" in text:
-        from ..common import join_wrapped
-
-        out = ""
-        for part in text.split("\n"):
-            out = join_wrapped(out, part)
-        text = out
-    return remove_conversion_spaces(text.strip())[0]
+    return clean_cell(text)
 
 
 def _join(toks: list[Tok], line: Line) -> str:
     """Pieces of one cell split at its spaces, joined as the line prints them."""
-    if line.raw and toks:
-        a = line.raw.find(toks[0].text)
-        if a >= 0:
-            b = line.raw.find(toks[-1].text, a)
-            if b >= 0:
-                return line.raw[a:b + len(toks[-1].text)].strip()
-    return " ".join(t.text for t in toks)
+    return as_printed([t.text for t in toks], line.raw)

@@ -13,25 +13,6 @@ from dataclasses import dataclass, field
 from ..grid import CELLS, Document, Para, Pos, Table
 from ..lexicon import Label, lexicon, nfkc, norm
 
-_CJK = r"\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_CJK_SPACE_RE = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
-_DATE_SPACE_RES = (
-    re.compile(r"(年\s*\d{1,2})\s+(?=月)"),
-    re.compile(r"(月\s*\d{1,2})\s+(?=日)"),
-    re.compile(r"(\d{4})\s+(?=年\d)"),
-)
-
-
-def remove_conversion_spaces(text: str) -> tuple[str, bool]:
-    """Remove spaces a converter put inside words (``平 方米``): only between
-    two CJK characters and inside a date; a space between a number and its
-    unit (``298 辆``) may be printed that way and is kept."""
-    out = _CJK_SPACE_RE.sub("", text)
-    for rx in _DATE_SPACE_RES:
-        out = rx.sub(r"\1", out)
-    return out, out != text
-
-
 @dataclass
 class Tok:
     text: str
@@ -84,7 +65,7 @@ def label_of(text: str) -> Label | None:
     return lexicon().label(text)
 
 
-def split_run_together(tok: Tok, header: bool = True) -> list[Tok]:
+def split_run_together(tok: Tok) -> list[Tok]:
     """A token that starts with a label, with more text run together after it
     ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
     split at the lexicon's labels. Other tokens are returned as they are."""
