@@ -956,3 +956,81 @@ def main() -> None:  # pragma: no cover - `python tests/test_import.py`
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# ---------------------------------------------------------------- units, targets, divisions
+
+YUAN = """项目支出绩效目标表
+(2023年度)
+金额单位：元
+项目名称\t村组干部报酬\t\t
+主管部门\t某县某镇人民政府\t\t
+年度资金总额:\t3,309,840.56\t\t
+其中:财政拨款\t３３０９８４０.５６\t\t
+年度目标\t按时发放村组干部报酬\t\t
+绩效指标\t一级指标\t二级指标\t三级指标\t指标值
+\t产出指标\t数量指标\t发放人数\t≥230人
+\t效益指标\t社会效益指标\t维护社会稳定\t≥9
+"""
+
+
+def test_amounts_in_yuan_are_converted_exactly() -> None:
+    r = import_text(YUAN, region="511124")
+    b = r.data["projects"][0]["budget"]
+    # 3,309,840.56 元 = 330.984056 万元, exactly; full-width digits read as digits
+    assert b == {"total": "330.984056", "fiscal": "330.984056"} and isinstance(b["total"], Num)
+    assert r.source_unit == "元"
+    text = r.to_yaml()
+    assert "# printed '3,309,840.56' 元 (the caption at line 3); converted exactly to 万元" in text
+    assert "# the document prints amounts in 元; every amount below is converted exactly into 万元" in text
+    filing, problems = validate_document(parse_text(text, "d.yaml"))
+    assert filing is not None, [p.format() for p in problems]
+    assert filing.projects[0].budget.total == Decimal("330.984056")
+
+
+def test_amounts_with_units_attached() -> None:
+    r = import_text(YUAN.replace("金额单位：元\n", "").replace("3,309,840.56", "250万").replace("３３０９８４０.５６", "250万元"))
+    assert r.data["projects"][0]["budget"] == {"total": "250", "fiscal": "250"}
+    assert r.source_unit == "万元"
+    assert "# printed '250万'" in r.to_yaml()
+    # an amount that is two amounts is left empty, with a review item at its cell
+    r = import_text(YUAN.replace("３３０９８４０.５６", "854万854万(高标准农田建设400万元)"))
+    assert "fiscal" not in r.data["projects"][0]["budget"]
+    [(pos, field, msg)] = [w for w in r.warnings if w[1] == "projects[0].budget.fiscal"]
+    assert pos.line == 7 and "not one amount" in msg
+
+
+def test_no_unit_printed_is_a_review_item() -> None:
+    r = import_text(YUAN.replace("金额单位：元\n", ""))
+    fields = [w[1] for w in r.warnings]
+    assert "projects[0].budget.total" in fields and r.data["projects"][0]["budget"]["total"] == "3309840.56"
+
+
+def test_a_target_that_may_be_cut_short_is_a_review_item() -> None:
+    r = import_text(YUAN)
+    inds = r.data["projects"][0]["indicators"]
+    assert inds[1]["target"] == "≥9"  # as printed …
+    [(pos, _f, msg)] = [w for w in r.warnings if w[1] == "projects[0].indicators[1].target"]
+    assert pos.line == 11 and "cut short" in msg  # … and named for the editor
+    assert not any(w[1] == "projects[0].indicators[0].target" for w in r.warnings)
+
+
+def test_year_agency_region_from_the_text_at_their_lines() -> None:
+    text = "金寨经济开发区2021年度项目支出绩效目标申报表\n" + YUAN.replace("某县某镇人民政府", "安徽金寨经济开发区管理委员会").replace(
+        "(2023年度)", "(2021年度)")
+    r = import_text(text)
+    assert r.data["year"] == 2021
+    assert r.data["region"] == {"code": "341524", "province": "安徽省", "city": "六安市", "county": "金寨县"}
+    assert r.data["agency"] == {"name": "安徽金寨经济开发区管理委员会"}
+    assert not any(w[1] in ("year", "agency.name", "region.code") for w in r.warnings)
+
+
+def test_division_table_holds_the_seeds_codes() -> None:
+    from site_builder.importer import regions
+
+    for name in SEEDS.values():
+        f = handmade(name[0])
+        d = regions.lookup(f.region.code)
+        assert d is not None and (d.province, d.city, d.county) == (f.region.province, f.region.city, f.region.county)
+    assert regions.lookup("653228").county == "和康县"  # a 2024 change: the table is current
+    assert regions.lookup("441900").city == "东莞市"  # a city without counties
