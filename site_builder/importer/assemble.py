@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from . import regions
-from .common import DIVISION_RE, Draft, compact
+from .common import DIVISION_RE, Draft
 from .grid import Pos
 from .lexicon import lexicon, nfkc, norm
 
@@ -219,7 +219,3 @@ def _source(draft: Draft, ag: dict[str, Any]) -> None:
         note += " " + " ".join(draft.notes)
     src["note"] = note
     draft.data["source"] = src
-
-
-def compact_name(text: str) -> str:
-    return compact(text)

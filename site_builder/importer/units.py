@@ -75,8 +75,3 @@ def to_wan(value: Decimal, unit: str) -> Decimal:
 def amount_text(value: Decimal) -> Num:
     s = format(value, "f")
     return Num(s)
-
-
-def looks_like_amount(text: str) -> bool:
-    r = read_amount(text)
-    return r is not None and not r[2]

@@ -357,7 +357,7 @@ class ProjectReader:
                     lab = self.lex.label(col.text)
                     if lab is not None:
                         if cur._accepts(lab, t.text):
-                            cur._assign(lab, Tok(col.text, col_pos(header, col)), t)
+                            cur._assign(lab, Tok(col.text, header.pos), t)
                         else:
                             self.draft.warn(t.pos, cur.P, f"'{t.text.strip()[:40]}' under {col.text} is not a "
                                                           f"{col.text}; not read")
@@ -449,10 +449,9 @@ class ProjectReader:
             if not text:
                 # a label's empty cell — not the padding after a row's last cell
                 if line.kind == "cells" and self.queue and prev_label and n < last_filled:
-                    # the cell of the label just before is empty
-                    lab, ltok = self.queue.pop()
+                    # the cell of the label just before is empty: that field is left out
+                    self.queue.pop()
                     self.queue_line.pop()
-                    self._blank(lab, ltok)
                 prev_label = False
                 continue
             prev_label = self.lex.label(text) is not None
@@ -497,9 +496,6 @@ class ProjectReader:
             # labels of this row left without a value are blank; labels of a row
             # of labels above still wait for the values below them
             keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line)]
-            for k, (lab, ltok) in enumerate(self.queue):
-                if k not in keep:
-                    self._blank(lab, ltok)
             self.queue = [self.queue[k] for k in keep]
             self.queue_line = [self.queue_line[k] for k in keep]
 
@@ -524,8 +520,6 @@ class ProjectReader:
         if id(line) in self.queue_line[1:]:
             # a label on the value's own line wins over labels left blank above it
             k = len(self.queue_line) - 1 - self.queue_line[::-1].index(id(line))
-            for lab, ltok in self.queue[:k]:
-                self._blank(lab, ltok)
             self.queue, self.queue_line = self.queue[k:], self.queue_line[k:]
         while len(self.queue) > 1 and self.queue[0][0].key.startswith("budget.") and not self._accepts(self.queue[0][0], t.text) \
                 and read_amount(t.text) is None:
@@ -547,7 +541,6 @@ class ProjectReader:
                 self.draft.warn(t.pos, self.P + ("budget", lab.key.split(".")[1]),
                                 f"{ltok.text.strip()} reads '{t.text.strip()[:40]}', which is not one amount; left empty")
                 return
-            self._blank(lab, ltok)
         if len(t.text.strip()) == 1 and not t.text.strip().isdigit():
             self.draft.warn(t.pos, "", f"a single character '{t.text.strip()}' (a label printed a character a line?) not read")
             return
@@ -563,9 +556,6 @@ class ProjectReader:
         if not self.labelled:
             return  # text around the table's title (a web page's date, source, font size): not the table's
         self.draft.warn(t.pos, self.P, f"text not read: '{t.text.strip()[:50]}' (no label before it)")
-
-    def _blank(self, lab: Label, ltok: Tok) -> None:
-        return  # a label whose cell is empty: the field is left out
 
     def _assign(self, lab: Label, ltok: Tok, t: Tok) -> None:
         key = lab.key
@@ -811,10 +801,6 @@ class ProjectReader:
             self.draft.warn(self.budget["total"][2].pos, self.P + ("budget", "total"),
                             f"the total {total} is not the sum of its parts ({' + '.join(str(p) for p in parts)}): "
                             "check the amounts")
-
-
-def col_pos(header: Any, col: Any) -> Pos:
-    return header.pos
 
 
 def _page_breaks(lines: list[Line]) -> list[Line]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..grid import CELLS, Document, Para, Pos, Table
-from ..lexicon import Label, lexicon, nfkc, norm
+from ..lexicon import Label, lexicon, nfkc
 
 @dataclass
 class Tok:
@@ -61,10 +61,6 @@ def document_lines(doc: Document) -> list[Line]:
     return out
 
 
-def label_of(text: str) -> Label | None:
-    return lexicon().label(text)
-
-
 def split_run_together(tok: Tok) -> list[Tok]:
     """A token that starts with a label, with more text run together after it
     ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
@@ -92,10 +88,6 @@ def split_run_together(tok: Tok) -> list[Tok]:
         if rest:
             pieces.append(Tok(rest, tok.pos, tok.col, tok.span, tok.merged))
     return pieces
-
-
-def is_blank_label(text: str) -> bool:
-    return norm(text) == ""
 
 
 _YEAR_PAREN_RE = re.compile(r"[(（]\s*20\d\d\s*年度?\s*[)）]")
