@@ -181,7 +181,7 @@ def _region(draft: Draft, code_info: dict[str, list[str]], region: str | None, h
         if div is not None:
             code, how = div.code, f"the division table: {why}"
         elif others:
-            draft.warn(START, "region.code", "the text names several divisions of that name ("
+            draft.warn(START, "region", "the text names several divisions of that name ("
                        + "; ".join(f"{d.code} {d.name}" for d in others[:5]) + "); give the right one with --region")
             draft.data["region"] = reg
             return
@@ -198,8 +198,8 @@ def _region(draft: Draft, code_info: dict[str, list[str]], region: str | None, h
             draft.warn(START, "region.province", f"division {code} is not in the national division table; fill in "
                                                  "region.province (and city, county)")
     else:
-        draft.warn(START, "region.code", "no division code found (no project code carries one and the text names no "
-                                         "county, city or province); give it with --region")
+        draft.warn(START, "region", "no division code found (no project code carries one and the text names no "
+                                    "county, city or province); give it with --region")
     draft.data["region"] = reg
 
 

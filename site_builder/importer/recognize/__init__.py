@@ -766,6 +766,9 @@ class ProjectReader:
         if budget:
             out["budget"] = budget
             self._check_budget(budget)
+            if "total" not in budget:
+                d.warn(self.seg[0].pos, P + ("budget", "total"), "no total amount (预算数 / 年度资金总额) printed or read; "
+                                                              "fill in budget.total")
         else:
             d.warn(self.seg[0].pos, P + ("budget", "total"), "no amount (预算数 / 年度资金总额) read for this project")
             out["budget"] = {}

@@ -657,6 +657,8 @@ class IndicatorReader:
 
     def _check(self, ind: dict[str, Any], IP: tuple[Any, ...], where: Any) -> None:
         d = self.draft
+        if not ind.get("level2"):
+            d.warn(where, IP + ("level2",), "no 二级指标 read for this row; fill it in from the document")
         if not ind.get("name"):
             d.warn(where, IP + ("name",), "no 三级指标 read in this row; fill it in from the document")
         if not ind.get("target"):
