@@ -390,8 +390,11 @@ class IndicatorReader:
                 kind = "level2"  # 产出指标 under a 一级指标 above the standard ones (实施效果指标)
             if kind == "level1" and prev_l1 and self.cur is None and len(toks) == 1:
                 kind = "level2"  # a 一级指标 alone right after a 一级指标 alone: the 二级指标
+            parent = self.lex.level1.get(norm(self.st.level1)) or next(
+                (p for p, kids in STANDARD_LEVEL2.items() if self.lex.level2.get(norm(self.st.level2)) in kids
+                 and p != self.lex.level2.get(norm(self.st.level2))), "")
             if std in self.lex.level2 and len(levels) == 1 and kind == "level1" \
-                    and self.lex.level1.get(norm(self.st.level1)) == "产出指标" and std in STANDARD_LEVEL2["产出指标"]:
+                    and parent == "产出指标" and std in STANDARD_LEVEL2["产出指标"]:
                 kind = "level2"  # 成本指标 under 产出指标 (the template before 成本指标 became a 一级指标)
                 if not rest_after(toks, t):
                     self._level2(t)
@@ -418,7 +421,7 @@ class IndicatorReader:
         self._close()
         self.l2_in_row = 0
         text = _level_text(t.text)
-        if not self.st.level1:
+        if not self.st.level1 and not (norm(text) in self.lex.level2 and norm(text) in self.lex.level1):
             # a merged 一级指标 printed in the middle of its group: the rows above have none yet
             for ind in self.st.pending:
                 ind["level1"] = text
@@ -663,6 +666,9 @@ class IndicatorReader:
             d.warn(where, IP + ("name",), "no 三级指标 read in this row; fill it in from the document")
         if not ind.get("target"):
             d.warn(where, IP + ("target",), "no 指标值 read in this row; fill it in from the document")
+        elif re.fullmatch(_CMP, nfkc(ind["target"]).strip()):
+            d.warn(where, IP + ("target",), f"the target '{ind['target']}' is a comparator without a number: "
+                                            "check it is not cut short")
         elif _BARE_RE.match(nfkc(ind["target"]).strip()):
             d.warn(where, IP + ("target",), f"the target '{ind['target']}' is a comparator and a number without a "
                                             "unit: check it is not cut short")
