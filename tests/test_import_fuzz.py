@@ -101,6 +101,12 @@ def test_binary_fixtures_with_flipped_bytes(name: str) -> None:
         read_bytes(bytes(b[:cut]), name)  # the reader alone never raises either
 
 
+def test_header_without_value_columns() -> None:
+    # found by fuzzing: an indicator header whose only columns are levels, then a one-cell-per-line row
+    text = "项目名称 |\n某项目 |\n预算数 |\n10 |\n一级指标 |\n二级指标 |\n指标权重 |\n产出指标 |\n数量指标 |\n某指标 |\n"
+    ok(import_text(text))
+
+
 def test_deep_html_does_not_crash() -> None:
     ok(import_bytes(b"<html><body>" + b"<div>" * 5000 + "项目名称".encode() + b"</div>" * 5000, "deep.html"))
     ok(import_bytes(b"<table>" * 3000, "tables.html"))

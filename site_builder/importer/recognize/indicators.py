@@ -559,6 +559,9 @@ class IndicatorReader:
         """One cell per line: fill the columns after 二级指标 in order."""
         kinds = ("name", "description", "target_op", "target", "target_unit", "basis")
         cols = [c for c in self.h.value_columns() if c.kind in kinds or (self.keep_blanks and c.kind == "ignored")]
+        if not cols:
+            self._unread(line, [t])
+            return
         if self.cur is None:
             self.cur = {}
             self.cur_cols = list(cols)
