@@ -102,8 +102,8 @@ def test_binary_fixtures_with_flipped_bytes(name: str) -> None:
 
 
 def test_header_without_value_columns() -> None:
-    # found by fuzzing: an indicator header whose only columns are levels, then a one-cell-per-line row
-    text = "项目名称 |\n某项目 |\n预算数 |\n10 |\n一级指标 |\n二级指标 |\n指标权重 |\n产出指标 |\n数量指标 |\n某指标 |\n"
+    # found by fuzzing: an indicator header with no column after its levels, then a one-cell-per-line row
+    text = "项目名称 |\n某项目 |\n预算数 |\n10 |\n指标值 |\n一级指标 |\n二级指标 |\n产出指标 |\n数量指标 |\n某指标 |\n"
     ok(import_text(text))
 
 
