@@ -114,7 +114,8 @@ def _json_default(o: Any) -> Any:
 
 def filing_json(info: FilingInfo, absolute) -> dict[str, Any]:
     """The filing as published (format v1), plus ids, URLs and parsed targets."""
-    data = info.filing.model_dump(by_alias=True, exclude_none=True, mode="python")
+    # review items are the editors' to-do list, not published data
+    data = info.filing.model_dump(by_alias=True, exclude_none=True, exclude={"review"}, mode="python")
     for p_data, p in zip(data["projects"], info.projects):
         p_data["url"] = absolute(p.url)
         for ind_data, ind in zip(p_data.get("indicators", []), p.project.indicators):

@@ -20,7 +20,9 @@ from pydantic_core import core_schema
 
 from .targets import Target, parse_target
 
-MAX_DECIMALS = 4
+# 6, not 4: an amount printed in 元 with fen (1234.56 元) is 0.123456 万元,
+# and the importer converts it exactly (docs/decisions.md).
+MAX_DECIMALS = 6
 
 # An amount as printed: digits with at most one decimal point. Python's
 # Decimal (and so pydantic's) also reads 1e3, 1_000, NaN, Infinity, .5, +5
@@ -175,6 +177,17 @@ class SpendingPlan(_Model):
         return [(k, getattr(self, k)) for k in CHECKPOINTS]
 
 
+class ReviewItem(_Model):
+    """Something the importer could not read with confidence: the editor
+    checks it against the published document, then deletes the entry.
+    ``check`` reports every entry as a warning, so a draft cannot pass as
+    reviewed; the site never shows them."""
+
+    check: Annotated[Text, Field(description="what to check")]
+    field: Optional[Annotated[Text, Field(description="the field concerned, e.g. projects[0].budget.total")]] = None
+    source: Optional[Annotated[Text, Field(description="where in the source: line 12, or page 2 table 1 row 3 cell 4")]] = None
+
+
 class Project(_Model):
     code: Optional[Annotated[str, Field(pattern=PROJECT_CODE_PATTERN, description="项目编码")]] = None
     name: Text
@@ -204,6 +217,7 @@ class Filing(_Model):
     overview: Optional[Overview] = None
     unit_budget: Optional[UnitBudget] = None
     projects: Annotated[tuple[Project, ...], Field(min_length=1)]
+    review: Annotated[tuple[ReviewItem, ...], Field(description="open review items of an imported draft")] = ()
 
     @field_validator("schema_", mode="before")
     @classmethod
@@ -247,4 +261,5 @@ FIELD_LABELS = {
     "mar": "3月底", "jun": "6月底", "oct": "10月底", "dec": "12月底", "unit": "单位",
     "personnel": "人员经费", "operating": "公用经费", "project": "项目支出",
     "revenue_total": "收入预算合计", "expenditure_total": "支出预算合计",
+    "review": "待核对", "check": "核对内容",
 }

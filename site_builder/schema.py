@@ -10,7 +10,7 @@ YAML tooling (e.g. the YAML language server, which reads the files as YAML
   such field becomes a ``$ref`` to one ``Money`` definition: a plain YAML
   number ``>= 0`` (how amounts are written: ``241.74``, ``35.00``), or — as
   ``site-builder check`` also reads a quoted amount — a string of digits
-  with at most 4 decimals. For numbers the 4-decimal rule is left to the
+  with at most ``MAX_DECIMALS`` (6) decimals. For numbers the decimal rule is left to the
   checker: ``multipleOf: 0.0001`` is unreliable in binary floating point
   (validators disagree on ``241.74``).
 - ``$schema`` is draft 2020-12; ``$id`` comes from the model's config.
@@ -18,7 +18,7 @@ YAML tooling (e.g. the YAML language server, which reads the files as YAML
 The schema describes the format; ``site-builder check`` reads every scalar
 as the text that was written, so it is slightly more lenient in a few places
 (an unquoted number in a text field such as ``target: 100``, a quoted year)
-and stricter in others (more than 4 decimals on a number, rules across
+and stricter in others (more than 6 decimals on a number, rules across
 fields such as duplicate project codes).
 
 ``python -m site_builder.schema`` writes ``site_builder/schema/filing.schema.json``;
@@ -41,7 +41,7 @@ MONEY_REF = "#/$defs/Money"
 MONEY_DEF: dict[str, Any] = {
     "title": "Money",
     "description": (
-        "金额，照原文写成数字（万元），不得为负，最多 4 位小数，如 241.74、35.00、53.4857。 "
+        f"金额，照原文写成数字（万元），不得为负，最多 {MAX_DECIMALS} 位小数，如 241.74、35.00、53.4857。 "
         "An amount as printed, written as a YAML number: never negative, at most "
         f"{MAX_DECIMALS} decimals (e.g. 241.74, 35.00, 53.4857). It is read exactly, as a decimal."
     ),

@@ -199,6 +199,7 @@ def validate_document(doc: Document) -> tuple[Filing | None, list[Problem]]:
             if err["type"] == "too_short" and isinstance(raw, list) and raw:
                 continue
             report(path, _message(err, path, raw), key=err["type"] == "extra_forbidden")
+        _review_warnings(data.get("review"), report)  # a draft with errors still lists what to check
         problems.sort(key=lambda p: (p.line, p.column))
         return None, problems
 
@@ -206,8 +207,27 @@ def validate_document(doc: Document) -> tuple[Filing | None, list[Problem]]:
     return (filing if not any(p.severity == "error" for p in problems) else None), problems
 
 
+def _review_message(check: str, field: str | None, source: str | None) -> str:
+    where = f" ({source})" if source else ""
+    what = f"{field}: " if field else ""
+    return (f"review item not yet resolved: {what}{check}{where}; "
+            "check it against the published document, then delete the entry")
+
+
+def _review_warnings(raw: Any, report: Any) -> None:
+    """Review entries of a file that has errors (no Filing was made)."""
+    if not isinstance(raw, list):
+        return
+    for k, item in enumerate(raw):
+        if isinstance(item, dict) and isinstance(item.get("check"), Scalar) and not item["check"].is_null:
+            get = lambda key: str(item[key]) if isinstance(item.get(key), Scalar) and not item[key].is_null else None  # noqa: E731
+            report(("review", k), _review_message(str(item["check"]), get("field"), get("source")), "warning")
+
+
 def _check_filing(filing: Filing, report: Any) -> None:
     """Rules across fields of one filing that a schema cannot express."""
+    for k, item in enumerate(filing.review):
+        report(("review", k), _review_message(item.check, item.field, item.source), "warning")
     seen: dict[str, int] = {}
     yy = f"{filing.year % 100:02d}"
     for i, project in enumerate(filing.projects):

@@ -92,7 +92,7 @@ BAD_CASES = [
      ["'total' (预算数) must be an amount written as a number", "'二百四十一'"], 1),
     ("amount_negative.yaml", 14, 14, "projects[0].budget.total", ["must not be negative", "-241.74"], 1),
     ("amount_five_decimals.yaml", 14, 14, "projects[0].budget.total",
-     ["more than 4 decimals", "241.74001"], 1),
+     ["more than 6 decimals", "241.7400001"], 1),
     ("bad_division_code.yaml", 4, 9, "region.code", ["6-digit GB/T 2260 division code", "'130299x'"], 1),
     ("bad_year.yaml", 2, 7, "year", ["budget year between 2000 and 2100", "1925"], 1),
     ("duplicate_project_code.yaml", 16, 11, "projects[1].code",
@@ -201,8 +201,8 @@ def test_no_projects_at_all(tmp_path):
     ("[241.74]", ["must be an amount written as a number", "a list"]),
     ("-241.74", ["must not be negative", "got -241.74"]),
     ("-0.01", ["must not be negative", "got -0.01"]),
-    ("241.74001", ["has more than 4 decimals", "got 241.74001", "at most 4"]),
-    ("0.00001", ["has more than 4 decimals", "got 0.00001"]),
+    ("241.7400001", ["has more than 6 decimals", "got 241.7400001", "at most 6"]),
+    ("0.0000001", ["has more than 6 decimals", "got 0.0000001"]),
     (".nan", ["must be an amount written as a number", "'.nan'"]),
 ])
 def test_bad_amount(tmp_path, value, parts):
@@ -216,7 +216,7 @@ def test_bad_amount(tmp_path, value, parts):
     assert_cli_reports(path, p)
 
 
-@pytest.mark.parametrize("value", ["0", "0.0001", "53.4857", "241.74", "35.00", "100", '"241.74"'])
+@pytest.mark.parametrize("value", ["0", "0.0001", "53.4857", "241.74", "35.00", "100", '"241.74"', "0.123456"])
 def test_good_amount(tmp_path, value):
     text = VALID.replace("      total: 241.74", f"      total: {value}")
     result = validate_paths([write(tmp_path, text)])
@@ -294,7 +294,7 @@ def test_several_errors_in_one_file_are_all_reported():
     assert "must not be negative" in messages[1]
     assert messages[2] == "required field 'name' (名称) is missing"
     assert messages[3] == "unknown field 'nmae'; did you mean 'name'?"
-    assert "more than 4 decimals" in messages[4]
+    assert "more than 6 decimals" in messages[4]
     res = run_cli("check", path)
     assert res.code == 1
     assert res.lines == [p.format() for p in errors]
@@ -564,3 +564,33 @@ def test_a_file_with_a_warning_is_reported_by_the_full_path(tmp_path):
 
 def p_line(p) -> int:
     return p.line
+
+
+def test_review_items_are_warnings_at_their_entries(tmp_path):
+    text = VALID + (
+        "review:\n"
+        "  - check: 预算数 '854万854万' holds two amounts\n"
+        "    field: projects[0].budget.total\n"
+        "    source: line 12\n"
+        "  - check: the indicator table may be cut short\n"
+    )
+    path = write(tmp_path, text)
+    result = validate_paths([path])
+    assert result.ok and result.filings, [p.format() for p in result.problems]
+    first = len(VALID.splitlines()) + 2
+    assert [(p.severity, p.line, p.column, p.field) for p in result.warnings] == [
+        ("warning", first, 5, "review[0]"), ("warning", first + 3, 5, "review[1]")]
+    assert "projects[0].budget.total: 预算数 '854万854万' holds two amounts (line 12)" in result.warnings[0].message
+    res = run_cli("check", path)
+    assert res.code == 0 and len([ln for ln in res.lines if ": warning: review item" in ln]) == 2
+    # an editor who has checked everything deletes the list: no warning remains
+    assert not validate_paths([write(tmp_path, VALID + "review: []\n", "done.yaml")]).warnings
+
+
+def test_review_items_are_reported_in_a_file_with_errors(tmp_path):
+    # an imported draft that lacks a required value still lists what to check
+    text = VALID.replace("      total: 241.74\n", "") + "review:\n  - check: no 预算数 read\n    field: projects[0].budget.total\n"
+    result = validate_paths([write(tmp_path, text)])
+    assert [p.field for p in result.errors] == ["projects[0].budget.total"]
+    assert [p.field for p in result.warnings] == ["review[0]"]
+    assert "no 预算数 read" in result.warnings[0].message

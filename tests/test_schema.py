@@ -76,7 +76,7 @@ def test_schema_comes_from_the_model():
     assert set(s["properties"]) == {f.alias or n for n, f in Filing.model_fields.items()}
     assert set(s["required"]) == {"schema", "year", "region", "agency", "source", "projects"}
     for name in ("Region", "Agency", "Source", "Overview", "UnitBudget", "Project", "Budget",
-                 "SpendingPlan", "Indicator"):
+                 "SpendingPlan", "Indicator", "ReviewItem"):
         assert s["$defs"][name]["additionalProperties"] is False, name
 
 
@@ -85,7 +85,7 @@ def test_money_is_a_number_and_one_definition():
     money = s["$defs"]["Money"]
     assert money["anyOf"][0] == {"type": "number", "minimum": 0}
     assert money["anyOf"][1]["type"] == "string"
-    assert money["anyOf"][1]["pattern"] == r"^[0-9]+(\.[0-9]{1,4})?$"
+    assert money["anyOf"][1]["pattern"] == r"^[0-9]+(\.[0-9]{1,6})?$"
     # pydantic's Decimal shape (a string branch taking any text, even "-1")
     # is gone everywhere
     assert {"type": "string"} not in list(_all_anyof_branches(s))
@@ -142,8 +142,8 @@ BAD = {
     "negative amount as text": lambda d: {**d, "projects": [{**d["projects"][0], "budget": {"total": "-241.74"}}]},
     "non-number amount": lambda d: {**d, "projects": [{**d["projects"][0], "budget": {"total": "二百四十一"}}]},
     "amount with a unit": lambda d: {**d, "projects": [{**d["projects"][0], "budget": {"total": "241.74万元"}}]},
-    "amount text with 5 decimals": lambda d: {**d, "projects": [
-        {**d["projects"][0], "budget": {"total": "241.74001"}}]},
+    "amount text with 7 decimals": lambda d: {**d, "projects": [
+        {**d["projects"][0], "budget": {"total": "241.7400001"}}]},
     "invalid division code": lambda d: {**d, "region": {**d["region"], "code": "990202"}},
     "division code of 5 digits": lambda d: {**d, "region": {**d["region"], "code": "13020"}},
     "division code as a number": lambda d: {**d, "region": {**d["region"], "code": 130202}},

@@ -1,12 +1,13 @@
-"""Shared pieces of the importer: the draft being built, text helpers.
+"""Shared pieces of the recognizer: the draft being built, text helpers.
 
-Every reader fills a :class:`Draft`: a plain dict in the filing format plus
-the warnings (with the source line) and the comments (for values that were
-inferred rather than read) that end up in the YAML draft.
+The recognizer fills a :class:`Draft`: a plain dict in the filing format plus
+the review items (what to check, the field, the source position) and the
+comments (for values that were inferred rather than read) that end up in the
+YAML draft. Every review item is also a warning of the import command.
 
-Amounts are kept as :class:`Num`, a ``str`` holding the digits exactly as
-printed (``"35.00"``); the YAML writer emits them as plain numbers, so money
-never passes through float.
+Amounts are kept as :class:`Num`, a ``str`` holding the digits exactly
+(``"35.00"``); the YAML writer emits them as plain numbers, so money never
+passes through float.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..load import format_path
+from .grid import Pos
+from .units import Num
 
 Path_ = tuple[str | int, ...]
 
@@ -51,12 +54,6 @@ ENUM_RE = re.compile(
     r"|\d+\s*[.．、](?!\d)"
     r")\s*"
 )
-
-
-class Num(str):
-    """An amount as printed (``"241.74"``), written to YAML as a plain number."""
-
-    __slots__ = ()
 
 
 def is_wide(ch: str) -> bool:
@@ -108,6 +105,27 @@ def remove_conversion_spaces(text: str) -> tuple[str, bool]:
     return out, out != text
 
 
+def clean_cell(text: str) -> str:
+    """A cell's text for the draft: its lines joined, converter spaces removed."""
+    if "\n" in text:
+        out = ""
+        for part in text.split("\n"):
+            out = join_wrapped(out, part)
+        text = out
+    return remove_conversion_spaces(text.strip())[0]
+
+
+def as_printed(pieces: list[str], raw: str) -> str:
+    """Pieces of one cell, split at its spaces, joined as the line prints them."""
+    if raw and pieces:
+        a = raw.find(pieces[0])
+        if a >= 0:
+            b = raw.find(pieces[-1], a)
+            if b >= 0:
+                return raw[a:b + len(pieces[-1])].strip()
+    return " ".join(pieces)
+
+
 def strip_enum(text: str) -> str:
     """Drop leading enumeration: ``1.``, ``（一）``, ``一、``, ``目标1:``, ``(1)``."""
     return ENUM_RE.sub("", text, count=1).strip()
@@ -150,18 +168,29 @@ class Draft:
     source_name: str = "<text>"
     layout: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    warnings: list[tuple[int, str, str]] = field(default_factory=list)
+    warnings: list[tuple[Pos, str, str]] = field(default_factory=list)
     comments: dict[Path_, list[str]] = field(default_factory=dict)
     # facts found in the text, for filing-level inference
-    agency_lines: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, code, name, scope
-    title_line: tuple[int, str] | None = None
-    year_hints: list[tuple[int, int, str]] = field(default_factory=list)  # line, year, where
+    agency_lines: list[tuple[Pos, str, str, str]] = field(default_factory=list)  # where, code, name, scope
+    title_line: tuple[Pos, str] | None = None
+    year_hints: list[tuple[Pos, int, str]] = field(default_factory=list)  # where, year, what says so
     notes: list[str] = field(default_factory=list)
-    project_lines: dict[int, tuple[int, int]] = field(default_factory=dict)  # index → (first, last) source line
+    project_lines: dict[int, tuple[Pos, Pos]] = field(default_factory=dict)  # index → (first, last) source position
+    unit_hints: list[tuple[Pos, str]] = field(default_factory=list)  # where the amount unit is named, which
+    source_units: list[str] = field(default_factory=list)  # the unit each amount was printed in
+    source_unit: str = ""  # the unit most amounts were printed in
+    all_text: str = ""  # the document's text, for year/agency/region
+    implementers: list[tuple[Pos, str]] = field(default_factory=list)
+    project_agencies: list[tuple[str, Pos]] = field(default_factory=list)
+    last_line: Any = None  # the document's last line (a table that ends there may be cut short)
+    table_ends: dict[int, Pos] = field(default_factory=dict)  # project index → its indicator table's last row
 
-    def warn(self, line: int, path: Path_ | str, message: str) -> None:
+    def warn(self, pos: Pos | int, path: Path_ | str, message: str) -> None:
+        """A review item: something to check, where it is printed, the field."""
+        if isinstance(pos, int):
+            pos = Pos(line=max(pos, 1))
         p = path if isinstance(path, str) else format_path(path)
-        item = (max(int(line or 1), 1), p, " ".join(message.split("\n")))
+        item = (pos, p, " ".join(message.split("\n")))
         if item not in self.warnings:
             self.warnings.append(item)
 

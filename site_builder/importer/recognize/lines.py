@@ -1,0 +1,144 @@
+"""The recognizer's view of a document: lines of tokens.
+
+Every paragraph and every table row becomes a :class:`Line`; its tokens are
+the row's cells (or, for text whose cells are separated by spaces, its runs
+of non-space text). Nothing here knows which file format the grid came from:
+only how sure the reader was of the cell boundaries (``Line.kind``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..grid import CELLS, Document, Para, Pos, Table
+from ..lexicon import Label, lexicon, nfkc
+
+@dataclass
+class Tok:
+    text: str
+    pos: Pos
+    col: int = -1  # grid column, when the reader knew it
+    span: int = 1
+    merged: bool = False
+    label: Label | None = None  # set when the token is a lexicon label
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Line:
+    toks: list[Tok]
+    pos: Pos
+    kind: str  # "para", "cells" (real cells), "spaces" (a line of text split at its spaces)
+    raw: str = ""
+    table: int = 0  # which table of the document (0: a paragraph)
+    spans: bool = False  # the reader knew each cell's grid column
+    data: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        if self.raw:
+            return self.raw
+        return " ".join(t.text for t in self.toks if t.text.strip())
+
+    def values(self) -> list[Tok]:
+        return [t for t in self.toks if not t.blank]
+
+
+def document_lines(doc: Document) -> list[Line]:
+    out: list[Line] = []
+    for n, b in enumerate(doc.blocks, start=1):
+        if isinstance(b, Para):
+            out.append(Line([Tok(b.text, b.pos)], b.pos, "para", b.text))
+            continue
+        assert isinstance(b, Table)
+        spans = any(c.colspan > 1 or c.merged for r in b.rows for c in r.cells) and b.cells == CELLS
+        for r in b.rows:
+            toks = [Tok(c.text, c.pos, c.col, c.colspan, c.merged) for c in r.cells]
+            out.append(Line(toks, r.pos, "cells" if b.cells == CELLS else "spaces", r.raw, n, spans))
+    return out
+
+
+def split_run_together(tok: Tok) -> list[Tok]:
+    """A token that starts with a label, with more text run together after it
+    ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
+    split at the lexicon's labels. Other tokens are returned as they are."""
+    lex = lexicon()
+    t = re.sub(r"^(?:其中)?[:：\s]+|^其中(?=\S)", "", tok.text.strip())
+    if not t or lex.label(t):
+        return [Tok(t, tok.pos, tok.col, tok.span, tok.merged)] if t else []
+    nt = nfkc(t)
+    spans = lex.split_labels(nt)
+    if not spans or spans[0][0] != 0:
+        return [tok]
+    # drop overlapping spans
+    kept: list[tuple[int, int]] = []
+    for s in spans:
+        if not kept or s[0] >= kept[-1][1]:
+            kept.append(s)
+    # slices of the printed text where NFKC kept its length (the usual case)
+    src = t if len(t) == len(nt) else nt
+    pieces: list[Tok] = []
+    for k, (a, b) in enumerate(kept):
+        end = kept[k + 1][0] if k + 1 < len(kept) else len(nt)
+        pieces.append(Tok(src[a:b], tok.pos, tok.col, tok.span, tok.merged))
+        rest = re.sub(r"^[:：\s]+", "", src[b:end]).strip()
+        if rest:
+            pieces.append(Tok(rest, tok.pos, tok.col, tok.span, tok.merged))
+    return pieces
+
+
+_YEAR_PAREN_RE = re.compile(r"[(（]\s*20\d\d\s*年度?\s*[)）]")
+
+
+def explode(line: Line) -> list[Line]:
+    """A whole table run together on one line (a document-sharing preview):
+    cut it before every label, table title and indicator level the lexicon
+    knows, so that the pieces read like a table flattened to one cell per
+    line. Other lines are returned as they are."""
+    lex = lexicon()
+    text = line.text
+    if line.kind != "spaces" or len(text) < 150:
+        return [line]
+    t = nfkc(text)
+    if len(t) != len(text):
+        return [line]
+    words = [(w, "label") for w in lex._inner_all] + [(w, "title") for w in lex.project_titles if len(w) >= 5]
+    words += [(w, "level") for w in lex._levels if len(w) >= 4]
+    words.sort(key=lambda x: len(x[0]), reverse=True)
+    cuts: list[tuple[int, int, str]] = []
+    i = 0
+    n_labels = 0
+    while i < len(t):
+        m = _YEAR_PAREN_RE.match(t, i)
+        if m:
+            cuts.append((i, m.end(), "year"))
+            i = m.end()
+            continue
+        for w, kind in words:
+            if t.startswith(w, i):
+                cuts.append((i, i + len(w), kind))
+                n_labels += kind == "label"
+                i += len(w)
+                break
+        else:
+            i += 1
+    if n_labels < 5:
+        return [line]
+    out: list[Line] = []
+    prev = 0
+
+    def add(a: int, b: int) -> None:
+        piece = text[a:b].strip()
+        if piece:
+            pos = type(line.pos)(**{**line.pos.__dict__, "col": (line.pos.col or 1) + a}) if line.pos.line else line.pos
+            out.append(Line([Tok(piece, pos)], pos, "spaces", piece, line.table, data={"exploded": True}))
+
+    for a, b, _kind in cuts:
+        add(prev, a)
+        add(a, b)
+        prev = b
+    add(prev, len(text))
+    return out
