@@ -229,7 +229,7 @@ def parse_text(text: str, path: str) -> Document:
                 if key_node.value == "<<" and key_node.tag.endswith(":merge"):
                     raise fail(key_node.start_mark, "YAML merge keys (<<) are not allowed in filings: write the fields out", at)
                 key = key_node.value
-                if key_node.style == '"' and _CONTROL.search(key):
+                if key_node.style == '"' and CONTROL.search(key):
                     raise _escaped_control(text, key_node, fail, at)
                 if key in out:
                     first = doc.key_position(at + (key,))
@@ -246,7 +246,7 @@ def parse_text(text: str, path: str) -> Document:
         tag = _TAG_SHORT.get(n.tag, n.tag)
         if tag not in ("str", "int", "float", "bool", "null", "timestamp"):
             raise fail(n.start_mark, f"unsupported YAML tag {n.tag}", at)
-        if n.style == '"' and _CONTROL.search(n.value):
+        if n.style == '"' and CONTROL.search(n.value):
             raise _escaped_control(text, n, fail, at)
         return Scalar(n.value, tag)
 
@@ -257,7 +257,7 @@ def parse_text(text: str, path: str) -> Document:
 # control characters (Unicode Cc) but tab and line ends: YAML refuses them
 # as written, and a double-quoted text can only spell them as escapes; in a
 # page or a terminal they hide text or act on it (ESC)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
 _ESCAPED = {"0": "\x00", "a": "\x07", "b": "\x08", "t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c", "r": "\r",
             "e": "\x1b", "N": "\x85"}
@@ -283,10 +283,10 @@ def _escaped_control(text: str, node: Any, fail: Any, at: Path_) -> LoadError:
     for m in _ESCAPE.finditer(text, start, end):
         code = m.group(1)
         char = chr(int(code[1:], 16)) if len(code) > 1 else _ESCAPED.get(code, "")
-        if _CONTROL.fullmatch(char):
+        if CONTROL.fullmatch(char):
             return fail(_Mark(text, m.start()), f"the escape \\{code} writes the control character "
                                                 f"{_codepoint(ord(char))}, which has no place in a text; delete it", at)
-    char = _CONTROL.search(node.value).group()  # type: ignore[union-attr]
+    char = CONTROL.search(node.value).group()  # type: ignore[union-attr]
     return fail(node.start_mark, f"this text holds the control character {_codepoint(ord(char))}; delete it", at)
 
 
@@ -411,7 +411,7 @@ def _plain(n: Any, depth: int) -> Any:
     tag = n.tag
     if tag == _STR:
         value = n.value
-        if n.style == '"' and _CONTROL.search(value):
+        if n.style == '"' and CONTROL.search(value):
             raise _Slow  # an escaped control character: the full loader names its position
         return None if not n.style and value in _NULLS else value  # plain: libyaml says "", PyYAML None
     if tag == _NULL_TAG:

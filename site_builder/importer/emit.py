@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from ..load import CONTROL
 from .common import Num, Path_
 
 _PLAIN_OK = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`~][^#:\n]*$")
@@ -48,7 +49,7 @@ def scalar(value: Any, key: str = "") -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    s = str(value)
+    s = CONTROL.sub("", str(value))  # never meaningful in a filing, and the loader refuses them
     if key not in _ALWAYS_QUOTE and _plain_safe(s):
         return s
     return _dq(s)
