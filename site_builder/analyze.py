@@ -167,10 +167,19 @@ class FilingInfo:
 
     @cached_property
     def updated(self) -> str:
-        """Atom timestamp: the publication date, else the start of the budget year
-        (never the build time, so output stays reproducible)."""
-        d = self.filing.source.published
+        """Atom timestamp: when the site last corrected the transcription, else
+        when it added it, else the publication date, else (no date given)
+        the start of the budget year — dates from the filing, never the build
+        time, so output stays reproducible."""
+        s = self.filing.source
+        d = s.updated or s.added or s.published
         return f"{d.isoformat() if d else f'{self.year}-01-01'}T00:00:00Z"
+
+    @property
+    def added(self) -> str | None:
+        """Atom timestamp of when the site added the filing, if the filing says."""
+        d = self.filing.source.added
+        return f"{d.isoformat()}T00:00:00Z" if d else None
 
     @property
     def unit_groups(self) -> list[IndicatorGroup]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from . import charts, explore, search_fields, urls
+from . import charts, explore, search_fields, summary, urls
 from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info
 from .load import parse_text
 from .notes import NOTE_TYPES
@@ -345,6 +345,8 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
                      description, kind="filing"),
         "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
+        "provenance": summary.provenance(f), "source_line": summary.source_line(f),
+        "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
         "search_fields": search_fields.filing(info, description),
     }
@@ -369,6 +371,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
                                               (p.name, proj.url)),
                      description, kind="project"),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
+        "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "search_fields": search_fields.project(proj, description),
     }
 

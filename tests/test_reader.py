@@ -1,0 +1,127 @@
+"""The pages as a reader meets them: where a filing came from, what its
+totals cover, its targets on a phone, its summary, its preview when shared.
+
+Checked in the built seed site's HTML and, for what only a browser can tell
+(widths, wrapping, print), in headless Chromium at 375 and 1280 px.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from site_builder.build import build
+from site_builder.validate import validate_file, validate_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
+NS = {"h": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reader") / "public"
+    build(ROOT, out, search=False, clean=True)
+    return out
+
+
+def slug_of(f) -> str:
+    return f"{f.region.code}-{f.agency.code}" if f.agency.code else f.region.code
+
+
+def filing_page(site: Path, f) -> Path:
+    return site / "agencies" / slug_of(f) / str(f.year) / "index.html"
+
+
+def project_pages(site: Path, f) -> list[Path]:
+    return sorted((site / "agencies" / slug_of(f) / str(f.year) / "projects").glob("*/index.html"))
+
+
+def parse(path: Path):
+    return html5lib.HTMLParser(namespaceHTMLElements=True).parse(path.read_bytes(), transport_encoding="utf-8")
+
+
+def visible_text(path: Path) -> str:
+    """The text of <main> a reader sees (no hidden blocks, no scripts)."""
+    doc = parse(path)
+    main = doc.find(".//h:main", NS)
+
+    def walk(el) -> str:
+        if el.get("hidden") is not None or el.tag.endswith(("script", "style")):
+            return el.tail or ""
+        return (el.text or "") + "".join(walk(c) for c in el) + (el.tail or "")
+
+    return walk(main)
+
+
+# three or more English words in a row: an editor's note, not a name (JSON, CSV)
+ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[\s,.;:'\"()/-]+[A-Za-z]{2,}){2,}")
+
+
+# --------------------------------------------------------------------------- source and provenance
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_filing_page_says_where_the_filing_came_from(site, lf):
+    f = lf.filing
+    text = visible_text(filing_page(site, f))
+    assert f"《{f.source.title}》" in text
+    assert f"本站收录于 {f.source.added}" in text  # every seed says when the site added it
+    # the seeds' texts print no URL and no date: said, not guessed
+    assert f.source.url is None and f.source.published is None
+    assert "发布日期原文未注明" in text and "原文网址未注明" in text
+    if f.source.publisher:
+        assert f"署名{f.source.publisher}" in text
+
+
+def test_a_publisher_url_and_dates_given_are_shown(tmp_path):
+    """A filing that gives its publisher, URL and dates shows them and links
+    to the original."""
+    from site_builder.pages import filing_context
+    from site_builder.summary import provenance, source_line
+
+    lf = SEEDS[0]
+    src = lf.filing.source.model_copy(update={
+        "publisher": "某某局", "url": "https://example.gov.cn/a.pdf",
+        "published": __import__("datetime").date(2025, 2, 1), "updated": __import__("datetime").date(2026, 12, 1)})
+    f = lf.filing.model_copy(update={"source": src})
+    facts = {fact.label: fact for fact in provenance(f)}
+    assert facts["署名"].text == "某某局" and facts["发布日期"].text == "2025-02-01"
+    assert facts["原文网址"].href == "https://example.gov.cn/a.pdf" and not facts["原文网址"].missing
+    assert facts["最近更正"].text == "2026-12-01"
+    assert source_line(f).endswith("发布于 2025-02-01，本站收录于 2026-11-22，最近更正于 2026-12-01。")
+
+
+def test_updated_before_added_is_an_error(tmp_path):
+    seed = ROOT / "content" / "filings" / "130209-442001-2024.yaml"
+    bad = tmp_path / "f.yaml"
+    bad.write_text(seed.read_text(encoding="utf-8").replace("  added: 2026-11-22\n", "  added: 2026-11-22\n  updated: 2026-11-01\n"),
+                   encoding="utf-8")
+    loaded, problems = validate_file(bad)
+    assert loaded is None
+    assert [(p.field, p.message) for p in problems] == [("source.updated", "updated (2026-11-01) is before added (2026-11-22)")]
+
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_filing_and_project_pages_show_no_english_prose(site, lf):
+    """The editors' notes (English, on converters and seed files) stay in the
+    data downloads; the pages say in one Chinese sentence how they were made."""
+    pages = [filing_page(site, lf.filing), *project_pages(site, lf.filing)]
+    for page in pages:
+        text = visible_text(page)
+        assert not ENGLISH.findall(text), (page.relative_to(site), ENGLISH.findall(text)[:3])
+        assert "seed file" not in page.read_text(encoding="utf-8")
+    assert "本页按原文转录" in visible_text(pages[0])
+
+
+def test_feed_dates_come_from_the_filings(site):
+    feed = ET.fromstring((site / "feed.xml").read_bytes())
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", atom)
+    assert len(entries) == 5
+    for e in entries:
+        assert e.find("a:published", atom).text == "2026-11-22T00:00:00Z"
+        assert e.find("a:updated", atom).text == "2026-11-22T00:00:00Z"
+    assert feed.find("a:updated", atom).text == "2026-11-22T00:00:00Z"
