@@ -76,35 +76,59 @@ class Totals:
         return rows
 
 
+class IndicatorRow(NamedTuple):
+    """One row of an indicator table, as the table and its phone cards print it."""
+
+    ind: Indicator
+    anchor: str  # the row's id: prefix + published position ("i3"), for permalinks
+    level1_span: int  # rowspan of its 一级 cell; 0 where the cell above spans the row
+    level2_span: int
+    description: str  # 绩效指标描述, "" when blank or the same as the name
+
+
 @dataclass
 class IndicatorGroup:
     level1: str
-    level2_groups: list[tuple[str, list[Indicator]]]
+    level2_groups: list[tuple[str, list[tuple[int, Indicator]]]]  # (published position, indicator)
+    prefix: str = "i"
 
     @property
     def rowspan(self) -> int:
         return sum(len(rows) for _, rows in self.level2_groups)
 
     @property
-    def rows(self) -> list[tuple[Indicator, int, int]]:
-        """(indicator, rowspan of its 一级 cell, rowspan of its 二级 cell) in
-        table order; a span is 0 where the cell above spans the row. (Jinja's
-        loop.first in two nested loops was a sixth of a project page.)"""
+    def rows(self) -> list[IndicatorRow]:
+        """The group's rows in table order. (Jinja's loop.first in two nested
+        loops was a sixth of a project page.)"""
         out = []
         level1_span = self.rowspan
         for _level2, rows in self.level2_groups:
-            for k, ind in enumerate(rows):
-                out.append((ind, level1_span, len(rows) if k == 0 else 0))
+            for k, (n, ind) in enumerate(rows):
+                desc = ind.description if ind.description and ind.description != ind.name else ""
+                out.append(IndicatorRow(ind, f"{self.prefix}{n}", level1_span, len(rows) if k == 0 else 0, desc))
                 level1_span = 0
         return out
 
 
-def group_indicators(indicators: Iterable[Indicator]) -> list[IndicatorGroup]:
+def group_indicators(indicators: Iterable[Indicator], prefix: str = "i") -> list[IndicatorGroup]:
     """Group by 一级 then 二级, keeping the published order within each."""
-    by1: dict[str, dict[str, list[Indicator]]] = {}
-    for ind in indicators:
-        by1.setdefault(ind.level1, {}).setdefault(ind.level2, []).append(ind)
-    return [IndicatorGroup(l1, list(l2s.items())) for l1, l2s in by1.items()]
+    by1: dict[str, dict[str, list[tuple[int, Indicator]]]] = {}
+    for n, ind in enumerate(indicators, 1):
+        by1.setdefault(ind.level1, {}).setdefault(ind.level2, []).append((n, ind))
+    return [IndicatorGroup(l1, list(l2s.items()), prefix) for l1, l2s in by1.items()]
+
+
+class IndicatorColumns(NamedTuple):
+    """Which optional columns an indicator table prints: a column no row fills
+    (和政's unit table has neither) is left out, so the target comes sooner."""
+
+    description: bool  # some row's 绩效指标描述 differs from its name
+    basis: bool  # some row has a 指标值确定依据
+
+
+def indicator_columns(indicators: Iterable[Indicator]) -> IndicatorColumns:
+    inds = list(indicators)
+    return IndicatorColumns(any(i.description and i.description != i.name for i in inds), any(i.basis for i in inds))
 
 
 @dataclass(slots=True)
@@ -184,7 +208,7 @@ class FilingInfo:
     @property
     def unit_groups(self) -> list[IndicatorGroup]:
         ub = self.filing.unit_budget
-        return group_indicators(ub.indicators) if ub else []
+        return group_indicators(ub.indicators, "u") if ub else []
 
     @property
     def json_url(self) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from . import charts, explore, search_fields, summary, urls
-from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info
+from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info, indicator_columns
 from .load import parse_text
 from .notes import NOTE_TYPES
 
@@ -345,6 +345,7 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
                      description, kind="filing"),
         "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
+        "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
         "provenance": summary.provenance(f), "source_line": summary.source_line(f),
         "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
@@ -372,6 +373,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
                      description, kind="project"),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
+        "indicator_columns": indicator_columns(p.indicators),
         "search_fields": search_fields.project(proj, description),
     }
 

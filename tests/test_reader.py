@@ -125,3 +125,93 @@ def test_feed_dates_come_from_the_filings(site):
         assert e.find("a:published", atom).text == "2026-11-22T00:00:00Z"
         assert e.find("a:updated", atom).text == "2026-11-22T00:00:00Z"
     assert feed.find("a:updated", atom).text == "2026-11-22T00:00:00Z"
+
+
+# --------------------------------------------------------------------------- in Chromium: a phone, a desktop, paper
+
+@pytest.fixture(scope="module")
+def server(site):
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def page_urls(site: Path) -> list[str]:
+    return ["/" + p.parent.relative_to(site).as_posix().removeprefix(".") + ("/" if p.parent != site else "")
+            for p in sorted(site.rglob("index.html"))]
+
+
+WIDTHS = """() => {
+  const vw = document.documentElement.clientWidth;
+  const targets = [...document.querySelectorAll('td.target')].map((t) => t.getBoundingClientRect());
+  return {vw, scroll: document.documentElement.scrollWidth,
+          outside: targets.filter((r) => r.left < 0 || r.right > vw + 0.5).length, targets: targets.length,
+          wide: [...document.querySelectorAll('main table.indicators')].map((t) => Math.round(t.getBoundingClientRect().right))
+                  .filter((r) => r > vw + 0.5)};
+}"""
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def test_at_375_px_every_target_is_on_screen_and_no_page_scrolls_sideways(site, server, phone):
+    """Every indicator target of every project and filing page lies inside a
+    375 px screen (each indicator is a card there), and no page of the site
+    is wider than the screen — a table included."""
+    urls = page_urls(site)
+    assert len(urls) > 80
+    targets = 0
+    for url in urls:
+        phone.goto(server + url)
+        got = phone.evaluate(WIDTHS)
+        assert got["scroll"] <= 375 and not got["wide"], (url, got)
+        assert got["outside"] == 0, (url, got)
+        targets += got["targets"] if "/agencies/" in url else 0
+    assert targets >= 295 + 9  # every project indicator, and 和政's unit-level ones
+
+
+def test_at_1280_px_the_unit_table_fits_its_box(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        pg = context.new_page()
+        pg.goto(server + "/agencies/622925/2024/")  # its 二级指标 cells hold whole duty texts
+        got = pg.evaluate(WIDTHS)
+        assert got["scroll"] <= 1280 and not got["wide"] and got["outside"] == 0, got
+        box = pg.evaluate("document.querySelector('main').getBoundingClientRect().right")
+        table = pg.evaluate("document.querySelector('table.indicators').getBoundingClientRect().right")
+        assert table <= box
+    finally:
+        context.close()
+
+
+A4_CONTENT_PX = 718  # 210 mm less 10 mm margins on each side, at 96 px per inch
+
+
+@pytest.mark.parametrize("url", ["/agencies/130202-430001/2025/projects/13020225p00004810001j/", "/agencies/622925/2024/"])
+def test_printed_pages_fit_a4_portrait(server, browser, url, tmp_path):
+    context = browser.new_context(viewport={"width": A4_CONTENT_PX, "height": 1000})
+    try:
+        pg = context.new_page()
+        pg.goto(server + url)
+        pg.emulate_media(media="print")
+        got = pg.evaluate(WIDTHS)
+        assert got["scroll"] <= A4_CONTENT_PX and not got["wide"] and got["outside"] == 0, got
+        pdf = pg.pdf(path=str(tmp_path / "page.pdf"), format="A4", margin={"top": "10mm", "bottom": "10mm",
+                                                                          "left": "10mm", "right": "10mm"})
+        assert pdf.startswith(b"%PDF")
+    finally:
+        context.close()
