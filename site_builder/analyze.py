@@ -20,6 +20,7 @@ from .categories import Category, Taxonomy, categorize
 from .model import CHECKPOINTS, Filing, Indicator, Project
 from .notes import Note, filing_notes
 from .pack import Ref, payload
+from .summary import year_span
 from .validate import LoadedFiling
 
 ZERO = Decimal(0)
@@ -164,6 +165,13 @@ class FilingInfo:
     projects: list[ProjectInfo]
     notes: list[Note]
     content_hash: str
+    # the unit-level table's 支出预算合计 and 基本支出 when it prints them (kept
+    # on light filings, which drop the table): the agency's whole budget
+    unit_total: Decimal | None = None
+    unit_basic: Decimal | None = None
+    # every indicator of the filing (the unit-level table's too) and those whose target can be measured
+    indicators_all: int = 0
+    measurable_all: int = 0
     agency: "AgencyInfo" = field(default=None, repr=False)  # type: ignore[assignment]
     # views of this filing alone that site-wide pages merge (explore.py); kept
     # with the filing, so a rebuild re-computes them only for changed filings
@@ -247,6 +255,17 @@ class RegionInfo:
     child_regions: list["RegionInfo"] = field(default_factory=list, repr=False)
     filings: list[FilingInfo] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
+    by_year: dict[int, Totals] = field(default_factory=dict)  # a region's filings span years
+
+    @property
+    def year_span(self) -> str:
+        return year_span(self.by_year)
+
+    @property
+    def years(self) -> list[tuple[int, Totals]]:
+        """(year, totals of that year's filings), newest first: figures of
+        different years are shown side by side, never added up."""
+        return sorted(self.by_year.items(), reverse=True)
 
 
 @dataclass
@@ -294,6 +313,13 @@ def analyze_filing(lf: LoadedFiling, taxonomy: Taxonomy, content_hash: str | Non
     )
     for p in f.projects:
         info.totals.add_project(p)
+    ub = f.unit_budget
+    if ub:
+        info.unit_total = ub.expenditure_total
+        info.unit_basic = ub.basic.total if ub.basic else None
+    every = [*(ub.indicators if ub else ()), *(ind for p in f.projects for ind in p.indicators)]
+    info.indicators_all = len(every)
+    info.measurable_all = sum(1 for ind in every if ind.parsed.measurable)
     for i, p in enumerate(f.projects):
         pslug = urls.project_slug(p.code, i)
         info.projects.append(ProjectInfo(
@@ -354,6 +380,7 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
                     regions[parent].children.append(code)
             r.filings.append(info)
             r.totals.add(info.totals)
+            r.by_year.setdefault(f.year, Totals()).add(info.totals)
             parent = code
         y = years.get(f.year)
         if y is None:
@@ -429,6 +456,8 @@ def lighten(info: FilingInfo) -> FilingInfo:
     light = FilingInfo(
         loaded=type(lf)(lf.path, filing, lf.agency_position), filing=filing, agency_slug=info.agency_slug,
         url=info.url, totals=info.totals, projects=[], notes=info.notes, content_hash=info.content_hash,
+        unit_total=info.unit_total, unit_basic=info.unit_basic, indicators_all=info.indicators_all,
+        measurable_all=info.measurable_all,
     )
     light.projects = [ProjectInfo(filing=light, index=p.index, project=projects[p.index], slug=p.slug, url=p.url,
                                   share=p.share, groups=[], measurable=p.measurable, category=p.category,
@@ -546,6 +575,8 @@ def replace_filing(site: SiteModel, old: FilingInfo, new: FilingInfo, places: Pl
         swap(r.filings)
         r.totals.add(old.totals, -1)
         r.totals.add(new.totals)
+        r.by_year[old.year].add(old.totals, -1)
+        r.by_year[old.year].add(new.totals)
     for y in site.years:
         if y.year == old.year:
             swap(y.filings)

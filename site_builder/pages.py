@@ -171,7 +171,7 @@ def agency_context(ag: AgencyInfo) -> dict[str, Any]:
     description = f"{ag.region_name}{ag.name}历年部门预算绩效目标"
     return {
         "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency"),
-        "agency": ag, "search_fields": search_fields.agency(ag, description),
+        "agency": ag, "search_fields": search_fields.agency(ag, description), "stats": summary.agency_stats(ag),
     }
 
 
@@ -210,6 +210,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
 
     add(Page("/", "home.html", frozenset({ALL}), lambda: {
         "page": meta("首页", "/", [], kind="home"), "site": site, "nav_pages": nav_pages,
+        "stats": summary.site_stats(site),
     }))
     for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
         title = pager.title("全部单位")
@@ -228,6 +229,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
                 "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), f"{r.name}部门预算绩效目标汇总",
                              kind="region"),
                 "region": r, "children": r.child_regions, "filings": part, "pager": pager,
+                "stats": summary.region_stats(r),
             }))
     for y in site.years:
         every_filing = frozenset(f.dep for f in y.filings)
@@ -238,6 +240,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
                 "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)), f"{y.year}年部门预算绩效目标汇总",
                              kind="year"),
                 "year": y, "filings": part, "pager": pager,
+                "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year]),
             }))
     add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
         "page": meta("地区", "/regions/", crumbs(("地区", "/regions/"))), "roots": site.region_roots, "regions": site.regions,
@@ -340,13 +343,13 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
         f"{info.title}各项目预算（万元）",
     )
     description = (f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
-                   f"预算合计{info.totals.total}万元")
+                   f"项目支出预算合计{info.totals.total}万元")
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
                      description, kind="filing"),
         "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
         "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
-        "provenance": summary.provenance(f), "source_line": summary.source_line(f),
+        "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
         "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
         "search_fields": search_fields.filing(info, description),

@@ -8,12 +8,17 @@ sentence never names anything its page does not depend on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterable
 
+from .format import money
 from .model import Filing, Project
 
 if TYPE_CHECKING:
-    from .analyze import FilingInfo
+    from .analyze import AgencyInfo, FilingInfo, RegionInfo, SiteModel, Totals
+
+PROJECT_SUM = "项目支出预算合计"  # what every sum of project budgets is called
+UNIT_TOTAL = "单位支出预算合计"  # the unit-level table's 支出预算合计: the agency's whole budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +91,77 @@ def source_line(f: Filing) -> str:
     if s.updated:
         parts.append(f"最近更正于 {s.updated.isoformat()}")
     return "，".join(parts) + "。"
+
+
+# --------------------------------------------------------------------------- headline figures
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """One figure of a page's headline: what it is, the number, its unit, a
+    line saying what it covers."""
+
+    label: str
+    value: Decimal | int
+    unit: str
+    note: str = ""
+
+    @property
+    def money(self) -> bool:
+        return self.unit == "万元"
+
+
+def year_span(years: Iterable[int]) -> str:
+    """"2025年", "2024—2025年", "2021、2023、2025年" (ascending)."""
+    ys = sorted(set(years))
+    if not ys:
+        return ""
+    if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}—{ys[-1]}年"
+    return "、".join(map(str, ys)) + "年"
+
+
+def filing_stats(info: "FilingInfo") -> list[Stat]:
+    """A filing's headline. With a unit-level table its whole budget leads and
+    the project sum is named as the part it is; otherwise the project sum,
+    named as such."""
+    t = info.totals
+    out = []
+    if info.unit_total is not None:
+        basic = f"含基本支出 {money(info.unit_basic)} 万元" if info.unit_basic is not None else "单位整体支出表"
+        out.append(Stat(UNIT_TOTAL, info.unit_total, "万元", basic))
+        out.append(Stat(PROJECT_SUM, t.total, "万元", f"{t.projects} 个项目之和"))
+    else:
+        out.append(Stat(PROJECT_SUM, t.total, "万元", f"{t.projects} 个项目之和；原文没有单位整体支出表"))
+    out.append(Stat("预算项目", t.projects, "个"))
+    out.append(Stat("绩效指标", info.indicators_all, "条", f"其中 {info.measurable_all} 条可计量"))
+    return out
+
+
+def per_year_stats(years: list[tuple[int, "Totals"]]) -> list[Stat]:
+    """One project-sum figure per year, newest first: sums of different years
+    are never added together."""
+    return [Stat(f"{y}年{PROJECT_SUM}", t.total, "万元",
+                 f"{t.projects} 个项目" if t.filings == 1 else f"{t.filings} 份文件、{t.projects} 个项目")
+            for y, t in years]
+
+
+def count_stats(totals: "Totals", years: Iterable[int]) -> list[Stat]:
+    span = year_span(years)
+    return [Stat("绩效目标文件", totals.filings, "份", span), Stat("预算项目", totals.projects, "个", span),
+            Stat("项目绩效指标", totals.indicators, "条", span)]
+
+
+def agency_stats(ag: "AgencyInfo") -> list[Stat]:
+    years = [(f.year, f.totals) for f in ag.filings]
+    if len(years) == 1:
+        return [Stat(f"{ag.filings[0].year}年" + s.label if s.money else s.label, s.value, s.unit, s.note)
+                for s in filing_stats(ag.filings[0])]
+    return per_year_stats(years) + count_stats(ag.totals, [y for y, _ in years])
+
+
+def region_stats(region: "RegionInfo") -> list[Stat]:
+    return per_year_stats(region.years) + count_stats(region.totals, region.by_year)
+
+
+def site_stats(site: "SiteModel") -> list[Stat]:
+    return per_year_stats([(y.year, y.totals) for y in site.years]) + count_stats(site.totals, [y.year for y in site.years])

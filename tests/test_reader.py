@@ -156,7 +156,7 @@ WIDTHS = """() => {
   const targets = [...document.querySelectorAll('td.target')].map((t) => t.getBoundingClientRect());
   return {vw, scroll: document.documentElement.scrollWidth,
           outside: targets.filter((r) => r.left < 0 || r.right > vw + 0.5).length, targets: targets.length,
-          wide: [...document.querySelectorAll('main table.indicators')].map((t) => Math.round(t.getBoundingClientRect().right))
+          wide: [...document.querySelectorAll('main table')].map((t) => Math.round(t.getBoundingClientRect().right))
                   .filter((r) => r > vw + 0.5)};
 }"""
 
@@ -215,3 +215,43 @@ def test_printed_pages_fit_a4_portrait(server, browser, url, tmp_path):
         assert pdf.startswith(b"%PDF")
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- totals say what they are
+
+def stats_of(path: Path) -> list[tuple[str, str]]:
+    doc = parse(path)
+    return [("".join(d.find("h:dt", NS).itertext()), "".join(d.find("h:dd", NS).itertext()))
+            for d in doc.findall(".//h:dl[@class='stats']/h:div", NS)]
+
+
+def test_no_figure_is_called_just_budget_total(site):
+    """Every sum of project budgets says so (项目支出预算合计): "预算合计" read
+    as the agency's whole budget."""
+    for page in sorted(site.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        labels = [dt for dt, _ in stats_of(page)] + re.findall(r'<th scope="col"[^>]*>([^<]*预算合计[^<]*)</th>', html)
+        bad = [label for label in labels if "预算合计" in label and not re.search(r"(项目支出|单位支出)预算合计|各年度相加", label)]
+        assert not bad, (page.relative_to(site), bad)
+
+
+def test_a_unit_level_table_leads_with_the_whole_budget(site):
+    stats = stats_of(site / "agencies" / "622925" / "2024" / "index.html")
+    assert stats[0][0] == "单位支出预算合计" and stats[0][1].startswith("1,637.51 万元") and "含基本支出 615.51 万元" in stats[0][1]
+    assert stats[1][0] == "项目支出预算合计" and stats[1][1].startswith("1,022 万元") and "8 个项目" in stats[1][1]
+    # a filing without one says its figure is the projects' sum
+    stats = stats_of(site / "agencies" / "130202-430001" / "2025" / "index.html")
+    assert stats[0][0] == "项目支出预算合计" and "原文没有单位整体支出表" in stats[0][1]
+
+
+@pytest.mark.parametrize("url,years,mixed", [
+    ("index.html", {"2025": "2,446.52", "2024": "2,241.6639"}, "4,688.1839"),
+    ("regions/130000/index.html", {"2025": "2,446.52", "2024": "1,219.6639"}, "3,666.1839"),  # 河北: 119.61 + 1100.0539
+    ("regions/130200/index.html", {"2025": "2,446.52", "2024": "119.61"}, "2,566.13"),
+])
+def test_figures_of_different_years_are_shown_per_year(site, url, years, mixed):
+    page = site / url
+    stats = dict(stats_of(page))
+    for year, total in years.items():
+        assert stats[f"{year}年项目支出预算合计"].startswith(f"{total} 万元")
+    assert mixed not in page.read_text(encoding="utf-8")
