@@ -90,8 +90,12 @@ def spending_plan(points: list[tuple[str, Decimal | None]], unit: str, total: De
     scale_max = Decimal(100) if percent else max([total] + [v for _, v in points if v is not None])
     scale_max = scale_max or Decimal(1)
     suffix = "%" if percent else "万元"
+    def shown(v: Decimal) -> str:  # percentages as published (25%, 33.3%), amounts as every amount
+        return f"{v:f}%" if percent else money(v)
+
     desc = "；".join(
-        f"{CHECKPOINT_LABELS[k]}：{(money(v) + suffix) if v is not None else '未列出'}" for k, v in points
+        f"{CHECKPOINT_LABELS[k]}：{(shown(v) + ('' if percent else suffix)) if v is not None else '未列出'}"
+        for k, v in points
     )
     parts = [
         f'<svg class="chart" viewBox="0 0 {_PLAN_W} {_PLAN_H}" width="100%" role="img" '
@@ -118,7 +122,7 @@ def spending_plan(points: list[tuple[str, Decimal | None]], unit: str, total: De
         parts.append(f'<rect x="{x_s}" y="{y:.1f}" width="{w_s}" height="{h:.1f}" rx="2" fill="{BAR}"/>')
         parts.append(
             f'<text x="{cx_s}" y="{max(y - 4, 12):.1f}" font-size="12" text-anchor="middle" fill="{TEXT}">'
-            f'{_e(money(value))}{"%" if percent else ""}</text>'
+            f'{_e(shown(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -376,7 +376,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
                      description, kind="project"),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
-        "indicator_columns": indicator_columns(p.indicators),
+        "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),
         "search_fields": search_fields.project(proj, description),
     }
 

@@ -167,7 +167,7 @@ class Renderer:
         # to a constant ({{ '/agencies/'|href }}) into the compiled template,
         # and calls the others directly instead of through Context.call.
         self.env.filters.update(
-            money=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
+            money=fmt.amount, money_text=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
             plain=fmt.plain, target=shown_target,
             href=self.url, asset=self.asset_url, absolute=self.absolute,
         )

@@ -15,7 +15,7 @@ from .format import money
 from .model import Filing, Project
 
 if TYPE_CHECKING:
-    from .analyze import AgencyInfo, FilingInfo, RegionInfo, SiteModel, Totals
+    from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, Totals
 
 PROJECT_SUM = "项目支出预算合计"  # what every sum of project budgets is called
 UNIT_TOTAL = "单位支出预算合计"  # the unit-level table's 支出预算合计: the agency's whole budget
@@ -165,3 +165,10 @@ def region_stats(region: "RegionInfo") -> list[Stat]:
 
 def site_stats(site: "SiteModel") -> list[Stat]:
     return per_year_stats([(y.year, y.totals) for y in site.years]) + count_stats(site.totals, [y.year for y in site.years])
+
+
+def project_stats(proj: "ProjectInfo") -> list[Stat]:
+    p = proj.project
+    share = f"占本单位{PROJECT_SUM}的 {format(proj.share, 'f')}%" if proj.share is not None else ""
+    return [Stat("预算数", p.budget.total, "万元", share),
+            Stat("绩效指标", len(p.indicators), "条", f"其中 {proj.measurable} 条可计量")]

@@ -154,32 +154,38 @@ def page_urls(site: Path) -> list[str]:
 WIDTHS = """() => {
   const vw = document.documentElement.clientWidth;
   const targets = [...document.querySelectorAll('td.target')].map((t) => t.getBoundingClientRect());
-  return {vw, scroll: document.documentElement.scrollWidth,
+  const lines = (e) => new Set([...e.getClientRects()].map((r) => Math.round(r.bottom))).size;
+  const split = [...document.querySelectorAll('.amount')].filter((e) => lines(e) > 1)
+    .map((e) => e.textContent);
+  return {vw, scroll: document.documentElement.scrollWidth, split,
           outside: targets.filter((r) => r.left < 0 || r.right > vw + 0.5).length, targets: targets.length,
           wide: [...document.querySelectorAll('main table')].map((t) => Math.round(t.getBoundingClientRect().right))
                   .filter((r) => r > vw + 0.5)};
 }"""
 
 
-@pytest.fixture(scope="module")
-def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+@pytest.fixture(params=[375, 320], ids=["375px", "320px"])
+def phone(request, browser):
+    context = browser.new_context(viewport={"width": request.param, "height": 740}, locale="zh-CN")
     yield context.new_page()
     context.close()
 
 
-def test_at_375_px_every_target_is_on_screen_and_no_page_scrolls_sideways(site, server, phone):
+def test_on_a_phone_every_target_is_on_screen_and_no_page_scrolls_sideways(site, server, phone):
     """Every indicator target of every project and filing page lies inside a
-    375 px screen (each indicator is a card there), and no page of the site
-    is wider than the screen — a table included."""
+    375 px (and a 320 px) screen (each indicator is a card there), no page of
+    the site is wider than the screen — a table included — and no amount is
+    split from its unit (万元) at a line end."""
     urls = page_urls(site)
     assert len(urls) > 80
     targets = 0
     for url in urls:
         phone.goto(server + url)
         got = phone.evaluate(WIDTHS)
-        assert got["scroll"] <= 375 and not got["wide"], (url, got)
+        assert got["scroll"] <= got["vw"], (url, got)
+        assert not got["wide"] or got["vw"] < 375, (url, got)  # at 320 px a table may scroll in its box
         assert got["outside"] == 0, (url, got)
+        assert not got["split"], (url, got["split"])  # a figure and its unit on one line
         targets += got["targets"] if "/agencies/" in url else 0
     assert targets >= 295 + 9  # every project indicator, and 和政's unit-level ones
 
@@ -238,15 +244,15 @@ def test_no_figure_is_called_just_budget_total(site):
 def test_a_unit_level_table_leads_with_the_whole_budget(site):
     stats = stats_of(site / "agencies" / "622925" / "2024" / "index.html")
     assert stats[0][0] == "单位支出预算合计" and stats[0][1].startswith("1,637.51 万元") and "含基本支出 615.51 万元" in stats[0][1]
-    assert stats[1][0] == "项目支出预算合计" and stats[1][1].startswith("1,022 万元") and "8 个项目" in stats[1][1]
+    assert stats[1][0] == "项目支出预算合计" and stats[1][1].startswith("1,022.00 万元") and "8 个项目" in stats[1][1]
     # a filing without one says its figure is the projects' sum
     stats = stats_of(site / "agencies" / "130202-430001" / "2025" / "index.html")
     assert stats[0][0] == "项目支出预算合计" and "原文没有单位整体支出表" in stats[0][1]
 
 
 @pytest.mark.parametrize("url,years,mixed", [
-    ("index.html", {"2025": "2,446.52", "2024": "2,241.6639"}, "4,688.1839"),
-    ("regions/130000/index.html", {"2025": "2,446.52", "2024": "1,219.6639"}, "3,666.1839"),  # 河北: 119.61 + 1100.0539
+    ("index.html", {"2025": "2,446.52", "2024": "2,241.66"}, "4,688.1"),
+    ("regions/130000/index.html", {"2025": "2,446.52", "2024": "1,219.66"}, "3,666.1"),  # 河北: 119.61 + 1100.0539
     ("regions/130200/index.html", {"2025": "2,446.52", "2024": "119.61"}, "2,566.13"),
 ])
 def test_figures_of_different_years_are_shown_per_year(site, url, years, mixed):
@@ -255,3 +261,45 @@ def test_figures_of_different_years_are_shown_per_year(site, url, years, mixed):
     for year, total in years.items():
         assert stats[f"{year}年项目支出预算合计"].startswith(f"{total} 万元")
     assert mixed not in page.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- numbers
+
+NUMBER = re.compile(r"^-?[\d,]+(?:\.(\d+))?%?$")
+
+
+def test_each_column_of_numbers_has_one_number_of_decimals(site):
+    """1,100.05 / 1,022.00 / 484.00 in one column, not 1,100.0539 / 1,022 /
+    484.00; shares 100.0% like 12.3%."""
+    checked = 0
+    for page in sorted(site.rglob("*.html")):
+        for table in parse(page).iter("{%s}table" % NS["h"]):
+            columns: dict[int, set[int]] = {}
+            for row in table.iter("{%s}tr" % NS["h"]):
+                for i, cell in enumerate(c for c in row if c.tag.endswith(("td", "th"))):
+                    if "num" not in (cell.get("class") or "").split():
+                        continue
+                    for line in re.split(r"年", "".join(cell.itertext()).strip()):
+                        m = NUMBER.match(line.replace("万元", "").strip())
+                        if m and not re.fullmatch(r"20\d\d", line.strip()):  # a year named in the cell
+                            columns.setdefault(i, set()).add(len(m.group(1) or ""))
+            for i, decimals in columns.items():
+                checked += 1
+                assert len(decimals) == 1, (page.relative_to(site), i, decimals)
+    assert checked > 100
+
+
+def test_rounded_amounts_keep_their_exact_value(site):
+    """53.4857 is shown as 53.49 and kept in <data value="53.4857">, with a tooltip."""
+    from decimal import Decimal
+
+    seen = 0
+    for page in sorted(site.rglob("*.html")):
+        for data in parse(page).iter("{%s}data" % NS["h"]):
+            exact = Decimal(data.get("value"))
+            assert data.text == format(exact.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"), ",f")
+            assert data.get("title") == f"原文：{exact:,f}" and exact != exact.quantize(Decimal("0.01"))
+            seen += 1
+    assert seen >= 10
+    project = (site / "agencies/130535-430001/2024/projects/13053524p000002102952/index.html").read_text(encoding="utf-8")
+    assert '<data value="119.00"' not in project  # two decimals as published: nothing to keep
