@@ -168,10 +168,11 @@ AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
 
 
 def agency_context(ag: AgencyInfo) -> dict[str, Any]:
-    description = f"{ag.region_name}{ag.name}历年部门预算绩效目标"
+    description = summary.agency_summary(ag)
     return {
         "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency"),
         "agency": ag, "search_fields": search_fields.agency(ag, description), "stats": summary.agency_stats(ag),
+        "summary": description,
     }
 
 
@@ -342,14 +343,14 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
         [(p.name, p.project.budget.total) for p in info.projects], "budgets",
         f"{info.title}各项目预算（万元）",
     )
-    description = (f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
-                   f"项目支出预算合计{info.totals.total}万元")
+    description = summary.filing_summary(info)
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
                      description, kind="filing"),
         "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
         "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
         "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
+        "summary": description,
         "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
         "search_fields": search_fields.filing(info, description),
@@ -366,7 +367,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
             p.spending_plan.points, p.spending_plan.unit, p.budget.total, "plan",
             f"{p.name}资金支出计划（累计{'百分比' if p.spending_plan.unit == 'percent' else '金额，万元'}）",
         )
-    description = f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标"
+    description = summary.project_summary(proj)
     return {
         # the agency as this filing names it: a project page depends on its
         # own filing only (the agency's current name comes from its newest
@@ -377,6 +378,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),
+        "summary": description,
         "search_fields": search_fields.project(proj, description),
     }
 

@@ -172,3 +172,74 @@ def project_stats(proj: "ProjectInfo") -> list[Stat]:
     share = f"占本单位{PROJECT_SUM}的 {format(proj.share, 'f')}%" if proj.share is not None else ""
     return [Stat("预算数", p.budget.total, "万元", share),
             Stat("绩效指标", len(p.indicators), "条", f"其中 {proj.measurable} 条可计量")]
+
+
+# --------------------------------------------------------------------------- plain-language summaries
+
+def _largest(projects: list["ProjectInfo"], n: int) -> list["ProjectInfo"]:
+    return sorted(projects, key=lambda p: (-p.project.budget.total, p.index))[:n]
+
+
+def _pct(part: Decimal, whole: Decimal) -> str:
+    from .analyze import share
+
+    s = share(part, whole)
+    return f"{s:f}%" if s is not None else "—"
+
+
+def _largest_sentence(projects: list["ProjectInfo"], total: Decimal) -> str:
+    if len(projects) < 2:
+        return ""
+    top = _largest(projects, 3)
+    named = "、".join(f"「{p.name}」（{money(p.project.budget.total)} 万元，占 {_pct(p.project.budget.total, total)}）"
+                      for p in top)
+    if len(projects) == len(top):
+        return f"按金额依次是{named}。"
+    together = sum((p.project.budget.total for p in top), Decimal(0))
+    return f"最大的 {len(top)} 个项目是{named}，合计占项目支出的 {_pct(together, total)}。"
+
+
+def _budget_sentence(info: "FilingInfo", who: str) -> str:
+    t = info.totals
+    if info.unit_total is not None:
+        return (f"{who}单位支出预算合计 {money(info.unit_total)} 万元，其中项目支出预算合计 {money(t.total)} 万元，"
+                f"分为 {t.projects} 个项目。")
+    return f"{who}项目支出预算合计 {money(t.total)} 万元，分为 {t.projects} 个项目（原文没有列出单位的全部预算）。"
+
+
+def filing_summary(info: "FilingInfo") -> str:
+    """What a filing adds up to, in a few plain sentences: its budget, the
+    largest projects and their share, how many targets can be measured, and
+    whether the checks found anything that needs attention."""
+    f = info.filing
+    out = [_budget_sentence(info, f"{f.agency.name}{f.year}年的"), _largest_sentence(info.projects, info.totals.total)]
+    n, m = info.indicators_all, info.measurable_all
+    if n:
+        out.append(f"{n} 条绩效指标中有 {m} 条（{_pct(Decimal(m), Decimal(n))}）的指标值可以计量（数值或期限），其余只有文字。")
+    warnings = sum(1 for note in info.notes if note.severity == "warning")
+    out.append(f"程序核对发现 {warnings} 处需要注意的不一致。" if warnings else "程序核对没有发现需要注意的不一致。")
+    return "".join(out)
+
+
+def agency_summary(ag: "AgencyInfo") -> str:
+    """An agency's filings, one sentence per year, newest first."""
+    years = [f.year for f in ag.filings]
+    out = [f"本站收录了{ag.name}（{ag.region_name}）{year_span(years)}的部门预算绩效目标，共 {len(years)} 份。"]
+    for info in ag.filings:
+        sentence = _budget_sentence(info, f"{info.year}年")
+        top = _largest(info.projects, 1)
+        if len(info.projects) > 1:
+            p = top[0]
+            sentence = sentence[:-1] + (f"，最大的是「{p.name}」（{money(p.project.budget.total)} 万元，"
+                                        f"占 {_pct(p.project.budget.total, info.totals.total)}）。")
+        out.append(sentence)
+    return "".join(out)
+
+
+def project_summary(proj: "ProjectInfo") -> str:
+    f = proj.filing.filing
+    p = proj.project
+    share = f"，占本单位项目支出预算合计的 {proj.share:f}%" if proj.share is not None and len(proj.filing.projects) > 1 else ""
+    n = len(p.indicators)
+    targets = f"{n} 条绩效指标中有 {proj.measurable} 条的指标值可以计量。" if n else "原文没有列出绩效指标。"
+    return f"「{p.name}」是{f.agency.name}{f.year}年的预算项目，预算 {money(p.budget.total)} 万元{share}。{targets}"

@@ -303,3 +303,83 @@ def test_rounded_amounts_keep_their_exact_value(site):
     assert seen >= 10
     project = (site / "agencies/130535-430001/2024/projects/13053524p000002102952/index.html").read_text(encoding="utf-8")
     assert '<data value="119.00"' not in project  # two decimals as published: nothing to keep
+
+
+# --------------------------------------------------------------------------- summaries
+
+def summary_of(path: Path) -> str:
+    p = parse(path).find(".//h:main//h:p[@class='lead summary']", NS)
+    return "".join(p.itertext())
+
+
+def pct(part, whole) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+def cents(v) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return format(v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), ",f")
+
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_filing_page_leads_with_a_summary_of_its_figures(site, lf):
+    """The first paragraph says, from the data: the budget (the whole one
+    first when the filing has it), the three largest projects and their
+    share, how many targets can be measured, what needs attention."""
+    from decimal import Decimal
+
+    from site_builder.notes import filing_notes
+    from site_builder.targets import parse_target
+
+    f = lf.filing
+    page = filing_page(site, f)
+    text = summary_of(page)
+    total = sum((p.budget.total for p in f.projects), Decimal(0))
+    if f.unit_budget:
+        assert text.startswith(f"{f.agency.name}{f.year}年的单位支出预算合计 {cents(f.unit_budget.expenditure_total)} 万元，"
+                               f"其中项目支出预算合计 {cents(total)} 万元，分为 {len(f.projects)} 个项目。")
+    else:
+        assert text.startswith(f"{f.agency.name}{f.year}年的项目支出预算合计 {cents(total)} 万元，分为 {len(f.projects)} 个项目")
+    top = sorted(f.projects, key=lambda p: -p.budget.total)[:3]
+    for p in top:
+        assert f"「{p.name}」（{cents(p.budget.total)} 万元，占 {pct(p.budget.total, total)}）" in text
+    if len(f.projects) > 3:
+        assert f"合计占项目支出的 {pct(sum(p.budget.total for p in top), total)}。" in text
+    indicators = [*(f.unit_budget.indicators if f.unit_budget else ()), *(i for p in f.projects for i in p.indicators)]
+    measurable = sum(1 for i in indicators if parse_target(i.target).measurable)
+    assert f"{len(indicators)} 条绩效指标中有 {measurable} 条（{pct(measurable, len(indicators))}）的指标值可以计量" in text
+    warnings = sum(1 for n in filing_notes(f) if n.severity == "warning")
+    assert (f"程序核对发现 {warnings} 处需要注意的不一致。" if warnings else "程序核对没有发现需要注意的不一致。") in text
+    # it is the page's description too (search engines, share previews)
+    head = page.read_text(encoding="utf-8")
+    assert f'<meta name="description" content="{text}">' in head
+
+
+def test_agency_page_leads_with_one_sentence_per_year(site):
+    text = summary_of(site / "agencies" / "622925" / "index.html")
+    assert text == ("本站收录了和政县机关事务管理局（甘肃省临夏回族自治州和政县）2024年的部门预算绩效目标，共 1 份。"
+                    "2024年单位支出预算合计 1,637.51 万元，其中项目支出预算合计 1,022.00 万元，分为 8 个项目，"
+                    "最大的是「2024年公务接待费」（280.00 万元，占 27.4%）。")
+
+
+def test_a_summary_of_several_years_names_each(tmp_path):
+    """An agency with two years gets a sentence for each, newest first."""
+    import shutil
+
+    root = tmp_path / "proj"
+    for part in ("content", "layouts", "static"):
+        shutil.copytree(ROOT / part, root / part)
+    seed = root / "content" / "filings" / "130209-442001-2024.yaml"
+    text = seed.read_text(encoding="utf-8").replace("year: 2024", "year: 2025", 1).replace("13020924", "13020925")
+    (root / "content" / "filings" / "130209-442001-2025.yaml").write_text(text.replace("total: 100.80", "total: 90.80", 1),
+                                                                         encoding="utf-8")
+    out = tmp_path / "public"
+    build(root, out, search=False)
+    text = summary_of(out / "agencies" / "130209-442001" / "index.html")
+    assert text.startswith("本站收录了曹妃甸区政务接待中心（河北省唐山市曹妃甸区）2024—2025年的部门预算绩效目标，共 2 份。2025年项目支出预算合计")
+    assert text.index("2025年项目支出预算合计") < text.index("2024年项目支出预算合计 119.61 万元")
+    stats = dict(stats_of(out / "agencies" / "130209-442001" / "index.html"))
+    assert stats["2024年项目支出预算合计"].startswith("119.61 万元") and "2025年项目支出预算合计" in stats

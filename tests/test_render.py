@@ -208,10 +208,14 @@ def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):
     check(project_context(dataclasses.replace(proj, project=proj.project.model_copy(update={"code": None}))))
     ag = prep.site.agencies[0]
     check(agency_context(dataclasses.replace(ag, name="<机关> & \"单位\"")))
-    check(filing_context(ag.filings[0]))
+    check(filing_context(_full(ag.filings[0])))
+
+
+def _full(info):
+    from site_builder.analyze import full_info
+
+    return full_info(info)
 
 
 def _full_projects(info):
-    from site_builder.analyze import full_info
-
-    return full_info(info).projects
+    return _full(info).projects
