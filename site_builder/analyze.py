@@ -150,6 +150,15 @@ class ProjectInfo:
         return self.project.name
 
     @property
+    def notes_by_severity(self) -> tuple[list[Note], list[Note]]:
+        return ([n for n in self.notes if n.severity == "warning"], [n for n in self.notes if n.severity != "warning"])
+
+    @property
+    def warnings(self) -> int:
+        """Notes that need attention (the rest explain, e.g. a target in words only)."""
+        return sum(1 for n in self.notes if n.severity == "warning")
+
+    @property
     def plan_rows(self) -> list[tuple[str, Decimal | None]]:
         plan = self.project.spending_plan
         return plan.points if plan else []

@@ -339,15 +339,12 @@ def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
 def filing_context(info: FilingInfo) -> dict[str, Any]:
     f = info.filing
     ag = info.agency
-    chart = charts.project_budgets(
-        [(p.name, p.project.budget.total) for p in info.projects], "budgets",
-        f"{info.title}各项目预算（万元）",
-    )
+    bars = charts.project_bars([(p.name, p.url, p.project.budget.total, p.share) for p in info.projects])
     description = summary.filing_summary(info)
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
                      description, kind="filing"),
-        "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
+        "info": info, "filing": f, "bars": bars, "unit_groups": info.unit_groups,
         "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
         "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
         "summary": description,

@@ -383,3 +383,68 @@ def test_a_summary_of_several_years_names_each(tmp_path):
     assert text.index("2025年项目支出预算合计") < text.index("2024年项目支出预算合计 119.61 万元")
     stats = dict(stats_of(out / "agencies" / "130209-442001" / "index.html"))
     assert stats["2024年项目支出预算合计"].startswith("119.61 万元") and "2025年项目支出预算合计" in stats
+
+
+# --------------------------------------------------------------------------- the project chart, notes
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_project_chart_is_linked_bars_largest_first(site, lf):
+    f = lf.filing
+    doc = parse(filing_page(site, f))
+    bars = doc.findall(".//h:ol[@class='bars']/h:li/h:a", NS)
+    expected = sorted(range(len(f.projects)), key=lambda i: (-f.projects[i].budget.total, i))
+    assert ["".join(a.find("h:span[@class='bar-name']", NS).itertext()) for a in bars] == \
+        [f.projects[i].name for i in expected]
+    total = sum(p.budget.total for p in f.projects)
+    for a, i in zip(bars, expected):
+        p = f.projects[i]
+        slug = p.code.lower() if p.code else f"p{i + 1}"
+        assert a.get("href").endswith(f"/projects/{slug}/")
+        figure = "".join(a.find("h:span[@class='bar-figure']", NS).itertext())
+        assert figure == f"{cents(p.budget.total)} 万元 · {pct(p.budget.total, total)}"
+    # class="bar w42": 42 % of the largest
+    widths = [int(next(s for s in a.iter("{%s}span" % NS["h"]) if s.get("class", "").startswith("bar w")).get("class")[5:])
+              for a in bars]
+    assert widths[0] == 100 and widths == sorted(widths, reverse=True)
+    assert doc.find(".//h:section[@id='projects']//{http://www.w3.org/2000/svg}svg", NS) is None  # no scaled SVG text
+
+
+def test_project_chart_is_legible_on_a_phone(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        pg = context.new_page()
+        pg.goto(server + "/agencies/130202-430001/2025/")
+        sizes = pg.evaluate("""[...document.querySelectorAll('.bars .bar-name, .bars .bar-figure')]
+            .map((e) => parseFloat(getComputedStyle(e).fontSize))""")
+        assert len(sizes) == 20 and min(sizes) >= 13, sizes
+        colours = pg.evaluate("new Set([...document.querySelectorAll('.bars .bar')].map((e) => getComputedStyle(e).backgroundColor)).size")
+        assert colours == 1  # one colour: not two categories
+        # the breakdown comes before the goals' prose
+        assert pg.evaluate("document.querySelector('.bars').getBoundingClientRect().top < "
+                           "document.querySelector('.overview').getBoundingClientRect().top")
+    finally:
+        context.close()
+
+
+def test_notes_are_amber_only_when_one_needs_attention(site):
+    from site_builder.notes import filing_notes
+
+    for lf in SEEDS:
+        f = lf.filing
+        notes = filing_notes(f)
+        doc = parse(filing_page(site, f))
+        warnings = [n for n in notes if n.severity == "warning"]
+        box = doc.find(".//h:section[@class='notes-box']", NS)
+        assert (box is not None) == bool(warnings), Path(lf.path).stem
+        infos = doc.findall(".//h:details[@class='notes-info']", NS)
+        assert infos and all(d.get("open") is None for d in infos)  # explanatory notes folded
+        # a project card is flagged only for notes that need attention
+        flagged = {"".join(c.find(".//h:h3", NS).itertext()) for c in doc.findall(".//h:li[@class='card']", NS)
+                   if c.find(".//h:span[@class='flag']", NS) is not None}
+        assert flagged == {f.projects[n.project_index].name for n in warnings if n.project_index is not None}
+        for i, page in enumerate(project_pages(site, f)):
+            pdoc = parse(page)
+            h1 = "".join(pdoc.find(".//h:h1", NS).itertext())
+            k = next(j for j, p in enumerate(f.projects) if p.name == h1)
+            needs = any(n.project_index == k and n.severity == "warning" for n in notes)
+            assert (pdoc.find(".//h:section[@class='notes-box']", NS) is not None) == needs
