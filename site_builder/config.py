@@ -20,6 +20,8 @@ class SiteConfig(BaseModel):
     base_url: str = Field(default="http://localhost/", pattern=r"^https?://[^\s]+/$")
     language: str = "zh-CN"
     description: str = ""
+    # the picture a share preview shows (WeChat, Weibo, …): a file in static/, ideally 1200 × 630 PNG
+    share_image: str = "img/share.png"
     # set from the command line (serve, tests); not in site.yaml
     base_path_override: Optional[str] = Field(default=None, exclude=True)
 

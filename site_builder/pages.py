@@ -56,6 +56,7 @@ class MarkdownPage:
     body: str
     source: str
     order: int
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,14 @@ def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
     return [("首页", "/"), *items]
 
 
-def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str = "", kind: str = "") -> dict[str, Any]:
-    return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind}
+def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str, kind: str = "",
+         head_title: str = "") -> dict[str, Any]:
+    """A page's metadata. ``description``: the meta description and share
+    preview text (every page has one); ``head_title``: the <title> and share
+    title when the heading alone says too little (a project's name without
+    its agency and year)."""
+    return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind,
+            "head_title": head_title}
 
 
 def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
@@ -151,15 +158,16 @@ def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
         return out
     for path in sorted(pages_dir.glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        title, order, body = path.stem, 100, text
+        title, order, body, description = path.stem, 100, text, ""
         if text.startswith("---\n"):
             end = text.find("\n---\n", 4)
             if end > 0:
                 fm = parse_text(text[4:end], str(path)).data or {}
                 title = str(fm.get("title", title))
                 order = int(fm.get("order", order))
+                description = str(fm.get("description", ""))
                 body = text[end + 5:]
-        out.append(MarkdownPage(path.stem, title, body, str(path), order))
+        out.append(MarkdownPage(path.stem, title, body, str(path), order, description or title))
     return sorted(out, key=lambda p: (p.order, p.slug))
 
 
@@ -210,7 +218,8 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
 
     add(Page("/", "home.html", frozenset({ALL}), lambda: {
-        "page": meta("首页", "/", [], kind="home"), "site": site, "nav_pages": nav_pages,
+        # the home page's description is the site's (config.description)
+        "page": meta("首页", "/", [], "", kind="home"), "site": site, "nav_pages": nav_pages,
         "stats": summary.site_stats(site),
     }))
     for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
@@ -218,7 +227,8 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         add(Page(pager.url, "agencies.html",
                  part_deps(frozenset({ALL}), pager, (f.dep for a in part for f in a.filings), title),
                  lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("单位", "/agencies/"))), "agencies": part, "pager": pager,
+            "page": meta(title, pager.url, crumbs(("单位", "/agencies/")),
+                         "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。"), "agencies": part, "pager": pager,
             "count": len(site.agencies),
         }))
     for region in site.regions.values():
@@ -227,7 +237,8 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
             title = pager.title(region.name)
             add(Page(pager.url, "region.html", part_deps(every_filing, pager, (f.dep for f in part), title),
                      lambda r=region, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), f"{r.name}部门预算绩效目标汇总",
+                "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)),
+                             summary.region_summary(r) if pager.number == 1 else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）",
                              kind="region"),
                 "region": r, "children": r.child_regions, "filings": part, "pager": pager,
                 "stats": summary.region_stats(r),
@@ -238,27 +249,32 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
             title = pager.title(f"{y.year}年")
             add(Page(pager.url, "year.html", part_deps(every_filing, pager, (f.dep for f in part), title),
                      lambda y=y, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)), f"{y.year}年部门预算绩效目标汇总",
+                "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
+                             summary.year_summary(y) if pager.number == 1 else f"{y.year}年的部门预算绩效目标（第 {pager.number} 页）",
                              kind="year"),
                 "year": y, "filings": part, "pager": pager,
                 "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year]),
             }))
     add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
-        "page": meta("地区", "/regions/", crumbs(("地区", "/regions/"))), "roots": site.region_roots, "regions": site.regions,
+        "page": meta("地区", "/regions/", crumbs(("地区", "/regions/")), "按省、市、县浏览各地区的部门预算绩效目标。"),
+        "roots": site.region_roots, "regions": site.regions,
     }))
     add(Page("/years/", "years.html", frozenset({ALL}), lambda: {
-        "page": meta("年度", "/years/", crumbs(("年度", "/years/"))), "years": site.years,
+        "page": meta("年度", "/years/", crumbs(("年度", "/years/")), "按年度浏览部门预算绩效目标，每个年度分别汇总。"),
+        "years": site.years,
     }))
     for mp in md_pages:
         url = f"/pages/{mp.slug}/"
         add(Page(url, "page.html", frozenset({f"page:{mp.slug}"}), lambda mp=mp, url=url: {
-            "page": meta(mp.title, url, crumbs((mp.title, url)), kind="page"), "body": mp.body,
+            "page": meta(mp.title, url, crumbs((mp.title, url)), mp.description, kind="page"), "body": mp.body,
             # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
             "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
         }))
     add_explore_pages(views or explore.site_views(site), add)
-    add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
-    add(Page("/search/", "search.html", frozenset(), lambda: {"page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), kind="search")}))
+    add(Page("/404.html", "404.html", frozenset(), lambda: {
+        "page": meta("页面不存在", "/404.html", [], "您要找的页面不存在或已移动。", kind="404")}))
+    add(Page("/search/", "search.html", frozenset(), lambda: {
+        "page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), "在全部单位、地区、项目和绩效指标中搜索。", kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
     add_sitemaps([p.url for p in pages] + agency_urls, add)
     add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
@@ -267,7 +283,9 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         own = frozenset(f.dep for f in part) | {f"const:{pager.count}"}
         add(Page(pager.url, "data.html", part_deps(own, pager, own, title),
                  lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("开放数据", "/data/"))), "filings": part, "pager": pager,
+            "page": meta(title, pager.url, crumbs(("开放数据", "/data/")),
+                         "下载全部数据：每份文件、每个项目、每条绩效指标和一致性提示的 CSV 与 JSON，以及填报格式说明。"),
+            "filings": part, "pager": pager,
         }))
     return pages
 
@@ -343,7 +361,7 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
     description = summary.filing_summary(info)
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
-                     description, kind="filing"),
+                     description, kind="filing", head_title=f"{f.agency.name} {f.year}年部门预算绩效目标"),
         "info": info, "filing": f, "bars": bars, "unit_groups": info.unit_groups,
         "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
         "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
@@ -371,7 +389,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
         # filing), so a full build renders it as soon as the filing is parsed
         "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, urls.agency(info.agency_slug)), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
-                     description, kind="project"),
+                     description, kind="project", head_title=f"{p.name} · {f.agency.name} {f.year}年"),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),

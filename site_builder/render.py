@@ -169,7 +169,7 @@ class Renderer:
         self.env.filters.update(
             money=fmt.amount, money_text=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
             plain=fmt.plain, target=shown_target,
-            href=self.url, asset=self.asset_url, absolute=self.absolute,
+            href=self.url, asset=self.asset_url, absolute=self.absolute, absolute_asset=self.absolute_asset,
         )
         self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config)
         self._closure: dict[str, frozenset[str]] = {}
@@ -191,6 +191,10 @@ class Renderer:
 
     def absolute(self, path: str) -> str:
         return self.config.absolute(path)
+
+    def absolute_asset(self, name: str) -> str:
+        """The absolute URL of a static file (share previews need one)."""
+        return self.config.absolute(self.assets.url(name))
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         return self.env.get_template(template).render(context).encode("utf-8")

@@ -15,7 +15,7 @@ from .format import money
 from .model import Filing, Project
 
 if TYPE_CHECKING:
-    from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, Totals
+    from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, Totals, YearInfo
 
 PROJECT_SUM = "项目支出预算合计"  # what every sum of project budgets is called
 UNIT_TOTAL = "单位支出预算合计"  # the unit-level table's 支出预算合计: the agency's whole budget
@@ -243,3 +243,15 @@ def project_summary(proj: "ProjectInfo") -> str:
     n = len(p.indicators)
     targets = f"{n} 条绩效指标中有 {proj.measurable} 条的指标值可以计量。" if n else "原文没有列出绩效指标。"
     return f"「{p.name}」是{f.agency.name}{f.year}年的预算项目，预算 {money(p.budget.total)} 万元{share}。{targets}"
+
+
+def region_summary(region: "RegionInfo") -> str:
+    years = "；".join(f"{y}年项目支出预算合计 {money(t.total)} 万元（{t.filings} 份、{t.projects} 个项目）"
+                     for y, t in region.years)
+    return f"本站收录的{region.name}部门预算绩效目标共 {region.totals.filings} 份。{years}。"
+
+
+def year_summary(year: "YearInfo") -> str:
+    t = year.totals
+    return (f"本站收录的{year.year}年部门预算绩效目标共 {t.filings} 份，"
+            f"项目支出预算合计 {money(t.total)} 万元，{t.projects} 个项目。")

@@ -448,3 +448,50 @@ def test_notes_are_amber_only_when_one_needs_attention(site):
             k = next(j for j, p in enumerate(f.projects) if p.name == h1)
             needs = any(n.project_index == k and n.severity == "warning" for n in notes)
             assert (pdoc.find(".//h:section[@class='notes-box']", NS) is not None) == needs
+
+
+# --------------------------------------------------------------------------- metadata and share previews
+
+def head_meta(path: Path) -> dict[str, str]:
+    doc = parse(path)
+    out = {}
+    for m in doc.findall(".//h:head/h:meta", NS):
+        key = m.get("name") or m.get("property")
+        if key:
+            out[key] = m.get("content")
+    canonical = doc.find(".//h:head/h:link[@rel='canonical']", NS)
+    if canonical is not None:
+        out["canonical"] = canonical.get("href")
+    out["title"] = "".join(doc.find(".//h:head/h:title", NS).itertext())
+    return out
+
+
+def test_every_page_has_a_description_and_a_share_preview(site):
+    base = "https://budget-filings.netlify.app/"
+    pages = [p for p in sorted(site.rglob("*.html")) if "pagefind" not in p.parts]
+    assert len(pages) > 90
+    for page in pages:
+        m = head_meta(page)
+        rel = page.relative_to(site).as_posix()
+        assert len(m.get("description", "")) >= 10, rel
+        for key in ("og:title", "og:description", "og:site_name", "twitter:card", "twitter:title"):
+            assert m.get(key), (rel, key)
+        assert m["og:description"] == m["description"]
+        assert m["og:image"].startswith(base + "assets/img/share.") and m["og:image"].endswith(".png")
+        assert (site / m["og:image"].removeprefix(base)).is_file()
+        if rel == "404.html":
+            assert m["robots"] == "noindex" and "canonical" not in m and "og:url" not in m
+        else:
+            url = base + rel.removesuffix("index.html")
+            assert m["canonical"] == url and m["og:url"] == url and "robots" not in m, rel
+
+
+@pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
+def test_titles_name_the_agency_and_year(site, lf):
+    f = lf.filing
+    assert head_meta(filing_page(site, f))["title"] == f"{f.agency.name} {f.year}年部门预算绩效目标 · 预算绩效目标公开"
+    for page in project_pages(site, f):
+        m = head_meta(page)
+        name = "".join(parse(page).find(".//h:h1", NS).itertext())
+        assert m["title"] == f"{name} · {f.agency.name} {f.year}年 · 预算绩效目标公开"
+        assert m["og:title"] == f"{name} · {f.agency.name} {f.year}年"
