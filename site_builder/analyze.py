@@ -21,6 +21,7 @@ from .model import CHECKPOINTS, Filing, Indicator, Project
 from .notes import Note, filing_notes
 from .pack import Ref, payload
 from .summary import year_span
+from .targets import shown as shown_target
 from .validate import LoadedFiling
 
 ZERO = Decimal(0)
@@ -108,6 +109,18 @@ class IndicatorGroup:
                 desc = ind.description if ind.description and ind.description != ind.name else ""
                 out.append(IndicatorRow(ind, f"{self.prefix}{n}", level1_span, len(rows) if k == 0 else 0, desc))
                 level1_span = 0
+        return out
+
+
+    @property
+    def sentences(self) -> list[str]:
+        """Each row as a sentence, for the search index: a result found in an
+        indicator shows a line of prose, not a string of table cells."""
+        out = []
+        for ind, _anchor, _s1, _s2, desc in self.rows:
+            about = f"（{desc}）" if desc else ""
+            basis = f"，依据：{ind.basis}" if ind.basis else ""
+            out.append(f"{self.level1} · {ind.level2}：{ind.name}{about}，指标值 {shown_target(ind.target)}{basis}。")
         return out
 
 

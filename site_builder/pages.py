@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from . import charts, explore, search_fields, summary, urls
-from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel, full_info, indicator_columns
+from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, full_info, indicator_columns
 from .load import parse_text
 from .notes import NOTE_TYPES
 
@@ -141,6 +141,11 @@ def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
     return [("首页", "/"), *items]
 
 
+# what a search result says a page is (search.js shows it as a badge)
+KIND_LABELS = {"home": "首页", "agency": "单位", "filing": "绩效目标文件", "project": "项目", "region": "地区",
+               "year": "年度汇总", "quality": "数据质量", "indicators": "指标汇总", "compare": "同类比较", "page": "说明"}
+
+
 def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str, kind: str = "",
          head_title: str = "") -> dict[str, Any]:
     """A page's metadata. ``description``: the meta description and share
@@ -148,7 +153,7 @@ def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: 
     title when the heading alone says too little (a project's name without
     its agency and year)."""
     return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind,
-            "head_title": head_title}
+            "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表")}
 
 
 def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
@@ -236,13 +241,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         for pager, part in paged(region.url, region.filings, FILINGS_PER_PAGE):
             title = pager.title(region.name)
             add(Page(pager.url, "region.html", part_deps(every_filing, pager, (f.dep for f in part), title),
-                     lambda r=region, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)),
-                             summary.region_summary(r) if pager.number == 1 else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）",
-                             kind="region"),
-                "region": r, "children": r.child_regions, "filings": part, "pager": pager,
-                "stats": summary.region_stats(r),
-            }))
+                     lambda r=region, pager=pager, part=part, title=title: region_context(site, r, pager, part, title)))
     for y in site.years:
         every_filing = frozenset(f.dep for f in y.filings)
         for pager, part in paged(y.url, y.filings, FILINGS_PER_PAGE):
@@ -342,6 +341,18 @@ def add_explore_pages(views: explore.SiteViews, add: Callable[[Page], None]) -> 
                              f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare"),
                 "cc": cc, "index": index, "rows": part, "pager": pager,
             }))
+
+
+def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, title: str) -> dict[str, Any]:
+    """A region's page: its summary (page 1: the region's per-year sums, which
+    it depends on; a later page only its part) and, on page 1, its search fields."""
+    first = pager.number == 1
+    description = summary.region_summary(r) if first else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）"
+    return {
+        "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region"),
+        "region": r, "children": r.child_regions, "filings": part, "pager": pager,
+        "stats": summary.region_stats(r), "search_fields": search_fields.region(r, description) if first else "",
+    }
 
 
 def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
