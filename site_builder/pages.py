@@ -12,7 +12,7 @@ import heapq
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
 from . import charts, explore, search_fields, summary, urls
@@ -146,14 +146,20 @@ KIND_LABELS = {"home": "首页", "agency": "单位", "filing": "绩效目标文�
                "year": "年度汇总", "quality": "数据质量", "indicators": "指标汇总", "compare": "同类比较", "page": "说明"}
 
 
+def data_date(infos: Iterable[FilingInfo]) -> str:
+    """The newest date the filings give (corrected, added or published):
+    what a printed page says its data is as of."""
+    return max((i.updated for i in infos), default="")[:10]
+
+
 def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str, kind: str = "",
-         head_title: str = "") -> dict[str, Any]:
+         head_title: str = "", date: str = "") -> dict[str, Any]:
     """A page's metadata. ``description``: the meta description and share
     preview text (every page has one); ``head_title``: the <title> and share
     title when the heading alone says too little (a project's name without
     its agency and year)."""
     return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind,
-            "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表")}
+            "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表"), "date": date}
 
 
 def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
@@ -183,7 +189,8 @@ AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
 def agency_context(ag: AgencyInfo) -> dict[str, Any]:
     description = summary.agency_summary(ag)
     return {
-        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency"),
+        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency",
+                     date=data_date(ag.filings)),
         "agency": ag, "search_fields": search_fields.agency(ag, description), "stats": summary.agency_stats(ag),
         "summary": description,
     }
@@ -224,7 +231,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
 
     add(Page("/", "home.html", frozenset({ALL}), lambda: {
         # the home page's description is the site's (config.description)
-        "page": meta("首页", "/", [], "", kind="home"), "site": site, "nav_pages": nav_pages,
+        "page": meta("首页", "/", [], "", kind="home", date=data_date(site.filings)), "site": site, "nav_pages": nav_pages,
         "stats": summary.site_stats(site),
     }))
     for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
@@ -250,7 +257,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
                      lambda y=y, pager=pager, part=part, title=title: {
                 "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
                              summary.year_summary(y) if pager.number == 1 else f"{y.year}年的部门预算绩效目标（第 {pager.number} 页）",
-                             kind="year"),
+                             kind="year", date=data_date(y.filings if pager.number == 1 else part)),
                 "year": y, "filings": part, "pager": pager,
                 "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year]),
             }))
@@ -349,7 +356,8 @@ def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, tit
     first = pager.number == 1
     description = summary.region_summary(r) if first else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）"
     return {
-        "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region"),
+        "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region",
+                     date=data_date(r.filings if first else part)),
         "region": r, "children": r.child_regions, "filings": part, "pager": pager,
         "stats": summary.region_stats(r), "search_fields": search_fields.region(r, description) if first else "",
     }
@@ -372,11 +380,12 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
     description = summary.filing_summary(info)
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
-                     description, kind="filing", head_title=f"{f.agency.name} {f.year}年部门预算绩效目标"),
+                     description, kind="filing", head_title=f"{f.agency.name} {f.year}年部门预算绩效目标",
+                     date=data_date([info])),
         "info": info, "filing": f, "bars": bars, "unit_groups": info.unit_groups,
         "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
         "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
-        "summary": description,
+        "summary": description, "scope_note": summary.SCOPES.get(f.agency.scope or "", ""),
         "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
         "search_fields": search_fields.filing(info, description),
@@ -400,7 +409,8 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
         # filing), so a full build renders it as soon as the filing is parsed
         "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, urls.agency(info.agency_slug)), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
-                     description, kind="project", head_title=f"{p.name} · {f.agency.name} {f.year}年"),
+                     description, kind="project", head_title=f"{p.name} · {f.agency.name} {f.year}年",
+                     date=data_date([info])),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 PROJECT_SUM = "项目支出预算合计"  # what every sum of project budgets is called
 UNIT_TOTAL = "单位支出预算合计"  # the unit-level table's 支出预算合计: the agency's whole budget
+SCOPES = {"本级": "只含本单位，不含下属单位", "汇总": "本单位与下属单位的合计"}  # agency.scope, explained where it appears
 
 
 @dataclass(frozen=True, slots=True)

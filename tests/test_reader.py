@@ -495,3 +495,86 @@ def test_titles_name_the_agency_and_year(site, lf):
         name = "".join(parse(page).find(".//h:h1", NS).itertext())
         assert m["title"] == f"{name} · {f.agency.name} {f.year}年 · 预算绩效目标公开"
         assert m["og:title"] == f"{name} · {f.agency.name} {f.year}年"
+
+
+# --------------------------------------------------------------------------- terms, permalinks, print, feedback
+
+def test_glossary_is_linked_and_terms_are_explained_where_they_appear(site):
+    glossary = parse(site / "pages" / "glossary" / "index.html")
+    ids = {el.get("id") for el in glossary.iter() if el.get("id")}
+    assert {"本级与汇总", "定性", "可计量", "项目支出预算合计", "页面上的说法"} <= ids
+    for page in sorted(site.rglob("*.html")):
+        if "pagefind" in page.parts:
+            continue
+        assert 'href="/pages/glossary/"' in page.read_text(encoding="utf-8"), page.relative_to(site)  # the footer
+    doc = parse(site / "agencies" / "130202-430001" / "2025" / "index.html")
+    abbr = doc.find(".//h:h1//h:abbr", NS)
+    assert abbr.text == "本级" and abbr.get("title") == "只含本单位，不含下属单位"
+    assert doc.find(".//h:h1//h:a", NS).get("href") == "/pages/glossary/#本级与汇总"
+    project = parse(project_pages(site, SEEDS[0].filing)[0])
+    assert [d.text for d in project.iter("{%s}dfn" % NS["h"])] == ["定性", "可计量"]
+
+
+def test_sections_and_indicator_rows_have_permalinks(site):
+    for page in [filing_page(site, lf.filing) for lf in SEEDS] + project_pages(site, SEEDS[0].filing):
+        doc = parse(page)
+        ids = [el.get("id") for el in doc.iter() if el.get("id")]
+        assert len(ids) == len(set(ids)), page
+        links = [a.get("href")[1:] for a in doc.iter("{%s}a" % NS["h"]) if (a.get("href") or "").startswith("#")]
+        assert links and set(links) <= set(ids), set(links) - set(ids)
+        permalinks = [a for a in doc.iter("{%s}a" % NS["h"]) if a.get("class") == "permalink"]
+        assert len(permalinks) >= 4
+    rows = parse(project_pages(site, SEEDS[0].filing)[0]).findall(".//h:table[@class='data indicators']/h:tbody/h:tr", NS)
+    assert [r.get("id") for r in rows] and all(re.fullmatch(r"i\d+", r.get("id")) for r in rows)
+
+
+def test_no_page_speaks_of_files_and_codes_to_readers(site):
+    for page in sorted(site.rglob("*.html")):
+        if "pagefind" in page.parts:
+            continue
+        text = visible_text(page)
+        assert "content/" not in text and ".yaml" not in text, page.relative_to(site)
+        assert "地区代码-单位代码" not in text
+
+
+def test_printed_page_names_site_address_and_date(server, browser):
+    context = browser.new_context(viewport={"width": A4_CONTENT_PX, "height": 1000})
+    try:
+        pg = context.new_page()
+        url = "/agencies/130202-430001/2025/projects/13020225p00004810001j/"
+        pg.goto(server + url)
+        assert not pg.locator(".print-header").is_visible()  # on screen: not shown
+        pg.emulate_media(media="print")
+        header, footer = pg.locator(".print-header"), pg.locator(".print-footer")
+        assert header.is_visible() and footer.is_visible()
+        assert header.inner_text() == f"预算绩效目标公开 · https://budget-filings.netlify.app{url}"
+        assert footer.inner_text().endswith("数据更新于 2026-11-22")
+    finally:
+        context.close()
+
+
+def test_a_feedback_address_is_offered_when_set(tmp_path):
+    """site.yaml's `feedback` (mailto: or https://) puts a 纠错与反馈 link on
+    every page; a mailto: link's subject names the page."""
+    import shutil
+
+    from site_builder.config import ConfigError, load_config
+
+    root = tmp_path / "proj"
+    for part in ("content", "layouts", "static"):
+        shutil.copytree(ROOT / part, root / part)
+    site_yaml = root / "content" / "site.yaml"
+    base = site_yaml.read_text(encoding="utf-8")
+    site_yaml.write_text(base + "feedback: mailto:editors@example.org\n", encoding="utf-8")
+    out = tmp_path / "public"
+    build(root, out, search=False)
+    html = (out / "agencies" / "622925" / "2024" / "index.html").read_text(encoding="utf-8")
+    assert ('<a href="mailto:editors@example.org?subject=%E7%BA%A0%E9%94%99%EF%BC%9A'
+            'https%3A//budget-filings.netlify.app/agencies/622925/2024/">纠错与反馈</a>') in html
+    site_yaml.write_text(base + "feedback: javascript:alert(1)\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_config(root / "content")
+
+
+def test_the_shipped_site_names_no_feedback_address_it_does_not_have(site):
+    assert "纠错与反馈" not in (site / "index.html").read_text(encoding="utf-8")
