@@ -174,8 +174,9 @@ def phone(request, browser):
 def test_on_a_phone_every_target_is_on_screen_and_no_page_scrolls_sideways(site, server, phone):
     """Every indicator target of every project and filing page lies inside a
     375 px (and a 320 px) screen (each indicator is a card there), no page of
-    the site is wider than the screen — a table included — and no amount is
-    split from its unit (万元) at a line end."""
+    the site is wider than the screen — a table included — no amount is
+    split from its unit (万元) at a line end, and filing and project pages
+    show no English prose."""
     urls = page_urls(site)
     assert len(urls) > 80
     targets = 0
@@ -186,6 +187,9 @@ def test_on_a_phone_every_target_is_on_screen_and_no_page_scrolls_sideways(site,
         assert not got["wide"] or got["vw"] < 375, (url, got)  # at 320 px a table may scroll in its box
         assert got["outside"] == 0, (url, got)
         assert not got["split"], (url, got["split"])  # a figure and its unit on one line
+        if "/agencies/" in url and url.count("/") >= 4:  # a filing or a project page: what the reader sees
+            seen = ENGLISH.findall(phone.evaluate("document.querySelector('main').innerText"))
+            assert not seen, (url, seen[:3])
         targets += got["targets"] if "/agencies/" in url else 0
     assert targets >= 295 + 9  # every project indicator, and 和政's unit-level ones
 

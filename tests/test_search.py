@@ -627,6 +627,14 @@ def test_ui_results_carry_page_type_badges(page, server):
     assert badges[0] == "地区" and {"单位", "绩效目标文件"} <= set(badges) and len(badges) >= 5
 
 
+def test_ui_an_agency_name_lists_its_page_first(page, server):
+    page.goto(f"{server}/search/?q={quote('和政县机关事务管理局')}")
+    results(page)
+    first = page.locator(".pagefind-ui__result").first
+    assert first.locator(".pagefind-ui__result-link").get_attribute("href") == HEZHENG
+    assert first.locator(".search-badge").inner_text() == "单位"
+
+
 def test_one_search_box_on_a_phone(browser, server):
     context = browser.new_context(viewport={"width": 375, "height": 740})
     try:
