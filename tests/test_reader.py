@@ -28,6 +28,16 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
+def project_copy(tmp_path: Path) -> Path:
+    """The project's content, layouts and static files in a folder of their own, to edit."""
+    import shutil
+
+    root = tmp_path / "proj"
+    for part in ("content", "layouts", "static"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
 def slug_of(f) -> str:
     return f"{f.region.code}-{f.agency.code}" if f.agency.code else f.region.code
 
@@ -76,16 +86,17 @@ def test_filing_page_says_where_the_filing_came_from(site, lf):
         assert f"署名{f.source.publisher}" in text
 
 
-def test_a_publisher_url_and_dates_given_are_shown(tmp_path):
+def test_a_publisher_url_and_dates_given_are_shown():
     """A filing that gives its publisher, URL and dates shows them and links
     to the original."""
-    from site_builder.pages import filing_context
+    from datetime import date
+
     from site_builder.summary import provenance, source_line
 
     lf = SEEDS[0]
     src = lf.filing.source.model_copy(update={
-        "publisher": "某某局", "url": "https://example.gov.cn/a.pdf",
-        "published": __import__("datetime").date(2025, 2, 1), "updated": __import__("datetime").date(2026, 12, 1)})
+        "publisher": "某某局", "url": "https://example.gov.cn/a.pdf", "published": date(2025, 2, 1),
+        "updated": date(2026, 12, 1)})
     f = lf.filing.model_copy(update={"source": src})
     facts = {fact.label: fact for fact in provenance(f)}
     assert facts["署名"].text == "某某局" and facts["发布日期"].text == "2025-02-01"
@@ -371,11 +382,7 @@ def test_agency_page_leads_with_one_sentence_per_year(site):
 
 def test_a_summary_of_several_years_names_each(tmp_path):
     """An agency with two years gets a sentence for each, newest first."""
-    import shutil
-
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
+    root = project_copy(tmp_path)
     seed = root / "content" / "filings" / "130209-442001-2024.yaml"
     text = seed.read_text(encoding="utf-8").replace("year: 2024", "year: 2025", 1).replace("13020924", "13020925")
     (root / "content" / "filings" / "130209-442001-2025.yaml").write_text(text.replace("total: 100.80", "total: 90.80", 1),
@@ -560,13 +567,9 @@ def test_printed_page_names_site_address_and_date(server, browser):
 def test_a_feedback_address_is_offered_when_set(tmp_path):
     """site.yaml's `feedback` (mailto: or https://) puts a 纠错与反馈 link on
     every page; a mailto: link's subject names the page."""
-    import shutil
-
     from site_builder.config import ConfigError, load_config
 
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
+    root = project_copy(tmp_path)
     site_yaml = root / "content" / "site.yaml"
     base = site_yaml.read_text(encoding="utf-8")
     site_yaml.write_text(base + "feedback: mailto:editors@example.org\n", encoding="utf-8")
