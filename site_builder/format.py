@@ -8,8 +8,9 @@ Shares always have one decimal (12.3%, 100.0%).
 """
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 CENT = Decimal("0.01")
 
@@ -37,6 +38,23 @@ def amount(value: Decimal | None, empty: str = "—") -> Markup | str:
     if value == value.quantize(CENT):  # nothing lost: 1,022 shown as 1,022.00
         return Markup(shown)
     return Markup(f'<data value="{format(value, "f")}" title="原文：{exact(value)}">{shown}</data>')
+
+
+_AMOUNT_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)? ?万元")
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def keep_units(text: str) -> Markup:
+    """Text (a summary, a figure's note, a rendered Markdown page) with each
+    amount and its 万元 held on one line: a phone broke "615.51 万元" between
+    万 and 元. Plain text is escaped first; in HTML only text between tags
+    is touched."""
+    html = str(escape(text))  # Markup stays as it is
+    return Markup("".join(part if part.startswith("<") else
+                          _AMOUNT_IN_TEXT.sub(lambda m: f'<span class="amount">{m.group(0)}</span>', part)
+                          for part in _TAG.split(html)))
 
 
 def percent(value: Decimal | None, empty: str = "—") -> str:
