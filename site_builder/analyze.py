@@ -19,6 +19,8 @@ from . import urls
 from .categories import Category, Taxonomy, categorize
 from .model import Filing, Indicator, Project
 from .notes import Note, filing_notes
+from .summary import year_span
+from .targets import shown as shown_target
 from .validate import LoadedFiling
 
 ZERO = Decimal(0)
@@ -74,35 +76,71 @@ class Totals:
         return rows
 
 
+class IndicatorRow(NamedTuple):
+    """One row of an indicator table, as the table and its phone cards print it."""
+
+    ind: Indicator
+    anchor: str  # the row's id: prefix + published position ("i3"), for permalinks
+    level1_span: int  # rowspan of its 一级 cell; 0 where the cell above spans the row
+    level2_span: int
+    description: str  # 绩效指标描述, "" when blank or the same as the name
+
+
 @dataclass
 class IndicatorGroup:
     level1: str
-    level2_groups: list[tuple[str, list[Indicator]]]
+    level2_groups: list[tuple[str, list[tuple[int, Indicator]]]]  # (published position, indicator)
+    prefix: str = "i"
 
     @property
     def rowspan(self) -> int:
         return sum(len(rows) for _, rows in self.level2_groups)
 
     @property
-    def rows(self) -> list[tuple[Indicator, int, int]]:
-        """(indicator, rowspan of its 一级 cell, rowspan of its 二级 cell) in
-        table order; a span is 0 where the cell above spans the row. (Jinja's
-        loop.first in two nested loops was a sixth of a project page.)"""
+    def rows(self) -> list[IndicatorRow]:
+        """The group's rows in table order. (Jinja's loop.first in two nested
+        loops was a sixth of a project page.)"""
         out = []
         level1_span = self.rowspan
         for _level2, rows in self.level2_groups:
-            for k, ind in enumerate(rows):
-                out.append((ind, level1_span, len(rows) if k == 0 else 0))
+            for k, (n, ind) in enumerate(rows):
+                desc = ind.description if ind.description and ind.description != ind.name else ""
+                out.append(IndicatorRow(ind, f"{self.prefix}{n}", level1_span, len(rows) if k == 0 else 0, desc))
                 level1_span = 0
         return out
 
 
-def group_indicators(indicators: Iterable[Indicator]) -> list[IndicatorGroup]:
+    @property
+    def sentences(self) -> list[str]:
+        """Each row as a sentence, for the search index: a result found in an
+        indicator shows a line of prose, not a string of table cells."""
+        out = []
+        for ind, _anchor, _s1, _s2, desc in self.rows:
+            about = f"（{desc}）" if desc else ""
+            basis = f"，依据：{ind.basis}" if ind.basis else ""
+            out.append(f"{self.level1} · {ind.level2}：{ind.name}{about}，指标值 {shown_target(ind.target)}{basis}。")
+        return out
+
+
+def group_indicators(indicators: Iterable[Indicator], prefix: str = "i") -> list[IndicatorGroup]:
     """Group by 一级 then 二级, keeping the published order within each."""
-    by1: dict[str, dict[str, list[Indicator]]] = {}
-    for ind in indicators:
-        by1.setdefault(ind.level1, {}).setdefault(ind.level2, []).append(ind)
-    return [IndicatorGroup(l1, list(l2s.items())) for l1, l2s in by1.items()]
+    by1: dict[str, dict[str, list[tuple[int, Indicator]]]] = {}
+    for n, ind in enumerate(indicators, 1):
+        by1.setdefault(ind.level1, {}).setdefault(ind.level2, []).append((n, ind))
+    return [IndicatorGroup(l1, list(l2s.items()), prefix) for l1, l2s in by1.items()]
+
+
+class IndicatorColumns(NamedTuple):
+    """Which optional columns an indicator table prints: a column no row fills
+    (和政's unit table has neither) is left out, so the target comes sooner."""
+
+    description: bool  # some row's 绩效指标描述 differs from its name
+    basis: bool  # some row has a 指标值确定依据
+
+
+def indicator_columns(indicators: Iterable[Indicator]) -> IndicatorColumns:
+    inds = list(indicators)
+    return IndicatorColumns(any(i.description and i.description != i.name for i in inds), any(i.basis for i in inds))
 
 
 @dataclass(slots=True)
@@ -123,6 +161,15 @@ class ProjectInfo:
         return self.project.name
 
     @property
+    def notes_by_severity(self) -> tuple[list[Note], list[Note]]:
+        return ([n for n in self.notes if n.severity == "warning"], [n for n in self.notes if n.severity != "warning"])
+
+    @property
+    def warnings(self) -> int:
+        """Notes that need attention (the rest explain, e.g. a target in words only)."""
+        return sum(1 for n in self.notes if n.severity == "warning")
+
+    @property
     def plan_rows(self) -> list[tuple[str, Decimal | None]]:
         plan = self.project.spending_plan
         return plan.points if plan else []
@@ -138,6 +185,13 @@ class FilingInfo:
     projects: list[ProjectInfo]
     notes: list[Note]
     content_hash: str
+    # the unit-level table's 支出预算合计 and 基本支出 when it prints them (kept
+    # on light filings, which drop the table): the agency's whole budget
+    unit_total: Decimal | None = None
+    unit_basic: Decimal | None = None
+    # every indicator of the filing (the unit-level table's too) and those whose target can be measured
+    indicators_all: int = 0
+    measurable_all: int = 0
     agency: "AgencyInfo" = field(default=None, repr=False)  # type: ignore[assignment]
     # views of this filing alone that site-wide pages merge (explore.py); kept
     # with the filing, so a rebuild re-computes them only for changed filings
@@ -169,15 +223,24 @@ class FilingInfo:
 
     @cached_property
     def updated(self) -> str:
-        """Atom timestamp: the publication date, else the start of the budget year
-        (never the build time, so output stays reproducible)."""
-        d = self.filing.source.published
+        """Atom timestamp: when the site last corrected the transcription, else
+        when it added it, else the publication date, else (no date given)
+        the start of the budget year — dates from the filing, never the build
+        time, so output stays reproducible."""
+        s = self.filing.source
+        d = s.updated or s.added or s.published
         return f"{d.isoformat() if d else f'{self.year}-01-01'}T00:00:00Z"
+
+    @property
+    def added(self) -> str | None:
+        """Atom timestamp of when the site added the filing, if the filing says."""
+        d = self.filing.source.added
+        return f"{d.isoformat()}T00:00:00Z" if d else None
 
     @property
     def unit_groups(self) -> list[IndicatorGroup]:
         ub = self.filing.unit_budget
-        return group_indicators(ub.indicators) if ub else []
+        return group_indicators(ub.indicators, "u") if ub else []
 
     @property
     def json_url(self) -> str:
@@ -216,6 +279,17 @@ class RegionInfo:
     child_regions: list["RegionInfo"] = field(default_factory=list, repr=False)
     filings: list[FilingInfo] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
+    by_year: dict[int, Totals] = field(default_factory=dict)  # a region's filings span years
+
+    @property
+    def year_span(self) -> str:
+        return year_span(self.by_year)
+
+    @property
+    def years(self) -> list[tuple[int, Totals]]:
+        """(year, totals of that year's filings), newest first: figures of
+        different years are shown side by side, never added up."""
+        return sorted(self.by_year.items(), reverse=True)
 
 
 @dataclass
@@ -263,6 +337,13 @@ def analyze_filing(lf: LoadedFiling, taxonomy: Taxonomy, content_hash: str | Non
     )
     for p in f.projects:
         info.totals.add_project(p)
+    ub = f.unit_budget
+    if ub:
+        info.unit_total = ub.expenditure_total
+        info.unit_basic = ub.basic.total if ub.basic else None
+    every = [*(ub.indicators if ub else ()), *(ind for p in f.projects for ind in p.indicators)]
+    info.indicators_all = len(every)
+    info.measurable_all = sum(1 for ind in every if ind.parsed.measurable)
     for i, p in enumerate(f.projects):
         pslug = urls.project_slug(p.code, i)
         info.projects.append(ProjectInfo(
@@ -323,6 +404,7 @@ def build_site_model(infos: list[FilingInfo], taxonomy: Taxonomy, largest: int =
                     regions[parent].children.append(code)
             r.filings.append(info)
             r.totals.add(info.totals)
+            r.by_year.setdefault(f.year, Totals()).add(info.totals)
             parent = code
         y = years.get(f.year)
         if y is None:
@@ -393,6 +475,8 @@ def lighten(info: FilingInfo) -> FilingInfo:
     light = FilingInfo(
         loaded=type(lf)(lf.path, filing, lf.agency_position), filing=filing, agency_slug=info.agency_slug,
         url=info.url, totals=info.totals, projects=[], notes=info.notes, content_hash=info.content_hash,
+        unit_total=info.unit_total, unit_basic=info.unit_basic, indicators_all=info.indicators_all,
+        measurable_all=info.measurable_all,
     )
     light.projects = [ProjectInfo(filing=light, index=p.index, project=projects[p.index], slug=p.slug, url=p.url,
                                   share=p.share, groups=[], measurable=p.measurable, category=p.category,
@@ -487,6 +571,8 @@ def replace_filing(site: SiteModel, old: FilingInfo, new: FilingInfo, places: Pl
         swap(r.filings)
         r.totals.add(old.totals, -1)
         r.totals.add(new.totals)
+        r.by_year[old.year].add(old.totals, -1)
+        r.by_year[old.year].add(new.totals)
     for y in site.years:
         if y.year == old.year:
             swap(y.filings)

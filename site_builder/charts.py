@@ -7,8 +7,9 @@ numbers printed.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -16,7 +17,6 @@ from .format import money
 from .model import CHECKPOINT_LABELS
 
 BAR = "#1d5a8c"
-BAR_ALT = "#7a9cc0"
 AXIS = "#5b6470"
 TEXT = "#1f2328"
 
@@ -25,34 +25,28 @@ def _e(text: str) -> str:
     return escape(str(text), quote=True)
 
 
-def project_budgets(items: list[tuple[str, Decimal]], chart_id: str, title: str) -> Markup:
-    """Horizontal bars, one per project: name above, amount at the bar's end."""
-    if not items:
-        return Markup("")
-    width, left, right = 640, 8, 110
-    row_h, bar_h = 44, 16
-    height = row_h * len(items) + 8
-    biggest = max(v for _, v in items) or Decimal(1)
-    usable = width - left - right
-    desc = "；".join(f"{name}：{money(v)}万元" for name, v in items)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMinYMin meet">',
-        f'<title id="{chart_id}-t">{_e(title)}</title><desc id="{chart_id}-d">{_e(desc)}</desc>',
-    ]
-    for i, (name, value) in enumerate(items):
-        y = 4 + i * row_h
-        w = max(1.0, float(value / biggest) * usable) if value else 0.0
-        label = name if len(name) <= 30 else name[:29] + "…"
-        parts.append(f'<text x="{left}" y="{y + 13}" font-size="13" fill="{TEXT}">{_e(label)}</text>')
-        parts.append(
-            f'<rect x="{left}" y="{y + 19}" width="{w:.1f}" height="{bar_h}" rx="2" fill="{BAR if i % 2 == 0 else BAR_ALT}"/>'
-        )
-        parts.append(
-            f'<text x="{left + w + 6:.1f}" y="{y + 32}" font-size="13" fill="{TEXT}">{_e(money(value))}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+class Bar(NamedTuple):
+    """One project's bar: printed as HTML (its label is text at the page's
+    size, so it stays legible at 375 px; an SVG scaled to the screen shrank
+    it to ~7 px) and a width class (``w0``…``w100``, % of the largest)."""
+
+    name: str
+    url: str
+    amount: Decimal
+    share: Decimal | None  # of the filing's project sum, for display
+    width: int
+
+
+def project_bars(projects: list[tuple[str, str, Decimal, Decimal | None]]) -> list[Bar]:
+    """(name, url, amount, share) → bars, largest first (ties in published order)."""
+    biggest = max((v for _, _, v, _ in projects), default=Decimal(0))
+    order = sorted(range(len(projects)), key=lambda i: (-projects[i][2], i))
+    out = []
+    for i in order:
+        name, url, value, part = projects[i]
+        width = int((value * 100 / biggest).to_integral_value(ROUND_HALF_UP)) if biggest else 0
+        out.append(Bar(name, url, value, part, max(width, 1) if value else 0))
+    return out
 
 
 # The plan chart's fixed geometry, worked out once (a filing draws one per
@@ -90,8 +84,12 @@ def spending_plan(points: list[tuple[str, Decimal | None]], unit: str, total: De
     scale_max = Decimal(100) if percent else max([total] + [v for _, v in points if v is not None])
     scale_max = scale_max or Decimal(1)
     suffix = "%" if percent else "万元"
+    def shown(v: Decimal) -> str:  # percentages as published (25%, 33.3%), amounts as every amount
+        return f"{v:f}%" if percent else money(v)
+
     desc = "；".join(
-        f"{CHECKPOINT_LABELS[k]}：{(money(v) + suffix) if v is not None else '未列出'}" for k, v in points
+        f"{CHECKPOINT_LABELS[k]}：{(shown(v) + ('' if percent else suffix)) if v is not None else '未列出'}"
+        for k, v in points
     )
     parts = [
         f'<svg class="chart" viewBox="0 0 {_PLAN_W} {_PLAN_H}" width="100%" role="img" '
@@ -118,7 +116,7 @@ def spending_plan(points: list[tuple[str, Decimal | None]], unit: str, total: De
         parts.append(f'<rect x="{x_s}" y="{y:.1f}" width="{w_s}" height="{h:.1f}" rx="2" fill="{BAR}"/>')
         parts.append(
             f'<text x="{cx_s}" y="{max(y - 4, 12):.1f}" font-size="12" text-anchor="middle" fill="{TEXT}">'
-            f'{_e(money(value))}{"%" if percent else ""}</text>'
+            f'{_e(shown(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

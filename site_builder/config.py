@@ -21,6 +21,11 @@ class SiteConfig(BaseModel):
     base_url: str = Field(default="http://localhost/", pattern=r"^https?://[^\s]+/$")
     language: str = "zh-CN"
     description: str = ""
+    # where readers report a transcription error: a mailto: or https:// address
+    # (a mailto: link gets the page's address as its subject); no link when unset
+    feedback: Optional[str] = Field(default=None, pattern=r"^(https?://|mailto:)[^\s<>\"']+$")
+    # the picture a share preview shows (WeChat, Weibo, …): a file in static/, ideally 1200 × 630 PNG
+    share_image: str = "img/share.png"
     # set from the command line (serve, tests); not in site.yaml
     base_path_override: Optional[str] = Field(default=None, exclude=True)
 

@@ -41,7 +41,7 @@ INDICATOR_COLUMNS = [
 FILING_COLUMNS = [
     ("region_code", "string", "行政区划代码"), ("region_name", "string", "地区"), ("agency_code", "string", "单位代码"),
     ("agency_name", "string", "单位名称"), ("year", "integer", "预算年度"), ("project_count", "integer", "项目数"),
-    ("budget_total", "number", "项目预算合计（万元）"), ("indicator_count", "integer", "绩效指标数"),
+    ("budget_total", "number", "项目支出预算合计（万元）"), ("indicator_count", "integer", "绩效指标数"),
     ("note_count", "integer", "一致性提示数"), ("url", "string", "页面地址"),
 ]
 NOTE_COLUMNS = [

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import core_schema
 
 from .targets import Target, parse_target
@@ -106,9 +106,20 @@ class Agency(_Model):
 
 class Source(_Model):
     title: Text
+    publisher: Optional[Annotated[Text, Field(description="发布单位, as printed (e.g. on the cover)")]] = None
     url: Optional[Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$")]] = None
-    published: Optional[date] = None
+    published: Optional[Annotated[date, Field(description="发布日期, as printed or as the publishing site dates it")]] = None
+    added: Optional[Annotated[date, Field(description="收录日期: when this site first published the transcription")]] = None
+    updated: Optional[Annotated[date, Field(description="更新日期: when the transcription was last corrected")]] = None
     note: Optional[Note] = None
+
+    @field_validator("updated")
+    @classmethod
+    def _updated_after_added(cls, v: Optional[date], info: ValidationInfo) -> Optional[date]:
+        added = info.data.get("added")
+        if v and added and v < added:
+            raise ValueError(f"updated ({v}) is before added ({added})")
+        return v
 
 
 class Indicator(_Model):
@@ -252,6 +263,7 @@ FIELD_LABELS = {
     "schema": "格式版本", "year": "年度", "region": "地区", "agency": "单位", "source": "来源",
     "code": "代码/编码", "name": "名称", "province": "省", "city": "市", "county": "县区",
     "scope": "本级/汇总", "title": "标题", "url": "网址", "published": "发布日期",
+    "publisher": "发布单位", "added": "收录日期", "updated": "更新日期",
     "overview": "部门整体绩效目标", "overall_goal": "总体绩效目标", "sub_goals": "分项绩效目标",
     "safeguards": "工作保障措施", "unit_budget": "单位整体支出", "projects": "项目",
     "budget": "预算", "total": "预算数", "fiscal": "财政资金", "carryover": "上年结转资金",

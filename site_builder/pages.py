@@ -12,11 +12,11 @@ import heapq
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
-from . import charts, explore, search_fields, urls
-from .analyze import AgencyInfo, FilingInfo, ProjectInfo, SiteModel
+from . import charts, explore, search_fields, summary, urls
+from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns
 from .load import parse_text
 from .notes import NOTE_TYPES
 
@@ -56,6 +56,7 @@ class MarkdownPage:
     body: str
     source: str
     order: int
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,25 @@ def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
     return [("首页", "/"), *items]
 
 
-def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str = "", kind: str = "") -> dict[str, Any]:
-    return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind}
+# what a search result says a page is (search.js shows it as a badge)
+KIND_LABELS = {"home": "首页", "agency": "单位", "filing": "绩效目标文件", "project": "项目", "region": "地区",
+               "year": "年度汇总", "quality": "数据质量", "indicators": "指标汇总", "compare": "同类比较", "page": "说明"}
+
+
+def data_date(infos: Iterable[FilingInfo]) -> str:
+    """The newest date the filings give (corrected, added or published):
+    what a printed page says its data is as of."""
+    return max((i.updated for i in infos), default="")[:10]
+
+
+def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str, kind: str = "",
+         head_title: str = "", date: str = "") -> dict[str, Any]:
+    """A page's metadata. ``description``: the meta description and share
+    preview text (every page has one); ``head_title``: the <title> and share
+    title when the heading alone says too little (a project's name without
+    its agency and year)."""
+    return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind,
+            "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表"), "date": date}
 
 
 def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
@@ -151,15 +169,16 @@ def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
         return out
     for path in sorted(pages_dir.glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        title, order, body = path.stem, 100, text
+        title, order, body, description = path.stem, 100, text, ""
         if text.startswith("---\n"):
             end = text.find("\n---\n", 4)
             if end > 0:
                 fm = parse_text(text[4:end], str(path)).data or {}
                 title = str(fm.get("title", title))
                 order = int(fm.get("order", order))
+                description = str(fm.get("description", ""))
                 body = text[end + 5:]
-        out.append(MarkdownPage(path.stem, title, body, str(path), order))
+        out.append(MarkdownPage(path.stem, title, body, str(path), order, description or title))
     return sorted(out, key=lambda p: (p.order, p.slug))
 
 
@@ -168,10 +187,12 @@ AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
 
 
 def agency_context(ag: AgencyInfo) -> dict[str, Any]:
-    description = f"{ag.region_name}{ag.name}历年部门预算绩效目标"
+    description = summary.agency_summary(ag)
     return {
-        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency"),
-        "agency": ag, "search_fields": search_fields.agency(ag, description),
+        "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency",
+                     date=data_date(ag.filings)),
+        "agency": ag, "search_fields": search_fields.agency(ag, description), "stats": summary.agency_stats(ag),
+        "summary": description,
     }
 
 
@@ -213,14 +234,17 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
 
     add(Page("/", "home.html", frozenset({ALL}), lambda: {
-        "page": meta("首页", "/", [], kind="home"), "site": site, "nav_pages": nav_pages,
+        # the home page's description is the site's (config.description)
+        "page": meta("首页", "/", [], "", kind="home", date=data_date(site.filings)), "site": site, "nav_pages": nav_pages,
+        "stats": summary.site_stats(site),
     }))
     for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
         title = pager.title("全部单位")
         add(Page(pager.url, "agencies.html",
                  part_deps(frozenset({ALL}), pager, (f.dep for a in part for f in a.filings), title),
                  lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("单位", "/agencies/"))), "agencies": part, "pager": pager,
+            "page": meta(title, pager.url, crumbs(("单位", "/agencies/")),
+                         "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。"), "agencies": part, "pager": pager,
             "count": len(site.agencies),
         }))
     for region in site.regions.values():
@@ -228,37 +252,39 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         for pager, part in paged(region.url, region.filings, FILINGS_PER_PAGE):
             title = pager.title(region.name)
             add(Page(pager.url, "region.html", part_deps(every_filing, pager, (f.dep for f in part), title),
-                     lambda r=region, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), f"{r.name}部门预算绩效目标汇总",
-                             kind="region"),
-                "region": r, "children": r.child_regions, "filings": part, "pager": pager,
-            }))
+                     lambda r=region, pager=pager, part=part, title=title: region_context(site, r, pager, part, title)))
     for y in site.years:
         every_filing = frozenset(f.dep for f in y.filings)
         for pager, part in paged(y.url, y.filings, FILINGS_PER_PAGE):
             title = pager.title(f"{y.year}年")
             add(Page(pager.url, "year.html", part_deps(every_filing, pager, (f.dep for f in part), title),
                      lambda y=y, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)), f"{y.year}年部门预算绩效目标汇总",
-                             kind="year"),
+                "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
+                             summary.year_summary(y) if pager.number == 1 else f"{y.year}年的部门预算绩效目标（第 {pager.number} 页）",
+                             kind="year", date=data_date(y.filings if pager.number == 1 else part)),
                 "year": y, "filings": part, "pager": pager,
+                "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year]),
             }))
     add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
-        "page": meta("地区", "/regions/", crumbs(("地区", "/regions/"))), "roots": site.region_roots, "regions": site.regions,
+        "page": meta("地区", "/regions/", crumbs(("地区", "/regions/")), "按省、市、县浏览各地区的部门预算绩效目标。"),
+        "roots": site.region_roots, "regions": site.regions,
     }))
     add(Page("/years/", "years.html", frozenset({ALL}), lambda: {
-        "page": meta("年度", "/years/", crumbs(("年度", "/years/"))), "years": site.years,
+        "page": meta("年度", "/years/", crumbs(("年度", "/years/")), "按年度浏览部门预算绩效目标，每个年度分别汇总。"),
+        "years": site.years,
     }))
     for mp in md_pages:
         url = f"/pages/{mp.slug}/"
         add(Page(url, "page.html", frozenset({f"page:{mp.slug}"}), lambda mp=mp, url=url: {
-            "page": meta(mp.title, url, crumbs((mp.title, url)), kind="page"), "body": mp.body,
+            "page": meta(mp.title, url, crumbs((mp.title, url)), mp.description, kind="page"), "body": mp.body,
             # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
             "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
         }))
     add_explore_pages(views or explore.site_views(site), add)
-    add(Page("/404.html", "404.html", frozenset(), lambda: {"page": meta("页面不存在", "/404.html", [])}))
-    add(Page("/search/", "search.html", frozenset(), lambda: {"page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), kind="search")}))
+    add(Page("/404.html", "404.html", frozenset(), lambda: {
+        "page": meta("页面不存在", "/404.html", [], "您要找的页面不存在或已移动。", kind="404")}))
+    add(Page("/search/", "search.html", frozenset(), lambda: {
+        "page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), "在全部单位、地区、项目和绩效指标中搜索。", kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
     add_sitemaps([p.url for p in pages] + agency_urls, add)
     add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
@@ -267,7 +293,9 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         own = frozenset(f.dep for f in part) | {f"const:{pager.count}"}
         add(Page(pager.url, "data.html", part_deps(own, pager, own, title),
                  lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("开放数据", "/data/"))), "filings": part, "pager": pager,
+            "page": meta(title, pager.url, crumbs(("开放数据", "/data/")),
+                         "下载全部数据：每份文件、每个项目、每条绩效指标和一致性提示的 CSV 与 JSON，以及填报格式说明。"),
+            "filings": part, "pager": pager,
         }))
     return pages
 
@@ -326,6 +354,19 @@ def add_explore_pages(views: explore.SiteViews, add: Callable[[Page], None]) -> 
             }))
 
 
+def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, title: str) -> dict[str, Any]:
+    """A region's page: its summary (page 1: the region's per-year sums, which
+    it depends on; a later page only its part) and, on page 1, its search fields."""
+    first = pager.number == 1
+    description = summary.region_summary(r) if first else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）"
+    return {
+        "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region",
+                     date=data_date(r.filings if first else part)),
+        "region": r, "children": r.child_regions, "filings": part, "pager": pager,
+        "stats": summary.region_stats(r), "search_fields": search_fields.region(r, description) if first else "",
+    }
+
+
 def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
     chain = []
     current: str | None = code
@@ -339,16 +380,17 @@ def region_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
 def filing_context(info: FilingInfo) -> dict[str, Any]:
     f = info.filing
     ag = info.agency
-    chart = charts.project_budgets(
-        [(p.name, p.project.budget.total) for p in info.projects], "budgets",
-        f"{info.title}各项目预算（万元）",
-    )
-    description = (f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
-                   f"预算合计{info.totals.total}万元")
+    bars = charts.project_bars([(p.name, p.url, p.project.budget.total, p.share) for p in info.projects])
+    description = summary.filing_summary(info)
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
-                     description, kind="filing"),
-        "info": info, "filing": f, "chart": chart, "unit_groups": info.unit_groups,
+                     description, kind="filing", head_title=f"{f.agency.name} {f.year}年部门预算绩效目标",
+                     date=data_date([info])),
+        "info": info, "filing": f, "bars": bars, "unit_groups": info.unit_groups,
+        "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
+        "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
+        "summary": description, "scope_note": summary.SCOPES.get(f.agency.scope or "", ""),
+        "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
         "search_fields": search_fields.filing(info, description),
     }
@@ -364,15 +406,19 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
             p.spending_plan.points, p.spending_plan.unit, p.budget.total, "plan",
             f"{p.name}资金支出计划（累计{'百分比' if p.spending_plan.unit == 'percent' else '金额，万元'}）",
         )
-    description = f"{f.agency.name}{f.year}年项目「{p.name}」：预算{p.budget.total}万元，{len(p.indicators)}项绩效指标"
+    description = summary.project_summary(proj)
     return {
         # the agency as this filing names it: a project page depends on its
         # own filing only (the agency's current name comes from its newest
         # filing), so a full build renders it as soon as the filing is parsed
         "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, urls.agency(info.agency_slug)), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
-                     description, kind="project"),
+                     description, kind="project", head_title=f"{p.name} · {f.agency.name} {f.year}年",
+                     date=data_date([info])),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
+        "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
+        "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),
+        "summary": description,
         "search_fields": search_fields.project(proj, description),
     }
 

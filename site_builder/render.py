@@ -15,6 +15,7 @@ import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from jinja2 import meta
@@ -67,6 +68,33 @@ def markdown_to_html(text: str) -> Markup:
     if text and text[0] not in _BLOCK_START and text == text.strip() and not _INLINE_SYNTAX.search(text):
         return Markup(f"<p>{text}</p>\n")
     return Markup(_MD.render(text))
+
+
+def _heading_ids(state) -> None:
+    """Headings (h2, h3) of a Markdown page get an id: their text, so that a
+    page can link to a term of the glossary (/pages/glossary/#定性)."""
+    seen: set[str] = set()
+    tokens = state.tokens
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag in ("h2", "h3"):
+            text = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
+            anchor = base = re.sub(r"\s+", "-", text.strip()) or "section"
+            n = 1
+            while anchor in seen:
+                n += 1
+                anchor = f"{base}-{n}"
+            seen.add(anchor)
+            tok.attrSet("id", anchor)
+
+
+_MD_PAGE = make_markdown()
+_MD_PAGE.core.ruler.push("heading_ids", _heading_ids)
+
+
+def markdown_page(text: str) -> Markup:
+    """A Markdown page (content/pages/): as ``markdown_to_html``, with ids on
+    its headings."""
+    return Markup(_MD_PAGE.render(text))
 
 
 def markdown_inline(text: str) -> Markup:
@@ -202,9 +230,11 @@ class Renderer:
         # to a constant ({{ '/agencies/'|href }}) into the compiled template,
         # and calls the others directly instead of through Context.call.
         self.env.filters.update(
-            money=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
+            money=fmt.amount, money_text=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
+            markdown_page=markdown_page, keep_units=fmt.keep_units,
             plain=fmt.plain, target=shown_target,
-            href=self.url, asset=self.asset_url, absolute=self.absolute,
+            href=self.url, asset=self.asset_url, absolute=self.absolute, absolute_asset=self.absolute_asset,
+            feedback=self.feedback,
         )
         self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config)
         self._closure: dict[str, frozenset[str]] = {}
@@ -226,6 +256,18 @@ class Renderer:
 
     def absolute(self, path: str) -> str:
         return self.config.absolute(path)
+
+    def feedback(self, path: str) -> str:
+        """The feedback link for the page at ``path``: a mailto: link says which page."""
+        address = self.config.feedback or ""
+        if address.startswith("mailto:"):
+            subject = quote(f"纠错：{self.config.absolute(path)}")
+            return f"{address}{'&' if '?' in address else '?'}subject={subject}"
+        return address
+
+    def absolute_asset(self, name: str) -> str:
+        """The absolute URL of a static file (share previews need one)."""
+        return self.config.absolute(self.assets.url(name))
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         return self.env.get_template(template).render(context).encode("utf-8")

@@ -27,8 +27,10 @@ agency:
   scope: 本级                # 本级 或 汇总
 source:
   title:                     # 文件标题，如：XX单位{year}年部门预算绩效目标
+  # publisher: …            # 署名（原文印出发布或编制单位时照录）
   # url: https://…           # 发布网址（有则填写）
-  # published: {year}-01-31  # 发布日期 YYYY-MM-DD
+  # published: {year}-01-31  # 发布日期 YYYY-MM-DD（原文或发布网站给出时填写）
+  # added: {year}-02-15      # 本站收录日期 YYYY-MM-DD（发布前填写）
   # note: 转录说明
 unit: 万元
 overview:                    # 第一部分 部门整体绩效目标（没有可删除整段）

@@ -4,8 +4,8 @@ Each of those pages ends its ``<main data-pagefind-body>`` with two hidden
 blocks that show nothing and say nothing to a screen reader:
 
 - ``data-pagefind-ignore``: the filters (页面类型, 地区, 年度, 单位,
-  指标类别), the 预算金额 sort and the result metadata (title, amount,
-  context, summary);
+  指标类别), the 预算金额 sort and the result metadata (title, amount and
+  what it is, context, summary);
 - the name-fragment field: every suffix, cut to FRAGMENT_CHARS, of every
   name of the page, and the project code's suffixes, so that any 2+
   character piece of a name finds the page whatever the browser's segmenter
@@ -28,11 +28,15 @@ from . import format as fmt
 from .render import _escape_inner
 
 if TYPE_CHECKING:
-    from .analyze import AgencyInfo, FilingInfo, ProjectInfo
+    from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo
     from .model import Region
+
+# the 页面类型 filter's values (a filing is not an annual report: 年度报告 was wrong)
+PROJECT, FILING, AGENCY, REGION = "项目", "绩效目标文件", "单位", "地区"
 
 FRAGMENT_CHARS = 8  # longest search fragment token; see docs/search.md
 FIELD_MARK = "⁂"  # starts the fragment field; static/js/search.js strips it from excerpts
+NAME_WEIGHT = 10  # an agency's or region's own name on its page: its name finds it first
 SORT_KEY = "预算金额"  # the one sort; search.py splits a large index by its ranges
 
 
@@ -40,7 +44,7 @@ def project(proj: "ProjectInfo", summary: str) -> Markup:
     f = proj.filing.filing
     p = proj.project
     return _fields(
-        "项目", f.region, [f.year], f.agency.name, [g.level1 for g in proj.groups], p.budget.total,
+        PROJECT, f.region, [f.year], f.agency.name, [g.level1 for g in proj.groups], p.budget.total, "预算",
         p.name, f"{f.agency.name} · {f.year}年", summary,
         [p.name, *unique_names(p.indicators)], code_suffixes(p.code) if p.code else "",
     )
@@ -48,17 +52,46 @@ def project(proj: "ProjectInfo", summary: str) -> Markup:
 
 def filing(info: "FilingInfo", summary: str) -> Markup:
     f = info.filing
-    return _fields("年度报告", f.region, [f.year], f.agency.name, [], info.totals.total,
+    return _fields(FILING, f.region, [f.year], f.agency.name, [], info.totals.total, "项目支出预算合计",
                    info.title, f.region.name, summary, [f.agency.name])
 
 
 def agency(ag: "AgencyInfo", summary: str) -> Markup:
-    return _fields("单位", ag.filings[0].filing.region, [f.year for f in ag.filings], ag.name, [], ag.totals.total,
-                   ag.name, ag.region_name, summary, [ag.name])
+    """An agency's amount is its newest year's project sum, named with its
+    year: sums of different years are never added up."""
+    newest = ag.filings[0]
+    return _fields(AGENCY, newest.filing.region, [f.year for f in ag.filings], ag.name, [], newest.totals.total,
+                   f"{newest.year}年项目支出预算合计", ag.name, ag.region_name, summary, [ag.name]) + _own_name(ag.name)
+
+
+def _own_name(name: str) -> Markup:
+    """The page's own name again, hidden and weighted, after the fragment
+    field (so never in an excerpt): a search for an agency's or a place's
+    name lists its page among the first, ahead of its projects."""
+    return Markup(f'\n<div hidden class="search-name" data-pagefind-weight="{NAME_WEIGHT}">{_escape_inner(name)}</div>')
+
+
+def region(r: "RegionInfo", summary: str) -> Markup:
+    """A region's page: found by its name (and any part of it) like an
+    agency's; no amount (its years are not added up) and no 单位."""
+    e = _escape_inner
+    return Markup(
+        '<div hidden data-pagefind-ignore>\n'
+        f'  <span data-pagefind-filter="页面类型">{REGION}</span>\n'
+        f'  <span data-pagefind-filter="地区">{e(r.name)}</span>\n'
+        + "".join(f'<span data-pagefind-filter="年度">{y}</span>' for y in sorted(r.by_year, reverse=True))
+        + f'\n  <span data-pagefind-meta="title">{e(r.short_name)}</span>\n'
+        f'  <span data-pagefind-meta="context">{e(r.name)} · {r.totals.filings} 份绩效目标文件（{e(r.year_span)}）</span>\n'
+        f'  <span data-pagefind-meta="summary">{e(summary)}</span>\n'
+        '</div>\n'
+        f'<div hidden class="search-fragments" data-pagefind-weight="0.2">{FIELD_MARK}'
+        f'{e(name_fragments([r.name, r.short_name]))}</div>'
+    ) + _own_name(r.short_name)
 
 
 def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str, levels: Iterable[str],
-            amount: Decimal, title: str, context: str, summary: str, names: list[str], code: str = "") -> Markup:
+            amount: Decimal, amount_label: str, title: str, context: str, summary: str, names: list[str],
+            code: str = "") -> Markup:
     e = _escape_inner  # markupsafe.escape's text (every value is a str), without a Markup object each
     province = e(region.province)
     out = [
@@ -77,6 +110,7 @@ def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str,
         f'  <span data-pagefind-sort="{SORT_KEY}">{e(fmt.plain(amount))}</span>\n'
         f'  <span data-pagefind-meta="title">{e(title)}</span>\n'
         f'  <span data-pagefind-meta="amount">{e(fmt.money(amount))} 万元</span>\n'
+        f'  <span data-pagefind-meta="amount_label">{e(amount_label)}</span>\n'
         f'  <span data-pagefind-meta="context">{e(context)}</span>\n'
         f'  <span data-pagefind-meta="summary">{e(summary)}</span>\n'
         '</div>\n'

@@ -96,7 +96,12 @@ export async function preload(term, opts = {}) {
 
 export async function search(term, opts = {}) {
   await merge();
-  if (!parts) return pagefind.search(term, opts);
+  const found = parts ? await searchParts(term, opts) : await pagefind.search(term, opts);
+  if (!found || term === null || term === undefined) return found;
+  return namesFirst(await asTyped(found, term), term);
+}
+
+async function searchParts(term, opts) {
   const byPart = await Promise.all(parts.map((part) => part.search(term, opts)));
   const kept = await withoutStandIns(byPart, term);
   const direction = Object.values(opts.sort || {})[0];
@@ -110,6 +115,87 @@ export async function search(term, opts = {}) {
     filters: addUp(kept.map((found) => found.filters)),
     timings: byPart.flatMap((found) => found.timings ?? []),
   };
+}
+
+// ---------------------------------------------------------------- the query as typed
+
+/** How many of the first results are checked against the query as typed. */
+export const CHECKED = 40;
+
+/** Text as the check compares it: NFKC, lower-cased, without spaces or
+ * punctuation (Pagefind ignores punctuation in a query too). */
+function plain(text) {
+  return String(text || "").normalize("NFKC").toLocaleLowerCase().replace(/[\s\p{P}]+/gu, "");
+}
+
+/** The query's parts as typed (space-separated), compared as plain text. */
+export function typedParts(term) {
+  return String(term || "").split(/\s+/).map(plain).filter(Boolean);
+}
+
+/** A page's text for the check: what Pagefind indexed (the visible text and
+ * the hidden name fragments) and its title. */
+function pageText(data) {
+  return plain(`${data.content || ""} ${data.meta?.title || ""}`);
+}
+
+/**
+ * The results whose page holds the query as typed. Pagefind matches each
+ * word the segmenter cuts by prefix, so a query of words on no page still
+ * found pages: 车水 as 车 + 水, anywhere on a page; 公园, on no page, as its
+ * stand-in 公 (the longest indexed word it starts with). The first CHECKED
+ * results are checked: a page whose text (or title) does not contain every
+ * part of the query is dropped, and when none of them does there is no
+ * result. Results after the first CHECKED are left as Pagefind ranks them
+ * (fetching every page's text for a broad query would cost a phone
+ * megabytes; see docs/search.md).
+ */
+async function asTyped(found, term) {
+  const typed = typedParts(term);
+  const results = found.results || [];
+  if (!typed.length || !results.length) return found;
+  const holds = async (r) => {
+    const text = pageText(await r.data());
+    return typed.every((p) => text.includes(p));
+  };
+  const checked = results.slice(0, CHECKED);
+  const ok = await Promise.all(checked.map(holds));
+  const kept = checked.filter((_, i) => ok[i]);
+  if (kept.length === checked.length) return found;
+  const rest = kept.length ? results.slice(CHECKED) : [];
+  const out = { ...found, results: [...kept, ...rest] };
+  if (!rest.length) out.filters = await countFilters(kept, found.filters);
+  return out;
+}
+
+/** Filter counts of ``results`` (every value Pagefind listed kept, at 0). */
+async function countFilters(results, listed) {
+  const counts = {};
+  for (const [name, values] of Object.entries(listed || {})) {
+    counts[name] = Object.fromEntries(Object.keys(values).map((v) => [v, 0]));
+  }
+  for (const r of results) {
+    for (const [name, values] of Object.entries((await r.data()).filters || {})) {
+      const into = (counts[name] ??= {});
+      for (const v of values) into[v] = (into[v] || 0) + 1;
+    }
+  }
+  return counts;
+}
+
+/** A query that is an agency's or a place's name, exactly, lists that
+ * agency's or region's page first (if Pagefind ranked it among the first
+ * ten; their pages carry their name with a high weight, see
+ * search_fields.py). */
+async function namesFirst(found, term) {
+  const typed = typedParts(term).join("");
+  const results = found.results || [];
+  const first = results.slice(0, 10);
+  const data = await Promise.all(first.map((r) => r.data()));
+  const at = data.findIndex((d) => ["单位", "地区"].includes(d.meta?.kind)
+    && String(d.meta?.title || "").toLocaleLowerCase().replace(/\s+/g, "") === typed);
+  if (at <= 0) return found;
+  return { ...found, results: [results[at], ...results.slice(0, at), ...results.slice(at + 1)] };
 }
 
 /** The words Pagefind searches for: the query cut by the browser's segmenter,

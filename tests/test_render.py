@@ -206,5 +206,5 @@ def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):
     check(project_context(dataclasses.replace(proj, project=proj.project.model_copy(update={"code": None}))))
     ag = site.agencies[0]
     check(agency_context(dataclasses.replace(ag, name="<机关> & \"单位\"")))
-    check(filing_context(ag.filings[0]))
+    check(filing_context(ag.filings[0].whole()))
 

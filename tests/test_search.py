@@ -205,7 +205,8 @@ FILTER_CASES = [
     ({"单位": "和政县机关事务管理局", "页面类型": "项目"}, HZ_PROJECTS),
     ({"指标类别": "成本指标", "页面类型": "项目"}, HZ_PROJECTS),  # only the 和政 template has 成本指标 as 一级指标
     ({"地区": "河北省唐山市曹妃甸区", "页面类型": "单位"}, {CAOFEIDIAN}),
-    ({"地区": "甘肃省", "页面类型": "年度报告"}, {HEZHENG + "2024/"}),
+    ({"地区": "甘肃省", "页面类型": "绩效目标文件"}, {HEZHENG + "2024/"}),
+    ({"页面类型": "地区", "年度": "2025"}, {"/regions/130000/", "/regions/130200/", "/regions/130202/", "/regions/130225/"}),
 ]
 
 
@@ -312,8 +313,7 @@ def test_filters_and_their_values(site):
     out = run_queries(site, [])
     filters = out["filters"]
     assert set(filters) == {"地区", "年度", "单位", "页面类型", "指标类别"}
-    assert set(filters["页面类型"]) == {"单位", "年度报告", "项目"}
-    assert filters["页面类型"]["项目"] == 37 and filters["页面类型"]["单位"] == 5 and filters["页面类型"]["年度报告"] == 5
+    assert filters["页面类型"] == {"单位": 5, "绩效目标文件": 5, "项目": 37, "地区": 10}
     assert set(filters["年度"]) == {"2024", "2025"}
     assert {"河北省", "河北省唐山市", "河北省唐山市路南区", "甘肃省临夏回族自治州和政县"} <= set(filters["地区"])
     assert set(filters["指标类别"]) == {"产出指标", "效益指标", "满意度指标", "成本指标"}
@@ -542,6 +542,113 @@ def test_ui_excerpts_are_readable(page, server):
         assert squash(excerpt) in squash(body), (excerpt, href)
 
 
+# --------------------------------------------------------------------------- what a reader types
+
+# An agency's or a place's name, as printed: its own page first.
+NAME_CASES = [
+    ("曹妃甸区政务接待中心", CAOFEIDIAN), ("临西县机关后勤服务中心", LINXI), ("和政县机关事务管理局", HEZHENG),
+    ("乐亭县机关事务中心", LAOTING), ("唐山市路南区机关事务中心(接待中心)", LUNAN),
+    ("路南区", "/regions/130202/"), ("唐山市", "/regions/130200/"), ("临西县", "/regions/130535/"),
+    ("和政县", "/regions/622925/"), ("河北省", "/regions/130000/"), ("甘肃省", "/regions/620000/"),
+    ("邢台市", "/regions/130500/"), ("乐亭县", "/regions/130225/"), ("曹妃甸区", "/regions/130209/"),
+    ("临夏回族自治州", "/regions/622900/"),
+]
+
+
+def test_a_name_finds_its_agency_or_region_first(site):
+    got = run_queries(site, [{"q": q, "limit": 3} for q, _ in NAME_CASES])
+    firsts = {q: r["hits"][0]["url"] if r["hits"] else None for (q, _), r in zip(NAME_CASES, got["results"])}
+    assert firsts == dict(NAME_CASES)
+
+
+# words that are on no page of the site, though each character is on many
+NOWHERE = ["公园", "车水", "梯院", "火箭发射"]
+
+
+def test_words_on_no_page_find_nothing(site):
+    html = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html") if "pagefind" not in p.parts)
+    assert not [q for q in NOWHERE if q in html]
+    got = run_queries(site, [{"q": q} for q in NOWHERE])
+    assert {r["q"]: r["total"] for r in got["results"]} == {q: 0 for q in NOWHERE}
+    # a query on pages finds only pages that have it, as typed
+    for r in run_queries(site, [{"q": q, "limit": 50, "content": True} for q in ("院维", "水培", "务派")])["results"]:
+        assert r["hits"] and all(r["q"] in h["content"] for h in r["hits"]), r["q"]
+
+
+@pytest.mark.parametrize("query,name", [("植被成活率", "植被成活率"), ("泵站", "泵站维修成本"), ("返修率", "返修率"),
+                                        ("三干会议", "三干会议参加人员数")])
+def test_an_indicator_found_shows_as_a_sentence(table, query, name):
+    """Excerpts come from prose: the page's summary, goals, notes, and each
+    indicator written as a sentence (the tables themselves are not indexed:
+    their excerpts were strings of cells)."""
+    hit = table[query]["hits"][0]
+    text = squash(hit["shown"])
+    assert "指标值" in text and "：" in text, hit["shown"]
+    assert squash(f"{name}") in text
+
+
+def test_ui_words_on_no_page_show_the_empty_state(page, server):
+    page.goto(f"{server}/search/?q={quote('公园')}")
+    expect(page.locator(".pagefind-ui__message")).to_have_text("没有找到与“公园”相关的页面")
+    assert page.locator(".pagefind-ui__result").count() == 0
+    # Pagefind alone, without the check, would have listed pages
+    raw = page.evaluate("""async () => {
+        const pagefind = await import("/pagefind/pagefind.js");
+        await pagefind.options({ baseUrl: "/" });
+        return (await pagefind.search("公园")).results.length;
+    }""")
+    assert raw > 0
+
+
+def test_ui_address_and_header_box_follow_the_query(page, server):
+    """The address bar (what a shared link opens), the tab title and the
+    header's box show the query in the box after each keystroke; they lagged
+    one keystroke behind, and the header box kept the first query."""
+    page.goto(f"{server}/search/?q={quote('接待')}")
+    results(page)
+    box = page.locator(".pagefind-ui__search-input")
+    for query in ["周转房", "满意度"]:
+        box.fill("")
+        box.press_sequentially(query, delay=40)
+        expect(page.locator(".pagefind-ui__message")).to_have_text(re.compile(f"“{query}”"))
+        page.wait_for_timeout(400)  # past Pagefind UI's debounce: its late processTerm call
+        assert unquote(urlsplit(page.url).query) == f"q={query}"
+        assert page.locator("#site-search").input_value() == query
+        assert page.title().startswith(f"搜索：{query} · ")
+    box.press("Backspace")
+    page.wait_for_timeout(600)
+    assert unquote(urlsplit(page.url).query) == "q=满意"
+
+
+def test_ui_results_carry_page_type_badges(page, server):
+    page.goto(f"{server}/search/?q={quote('和政县')}")
+    results(page)
+    expect(page.locator(".pagefind-ui__result-link").first).to_have_attribute("href", "/regions/622925/")
+    badges = page.locator(".pagefind-ui__result .search-badge").all_inner_texts()
+    assert badges[0] == "地区" and {"单位", "绩效目标文件"} <= set(badges) and len(badges) >= 5
+
+
+def test_ui_an_agency_name_lists_its_page_first(page, server):
+    page.goto(f"{server}/search/?q={quote('和政县机关事务管理局')}")
+    results(page)
+    first = page.locator(".pagefind-ui__result").first
+    assert first.locator(".pagefind-ui__result-link").get_attribute("href") == HEZHENG
+    assert first.locator(".search-badge").inner_text() == "单位"
+
+
+def test_one_search_box_on_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        pg = context.new_page()
+        for url in ["/", f"/search/?q={quote('接待')}"]:
+            pg.goto(server + url)
+            if "search" in url:
+                results(pg)
+            assert pg.locator("input[type=search]:visible, input.pagefind-ui__search-input:visible").count() == 1, url
+    finally:
+        context.close()
+
+
 def test_ui_filters_in_chinese(page, server):
     """The filter panel (shown once there are results) has the five filters;
     ticking 项目, 2024 and 河北省唐山市 narrows 满意度 to the three 2024
@@ -571,14 +678,14 @@ def test_ui_sort_by_budget(page, server):
     results(page)
     page.wait_for_load_state("networkidle")
     lines = page.locator(".search-result-meta").all_inner_texts()
-    amounts = [float(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算 ([\d,.]+) 万元", t))]
+    amounts = [float(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算(?:合计)? ([\d,.]+) 万元", t))]
     assert len(amounts) >= 3 and amounts == sorted(amounts, reverse=True)
     page.locator("#search-sort").select_option("amount-asc")
     page.wait_for_url("**sort=amount-asc*")
     page.locator(".search-result-meta").nth(2).wait_for()
     page.wait_for_load_state("networkidle")
     lines = page.locator(".search-result-meta").all_inner_texts()
-    amounts = [float(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算 ([\d,.]+) 万元", t))]
+    amounts = [float(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算(?:合计)? ([\d,.]+) 万元", t))]
     assert amounts == sorted(amounts)
 
 
@@ -872,7 +979,7 @@ def test_ui_over_parts(page, split_server):
     page.locator(".search-result-meta").nth(6).wait_for()
     page.wait_for_load_state("networkidle")
     lines = page.locator(".search-result-meta").all_inner_texts()
-    shown = [Decimal(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算 ([\d,.]+) 万元", t))]
+    shown = [Decimal(m.group(1).replace(",", "")) for t in lines if (m := re.search(r"预算(?:合计)? ([\d,.]+) 万元", t))]
     assert len(shown) >= 7 and shown == sorted(shown, reverse=True)
     filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
     assert sorted(filters) == sorted(["地区", "年度", "单位", "页面类型", "指标类别"])

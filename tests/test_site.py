@@ -48,6 +48,14 @@ def text_of(el) -> str:
     return "".join(el.itertext())
 
 
+def shows_amount(html: str, text: str, value: Decimal) -> bool:
+    """The page shows ``value`` to two decimals and, where that rounds it,
+    keeps the exact value in a <data> element."""
+    shown = format(value.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"), ",f")
+    kept = value == value.quantize(Decimal("0.01")) or f'<data value="{value:f}" title="原文：{value:,f}">{shown}</data>' in html
+    return shown in text and kept
+
+
 def test_every_page_parses_as_html5_without_errors(site):
     pages = html_files(site)
     assert len(pages) >= 60
@@ -98,9 +106,14 @@ def test_filing_page_shows_total_and_every_project(site, lf):
     doc, _ = parse(page)
     text = text_of(doc)
     total = sum((p.budget.total for p in f.projects), Decimal(0))
-    assert f"{total:,f}" in text
+    assert shows_amount(page.read_text(encoding="utf-8"), text, total)
     cards = doc.findall(".//h:ol[@class='cards']/h:li", NS)
     assert [text_of(c.find(".//h:h3", NS)).strip() for c in cards] == [p.name for p in f.projects]
+
+
+def html_of(site: Path, f, pslug: str) -> str:
+    slug = f"{f.region.code}-{f.agency.code}" if f.agency.code else f.region.code
+    return (site / "agencies" / slug / str(f.year) / "projects" / pslug / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("lf", SEEDS, ids=lambda lf: Path(lf.path).stem)
@@ -113,14 +126,17 @@ def test_project_pages_show_all_their_indicators(site, lf):
         table = doc.find(".//h:table[@class='data indicators']", NS)
         rows = table.findall("./h:tbody/h:tr", NS)
         assert len(rows) == len(p.indicators)
-        names = [text_of(r.find("./h:th[@scope='row']", NS)) for r in rows]
+        names = [text_of(r.find("./h:th[@scope='row']/h:span[@class='ind-name']", NS)) for r in rows]
         assert sorted(names) == sorted(ind.name for ind in p.indicators)
-        # headers are real headers: a column header per column, row groups for levels
-        assert len(table.findall("./h:thead/h:tr/h:th[@scope='col']", NS)) == 6
+        # headers are real headers: a column header per column, row groups for levels;
+        # a column no row fills is left out
+        described = any(ind.description and ind.description != ind.name for ind in p.indicators)
+        based = any(ind.basis for ind in p.indicators)
+        assert len(table.findall("./h:thead/h:tr/h:th[@scope='col']", NS)) == 4 + described + based
         levels = {text_of(th) for th in table.findall(".//h:th[@scope='rowgroup']", NS)}
         assert {ind.level1 for ind in p.indicators} <= levels
         text = text_of(doc)
-        assert f"{p.budget.total:,f}" in text
+        assert shows_amount(html_of(site, f, pslug), text, p.budget.total)
         for ind in p.indicators:
             assert shown_target(ind.target) in text
 
@@ -131,10 +147,9 @@ def test_latex_targets_show_as_symbols_and_download_as_published(site):
     downloads keep the text as published."""
     latex = [ind.target for lf in SEEDS for p in lf.filing.projects for ind in p.indicators if "$" in ind.target]
     assert len(latex) == 5 and set(map(shown_target, latex)) == {"≥95%", "≥98%"}
-    # only the filing's transcription note and the method page, which explain it, quote the markup
-    notes = re.compile(r'<p class="muted small">转录说明：.*?</p>', re.S)
+    # only the method page, which explains it, quotes the markup (editors' notes are not printed)
     raw = [str(page.relative_to(site)) for page in html_files(site) if page.parent.name != "methodology"
-           and "\\geq" in notes.sub("", page.read_text(encoding="utf-8"))]
+           and "\\geq" in page.read_text(encoding="utf-8")]
     assert raw == []
     project = (site / "agencies/622925/2024/projects/p5/index.html").read_text(encoding="utf-8")
     assert ">≥95%<" in project and "\\geq" not in project
@@ -145,8 +160,12 @@ def test_latex_targets_show_as_symbols_and_download_as_published(site):
 def test_site_totals_are_exact(site):
     total = sum((p.budget.total for lf in SEEDS for p in lf.filing.projects), Decimal(0))
     assert total == Decimal("4688.1839")  # 1962.52 + 119.61 + 1022 + 1100.0539 + 484.00
-    doc, _ = parse(site / "index.html")
-    assert "4,688.1839" in text_of(doc)
+    # the home page shows each year's sum, never the two years added together
+    html = (site / "index.html").read_text(encoding="utf-8")
+    text = text_of(parse(site / "index.html")[0])
+    assert "2025年项目支出预算合计" in text and shows_amount(html, text, Decimal("2446.52"))  # 1962.52 + 484.00
+    assert "2024年项目支出预算合计" in text and shows_amount(html, text, Decimal("2241.6639"))  # 119.61 + 1022 + 1100.0539
+    assert "4,688.1839" not in text
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -104,13 +104,16 @@ export function displayExcerpt(result, term) {
   return escapeHtml(tidy(visible.slice(0, EXCERPT_CHARS))) + (visible.length > EXCERPT_CHARS ? "…" : "");
 }
 
-/** What Pagefind UI shows for a result: a context line (unit, year, budget)
- * and a clean excerpt; no sub-results, and no metadata tags (Pagefind UI
- * would list every metadata field under the excerpt). */
+/** What Pagefind UI shows for a result: what kind of page it is (a badge),
+ * a context line (unit, year, the amount and what it is) and a clean
+ * excerpt; no sub-results, and no metadata tags (Pagefind UI would list
+ * every metadata field under the excerpt). */
 export function decorate(result, term) {
   const meta = result.meta || {};
-  const bits = [meta.context, meta.amount && `预算 ${meta.amount}`].filter(Boolean);
-  const line = bits.length ? `<span class="search-result-meta">${escapeHtml(bits.join(" · "))}</span>` : "";
+  const amount = meta.amount && `${meta.amount_label || "预算"} ${meta.amount}`;
+  const bits = [meta.context, amount].filter(Boolean);
+  const badge = meta.kind ? `<span class="search-badge">${escapeHtml(meta.kind)}</span>` : "";
+  const line = badge || bits.length ? `<span class="search-result-meta">${badge}${escapeHtml(bits.join(" · "))}</span>` : "";
   result.excerpt = line + displayExcerpt(result, term);
   result.meta = meta.title ? { title: meta.title } : {};
   result.sub_results = [];
@@ -181,7 +184,12 @@ function start() {
   bar.append(label, select);
   root.before(bar);
 
+  // The address bar, the tab title and the header's search box show the
+  // query in the search box now. (They followed the term Pagefind UI passed
+  // to processTerm, which its debounced search sends one keystroke late:
+  // a shared link opened the previous search.)
   const syncUrl = () => {
+    if (header) header.value = term;
     const url = new URL(window.location.href);
     if (term) url.searchParams.set("q", term);
     else url.searchParams.delete("q");
@@ -191,6 +199,8 @@ function start() {
     document.title = (term ? `搜索：${term} · ` : "搜索 · ") + document.title.replace(/^搜索(：.*?)? · /, "");
   };
 
+  let searched = term; // the term of the search whose results are shown (for marking excerpts)
+  const box = () => root.querySelector(".pagefind-ui__search-input");
   let ui = null;
   const mount = () => {
     if (ui) ui.destroy();
@@ -206,11 +216,12 @@ function start() {
       sort: SORTS[select.value] || undefined,
       translations: TRANSLATIONS,
       processTerm: (t) => {
-        term = t.trim();
+        searched = t.trim();
+        term = (box()?.value ?? t).trim();
         syncUrl();
         return t;
       },
-      processResult: (r) => decorate(r, term),
+      processResult: (r) => decorate(r, searched),
     });
     labelSearchBox(root);
     if (term) ui.triggerSearch(term);
