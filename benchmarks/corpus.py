@@ -45,7 +45,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from site_builder.targets import NUMBER, parse_target
+from site_builder.content.targets import NUMBER, parse_target
 
 try:
     from yaml import CSafeLoader as _Loader

@@ -268,7 +268,7 @@ def hugo_binary() -> Path:
 
 
 def _m(v) -> str:
-    from site_builder.format import money
+    from site_builder.pages.format import money
     return money(v)
 
 
@@ -295,7 +295,7 @@ def _groups(groups) -> list[dict]:
 
 
 def _totals(t) -> dict:
-    from site_builder.format import percent
+    from site_builder.pages.format import percent
     return {"total": _m(t.total), "filings": t.filings, "projects": t.projects, "indicators": t.indicators,
             "by_source": [[label, _m(a), percent(p)] for label, a, p in t.by_source]}
 
@@ -326,8 +326,8 @@ def _listings(site, views, places: dict) -> dict:
     [filing key, project index, group, 二级 group] runs."""
     from itertools import groupby
 
-    from site_builder.format import percent
-    from site_builder.pages import site_pages
+    from site_builder.pages.format import percent
+    from site_builder.pages.map import site_pages
 
     agency_i = {a.slug: i for i, a in enumerate(site.agencies)}
     region_i = {code: i for i, code in enumerate(site.regions)}
@@ -417,9 +417,10 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     already grouped by level; listings already split into pages and grouped;
     SVG charts exported as markup — so Hugo does strictly less work per page
     than our renderer, which keeps the ratio conservative."""
-    from site_builder import charts, explore
+    from site_builder.pages import charts
+    from site_builder.analysis import views as explore
     from site_builder.build import Builder, Project
-    from site_builder.format import percent
+    from site_builder.pages.format import percent
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc

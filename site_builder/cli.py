@@ -13,7 +13,7 @@ DEFAULT_CONTENT = "content"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .validate import validate_paths
+    from .content.validate import validate_paths
 
     paths = args.paths or [DEFAULT_CONTENT]
     missing = [p for p in paths if not Path(p).exists()]
@@ -46,8 +46,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _settings_problems(content: Path) -> list:
     """What a build would refuse in a content folder's site.yaml and taxonomy.yaml."""
-    from .categories import TaxonomyError, load_taxonomy
-    from .config import ConfigError, load_config
+    from .analysis.categories import TaxonomyError, load_taxonomy
+    from .content.config import ConfigError, load_config
 
     problems = []
     try:
@@ -88,7 +88,7 @@ def _output_refused(command: str, exc: Exception) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
     from .errors import BuildError
-    from .config import ConfigError
+    from .content.config import ConfigError
     from .output import OutputBusy, OutputRefused, PublishIncomplete
 
     root = Path(args.root)
@@ -222,7 +222,7 @@ def console_main() -> None:
     after a 10,000-filing build, freeing millions of objects one by one took
     12 s, and the process is about to end anyway (output is flushed first).
     For the same reason the cyclic garbage collector stays off: builds pause
-    it (incremental.no_gc), and turning it back on made the next allocation
+    it (cache.no_gc), and turning it back on made the next allocation
     scan every object made meanwhile (~1.8 s of a rebuild at 10,000 filings,
     for no memory the process would use again). ``serve`` turns it on for
     its long life."""

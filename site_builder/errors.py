@@ -1,22 +1,51 @@
-"""The error a build stops with. At the bottom of the layers: every stage
-raises it, the build and the command line report it.
+"""Problems and the error a build stops with. At the bottom of the layers:
+every stage reports problems, the build and the command line print them.
 
-A problem in an input (``Problem``: file, line, column, message, field) is
-made where the input is read (``content.load``); a build that finds errors
-stops with all of them at once.
+A problem in an input (file, line, column, message, field) is made where the
+input is read; a build that finds errors stops with all of them at once.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .load import Problem
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a look) in a source file."""
+
+    file: str
+    line: int
+    column: int
+    severity: str  # "error" | "warning"
+    message: str
+    field: str = ""  # dotted field path, e.g. projects[2].budget.total
+
+    def format(self) -> str:
+        where = f" ({self.field})" if self.field else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}{where}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+            "field": self.field,
+        }
 
 
 class BuildError(Exception):
     """A build that must not replace the published site."""
 
-    def __init__(self, problems: list["Problem"], message: str = ""):
+    def __init__(self, problems: list[Problem], message: str = ""):
         self.problems = problems
         super().__init__(message or "\n".join(p.format() for p in problems))
 

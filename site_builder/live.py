@@ -1,5 +1,5 @@
 """The live preview's builds: an edit of existing filings that keeps each
-one's *shape* (analyze.filing_shape) is applied to the last build's site
+one's *shape* (analysis.site.filing_shape) is applied to the last build's site
 model in place, and only the pages that show it are rendered (~0.2 s at
 10,000 filings); anything else is a build (build.Builder) with the same
 result. Tests assert both ways render the same pages and equal a clean
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .analyze import Places, filing_shape, release, replace_filing
+from .analysis.site import Places, filing_shape, release, replace_filing
 from .build import Builder, BuildReport, Project
 from .build.builder import staged, template_errors
 from .build.groups import render_page
@@ -20,8 +20,8 @@ from .build.inputs import read_inputs
 from .build.parse import file_hash, file_stat, parse_one
 from .cache import content_identity, every_filing_hash, group_fingerprint, no_gc, page_fingerprint, sha
 from .errors import BuildError
-from .explore import replace_in_views
-from .pages import ALL, agency_pages
+from .analysis.views import replace_in_views
+from .pages.map import ALL, agency_pages
 
 
 class LiveBuilder:

@@ -22,17 +22,12 @@ from jinja2 import meta
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-try:  # the C function markupsafe.escape wraps (markupsafe 3)
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # pragma: no cover - a markupsafe without it: the same text, more slowly
-    def _escape_inner(s: str) -> str:
-        return str(escape(s))
-
-from . import format as fmt
-from .targets import shown as shown_target
-from .config import SiteConfig
-from .load import Problem
-from .model import CHECKPOINT_LABELS
+from .pages import format as fmt
+from .pages.format import escape_text
+from .content.targets import shown as shown_target
+from .content.config import SiteConfig
+from .content.load import Problem
+from .content.model import CHECKPOINT_LABELS
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
@@ -174,7 +169,7 @@ def _output_escape(value: Any) -> str:
     rendering an indicator listing. Same bytes (tested)."""
     cls = type(value)
     if cls is str:
-        return _escape_inner(value)
+        return escape_text(value)
     if cls is Markup:  # already safe: markupsafe.escape gives a copy of it
         return value
     if cls is int:  # digits and "-": nothing to escape
@@ -203,7 +198,7 @@ class Renderer:
     constants into the compiled code (``'/x/'|href`` holds the base path,
     ``'css/site.css'|asset`` the CSS fingerprint), so the folder must be
     private to one combination of layouts, settings, assets and our code
-    (``Builder._renderer`` names it by their hash)."""
+    (``build.inputs.Templates`` names it by their hash)."""
 
     def __init__(self, layouts_dir: Path, config: SiteConfig, assets: Assets, cache_dir: Path | None = None):
         self.layouts_dir = layouts_dir

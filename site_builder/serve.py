@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from .config import ConfigError
+from .content.config import ConfigError
 from .build import BuildReport, Project, default_jobs, output_folder
 from .errors import BuildError
 from .live import LiveBuilder

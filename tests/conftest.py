@@ -177,7 +177,7 @@ def browser(playwright_session):
 def small_pages(monkeypatch):
     """Listings split into pages of 1–3 items, so that the seeds exercise
     pagination (a province-scale site does; the seed site fits on one page)."""
-    from site_builder import pages
+    from site_builder.pages import map as pages
 
     monkeypatch.setattr(pages, "FILINGS_PER_PAGE", 2)
     monkeypatch.setattr(pages, "DETAIL_FILINGS_PER_PAGE", 1)

@@ -243,7 +243,7 @@ def test_a_template_error_in_a_worker_reaches_the_editor_intact(tmp_path, monkey
     import site_builder.build.parse as incremental
     from site_builder.build import build
     from site_builder.errors import BuildError
-    from site_builder.load import Problem
+    from site_builder.content.load import Problem
     from site_builder.search import SearchIndexError
 
     for err in (BuildError([], "rendering /x/ failed: boom"), SearchIndexError("Pagefind failed"),

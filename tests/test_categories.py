@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.categories import (
+from site_builder.analysis.categories import (
     DEFAULT_TAXONOMY,
     Taxonomy,
     TaxonomyError,
@@ -18,8 +18,8 @@ from site_builder.categories import (
     parse_taxonomy_text,
     unit_cost,
 )
-from site_builder.model import Filing, Project
-from site_builder.validate import validate_paths
+from site_builder.content.model import Filing, Project
+from site_builder.content.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 LUNAN, CAOFEIDIAN, LAOTING, LINXI, HEZHENG = "130202", "130209", "130225", "130535", "622925"

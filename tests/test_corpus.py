@@ -15,8 +15,8 @@ if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import corpus  # noqa: E402
-from site_builder.model import Filing  # noqa: E402
-from site_builder.validate import validate_paths  # noqa: E402
+from site_builder.content.model import Filing  # noqa: E402
+from site_builder.content.validate import validate_paths  # noqa: E402
 
 AMOUNT_LINE = re.compile(
     r"^\s+(total|fiscal|carryover|other|mar|jun|oct|dec|personnel|operating|project|revenue_total"

@@ -10,9 +10,9 @@ import html5lib
 import pytest
 
 from site_builder.build import build
-from site_builder.explore import level1_slug
-from site_builder.notes import filing_notes
-from site_builder.validate import validate_paths
+from site_builder.analysis.views import level1_slug
+from site_builder.analysis.notes import filing_notes
+from site_builder.content.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
@@ -96,7 +96,7 @@ def test_quality_counts_per_agency_are_exact(site):
 
 
 def test_quality_shows_the_measurable_share(site):
-    from site_builder.notes import measurable_share
+    from site_builder.analysis.notes import measurable_share
 
     lunan = seed("路南")
     inds = [i for p in lunan.projects for i in p.indicators]
@@ -191,7 +191,7 @@ def test_compare_reception_side_by_side(site):
 
 
 def test_compare_index_lists_categories_and_uncategorised(site):
-    from site_builder.categories import categorize, default_taxonomy
+    from site_builder.analysis.categories import categorize, default_taxonomy
 
     doc = parse(site, "/compare/")
     text = main_text(doc)

@@ -28,8 +28,8 @@ if str(ROOT) not in sys.path:  # pragma: no cover - when run as a script
 
 from site_builder.importer import Num, Pos, import_file, import_text  # noqa: E402
 from site_builder.importer.readers.text import sniff  # noqa: E402
-from site_builder.load import parse_text  # noqa: E402
-from site_builder.validate import validate_document, validate_file  # noqa: E402
+from site_builder.content.load import parse_text  # noqa: E402
+from site_builder.content.validate import validate_document, validate_file  # noqa: E402
 
 SEEDS_DIR = next((p for p in (ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")) if p.is_dir()),
                  ROOT.parent / "shared" / "seeds")
@@ -834,7 +834,7 @@ def test_cli_writes_draft_that_passes_check(tmp_path: Path) -> None:
     assert code == 0, stderr
     assert "draft with 11 project(s), 77 indicator(s), 0 review item(s)" in stderr
     assert check_draft(out.read_text(encoding="utf-8"), str(out)) == []
-    from site_builder.validate import validate_paths
+    from site_builder.content.validate import validate_paths
 
     assert validate_paths([out]).ok
 
@@ -853,7 +853,7 @@ def test_cli_warning_lines(tmp_path: Path) -> None:
     # the draft lists the same item under review:, and check reports it until it is deleted
     draft = tmp_path / "cut.yaml"
     draft.write_text(stdout, encoding="utf-8")
-    from site_builder.validate import validate_paths
+    from site_builder.content.validate import validate_paths
 
     result = validate_paths([draft])
     assert [p.field for p in result.warnings] == ["review[0]"]

@@ -19,7 +19,7 @@ from site_builder.importer import import_bytes, import_text
 from site_builder.importer.grid import CELLS, NONE, SPACES, Cell, Document, Para, Pos, Row, Table
 from site_builder.importer.lexicon import lexicon
 from site_builder.importer.readers import read_bytes
-from site_builder.load import parse_text
+from site_builder.content.load import parse_text
 
 BINARY = Path(__file__).resolve().parent / "fixtures" / "import_binary"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

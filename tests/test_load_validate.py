@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BAD, FILINGS, run_cli, run_cli_process
-from site_builder.load import MAX_DEPTH, LoadError, Problem, load_file
-from site_builder.validate import validate_paths
+from site_builder.content.load import MAX_DEPTH, LoadError, Problem, load_file
+from site_builder.content.validate import validate_paths
 
 # A minimal valid filing; line numbers of the variants below refer to it.
 VALID = """\
@@ -517,8 +517,8 @@ def test_moderate_nesting_names_the_field(tmp_path):
 # --- the fast path (no source positions) agrees with the full one ---------
 
 def _both_paths(text: str, name: str):
-    from site_builder.load import parse_text
-    from site_builder.validate import _validate_fast, validate_document
+    from site_builder.content.load import parse_text
+    from site_builder.content.validate import _validate_fast, validate_document
 
     fast, node = _validate_fast(text)
     doc = parse_text(text, name)
@@ -528,7 +528,7 @@ def _both_paths(text: str, name: str):
 
 @pytest.mark.parametrize("path", sorted(FILINGS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_fast_path_gives_the_same_filing_and_position_as_the_full_path(path):
-    from site_builder.load import node_position, read_text
+    from site_builder.content.load import node_position, read_text
 
     text = read_text(path)
     fast, node, full, problems, doc = _both_paths(text, str(path))
@@ -539,7 +539,7 @@ def test_fast_path_gives_the_same_filing_and_position_as_the_full_path(path):
 
 
 def test_multiplication_signs_are_text_and_aliases_take_the_full_path():
-    from site_builder.load import _SLOW, plain_data
+    from site_builder.content.load import _SLOW, plain_data
 
     # 乐亭's filing writes formulas like 实际支出数/预算下达数*100%
     assert plain_data("a: 实际支出数/预算下达数*100%\n")[0] == {"a": "实际支出数/预算下达数*100%"}
@@ -551,7 +551,7 @@ def test_multiplication_signs_are_text_and_aliases_take_the_full_path():
 
 
 def test_a_file_with_a_warning_is_reported_by_the_full_path(tmp_path):
-    from site_builder.validate import validate_file
+    from site_builder.content.validate import validate_file
 
     src = next(FILINGS.glob("130202-*.yaml")).read_text(encoding="utf-8")
     assert "level2: 数量指标" in src

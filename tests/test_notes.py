@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import pytest
 
-from site_builder.model import Filing
-from site_builder.notes import (
+from site_builder.content.model import Filing
+from site_builder.analysis.notes import (
     METHODOLOGY_ANCHORS,
     NOTE_TYPES,
     Note,
@@ -18,7 +18,7 @@ from site_builder.notes import (
     measurable_share,
     shared_rows,
 )
-from site_builder.validate import validate_paths
+from site_builder.content.validate import validate_paths
 
 FILINGS = Path(__file__).resolve().parents[1] / "content" / "filings"
 

@@ -14,7 +14,7 @@ import html5lib
 import pytest
 
 from site_builder.build import build
-from site_builder.validate import validate_file, validate_paths
+from site_builder.content.validate import validate_file, validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
@@ -91,7 +91,7 @@ def test_a_publisher_url_and_dates_given_are_shown():
     to the original."""
     from datetime import date
 
-    from site_builder.summary import provenance, source_line
+    from site_builder.pages.summary import provenance, source_line
 
     lf = SEEDS[0]
     src = lf.filing.source.model_copy(update={
@@ -355,8 +355,8 @@ def test_filing_page_leads_with_a_summary_of_its_figures(site, lf):
     share, how many targets can be measured, what needs attention."""
     from decimal import Decimal
 
-    from site_builder.notes import filing_notes
-    from site_builder.targets import parse_target
+    from site_builder.analysis.notes import filing_notes
+    from site_builder.content.targets import parse_target
 
     f = lf.filing
     page = filing_page(site, f)
@@ -447,7 +447,7 @@ def test_project_chart_is_legible_on_a_phone(server, browser):
 
 
 def test_notes_are_amber_only_when_one_needs_attention(site):
-    from site_builder.notes import filing_notes
+    from site_builder.analysis.notes import filing_notes
 
     for lf in SEEDS:
         f = lf.filing
@@ -576,7 +576,7 @@ def test_printed_page_names_site_address_and_date(server, browser):
 def test_a_feedback_address_is_offered_when_set(tmp_path):
     """site.yaml's `feedback` (mailto: or https://) puts a 纠错与反馈 link on
     every page; a mailto: link's subject names the page."""
-    from site_builder.config import ConfigError, load_config
+    from site_builder.content.config import ConfigError, load_config
 
     root = project_copy(tmp_path)
     site_yaml = root / "content" / "site.yaml"

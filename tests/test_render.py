@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.render import _MD, markdown_inline, markdown_to_html
-from site_builder.validate import validate_paths
+from site_builder.content.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,7 @@ def test_search_field_filters_equal_the_jinja_they_replace():
     on names that differ only in case (|unique ignores case)."""
     import jinja2
 
-    from site_builder.search_fields import code_suffixes, unique_names
+    from site_builder.pages.search_fields import code_suffixes, unique_names
 
     env = jinja2.Environment(autoescape=True)
     loop = env.from_string('{% set code = code|lower %}{% for i in range(1, code|length - 3) %} {{ code[i:] }}{% endfor %}')
@@ -104,7 +104,7 @@ def test_printed_expressions_escape_exactly_as_markupsafe():
     import jinja2
     from markupsafe import Markup, escape
 
-    from site_builder.config import SiteConfig
+    from site_builder.content.config import SiteConfig
     from site_builder.render import Assets, Renderer, _output_escape
 
     class Html:
@@ -128,8 +128,8 @@ def test_every_seed_page_renders_as_with_stock_jinja(tmp_path):
     pages rendered by an unmodified jinja2.Environment with the same settings."""
     from site_builder.build import Builder, Project
     from site_builder.build.groups import render_page
-    from site_builder.explore import site_views
-    from site_builder.pages import agency_pages, site_pages
+    from site_builder.analysis.views import site_views
+    from site_builder.pages.map import agency_pages, site_pages
 
     inputs, ours, site = Builder(Project(ROOT), tmp_path / "out").load()
     stock = _stock_renderer(ours)
@@ -161,7 +161,7 @@ def test_name_fragments_are_every_suffix_cut_to_eight_characters():
     """search_fields.name_fragments (cached by name) gives, for each whitespace part
     of each name, every suffix from each position but the last, cut to
     FRAGMENT_CHARS, each after a space; the same again when a name repeats."""
-    from site_builder.search_fields import FRAGMENT_CHARS, name_fragments
+    from site_builder.pages.search_fields import FRAGMENT_CHARS, name_fragments
 
     names = ["周转房屋租赁费用管理", None, "路南区 PM2.5", "周转房屋租赁费用管理", ""]
     expected = "".join(f" {part[i:i + FRAGMENT_CHARS]}" for n in names if n for part in n.split()
@@ -178,10 +178,10 @@ def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):
 
     import jinja2
 
-    from site_builder import format as fmt
-    from site_builder import search_fields
+    from site_builder.pages import format as fmt
+    from site_builder.pages import search_fields
     from site_builder.build import Builder, Project
-    from site_builder.pages import agency_context, agency_pages, filing_context, project_context
+    from site_builder.pages.map import agency_context, agency_pages, filing_context, project_context
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)

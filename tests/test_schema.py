@@ -14,8 +14,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from conftest import SEED_FILES
-from site_builder import schema as schema_module
-from site_builder.model import Filing
+from site_builder.content import schema as schema_module
+from site_builder.content.model import Filing
 
 
 def committed() -> dict[str, Any]:
@@ -50,7 +50,7 @@ def errors(validator: Draft202012Validator, data: Any) -> list[jsonschema.Valida
 def test_committed_schema_equals_freshly_generated_output():
     text = schema_module.SCHEMA_PATH.read_text(encoding="utf-8")
     assert text == schema_module.render(), (
-        "site_builder/schema/filing.schema.json is out of date: run `python -m site_builder.schema`")
+        "site_builder/schema/filing.schema.json is out of date: run `python -m site_builder.content.schema`")
     assert text.endswith("}\n") and not text.endswith("\n\n")
     # sorted keys, indent 2, Chinese not escaped
     assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -183,7 +183,7 @@ def test_schema_error_locations_name_the_field(validator, seed):
 def test_schema_and_checker_agree_on_the_bad_fixtures():
     # the schema-level fixtures of tests/fixtures/bad are refused by both
     from conftest import BAD as BAD_DIR
-    from site_builder.validate import validate_paths
+    from site_builder.content.validate import validate_paths
 
     v = Draft202012Validator(committed())
     for name in ("list_not_mapping.yaml", "missing_field.yaml", "unknown_field.yaml", "amount_not_number.yaml",

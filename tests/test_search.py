@@ -43,7 +43,7 @@ from site_builder.search import (BINARY_ENV, PAGEFIND_VERSION, PART_PAGES_ENV, P
 
 NODE = shutil.which("node") or "/usr/bin/node"
 QUERY_SCRIPT = REPO / "tests" / "search_query.mjs"
-from site_builder.search_fields import FIELD_MARK  # static/js/search.js strips it too
+from site_builder.pages.search_fields import FIELD_MARK  # static/js/search.js strips it too
 
 # --------------------------------------------------------------------------- the site
 

@@ -51,7 +51,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import CONTENT, FILINGS, SEED_FILES, run_cli, run_cli_process
-from site_builder.validate import validate_paths
+from site_builder.content.validate import validate_paths
 
 # key (region.code, agency.code or "", year) ->
 #   (projects, indicators per project in order, project totals as printed,

@@ -19,8 +19,8 @@ import pytest
 from conftest import tree_digest
 from site_builder.build import build
 from site_builder.errors import BuildError
-from site_builder.targets import shown as shown_target
-from site_builder.validate import validate_paths
+from site_builder.content.targets import shown as shown_target
+from site_builder.content.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
@@ -320,7 +320,7 @@ def test_pager_window_links_first_last_and_two_either_side():
     """A listing's page links: 1, the last, two either side of the current
     page, one gap mark (None) for each run left out — also for listings of
     thousands of pages, made from the kept numbers alone."""
-    from site_builder.pages import Pager
+    from site_builder.pages.map import Pager
 
     assert Pager("/x/", 1, 1).window == [1]
     assert Pager("/x/", 2, 3).window == [1, 2, 3]

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import SEED_FILES
-from site_builder.targets import DEADLINE, NUMBER, QUALITATIVE, Target, parse_target, shown
+from site_builder.content.targets import DEADLINE, NUMBER, QUALITATIVE, Target, parse_target, shown
 
 
 def seed_targets() -> list[tuple[str, str]]:

@@ -13,15 +13,15 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from ..analyze import SiteModel, build_site_model
+from ..analysis.site import SiteModel, build_site_model
 from ..cache import CODE_FINGERPRINT, BuildCache, CachedFiling, FilingStore, State, no_gc, payload, sha
 from ..errors import BuildError
-from ..load import Problem, files_under
+from ..content.load import Problem, files_under
 from ..output import MARKER, Stage, remove_detached, search_folder, uninterrupted
-from ..pages import Page
+from ..pages.map import Page
 from ..render import Renderer, template_problem
 from ..search import BUNDLE_DIR, index_site
-from ..validate import check_across
+from ..content.validate import check_across
 from . import workers
 from .downloads import SITE_DATA_FILES, Downloads
 from .groups import group, render_groups, render_page
@@ -101,7 +101,7 @@ class Builder:
         self._good: dict[str, str] | None = None
         self._pool: workers.Workers | None = None  # a full build's workers, from parsing to rendering
         # the output folder's files, listed by a child process while this one
-        # loads the cache (build.build); else stage_changes walks the folder itself
+        # loads the cache (build.build()); else stage_changes walks the folder itself
         self.early_listing: workers.InBackground | None = None
 
     def build(self, *, clean: bool = False, search: bool = False, jobs: int = 1, verify_output: bool = True,
@@ -178,7 +178,7 @@ class Builder:
         if (prerender is not None and jobs > 1 and len(paths) >= parse.PARSE_POOL_MIN and workers.can_fork()
                 and self._pool is None):
             # a large site: the workers that parse now render the agencies'
-            # pages later (workers.py: forked while this process is small)
+            # pages later (build/workers.py: forked while this process is small)
             self._pool = workers.Workers(jobs, parse=(taxonomy, inputs.taxonomy_fp, prerender, self.pack),
                                          render=(renderer, stage.write, inputs.config.absolute))
         t = time.perf_counter()

@@ -1,5 +1,5 @@
 """The data downloads, from one place: each filing's JSON and CSV, and the
-site-wide files joined from per-filing chunks (data_export.py says what
+site-wide files joined from per-filing chunks (pages/data.py says what
 they hold). A filing's chunks are kept in the build state while the
 settings they were made with are unchanged, so a rebuild joins the
 site-wide files (~200 MB at 10,000 filings) from cached rows."""
@@ -8,9 +8,9 @@ from __future__ import annotations
 import pickle
 from typing import BinaryIO, Callable
 
-from ..analyze import FilingInfo, SiteModel
+from ..analysis.site import FilingInfo, SiteModel
 from ..cache import State
-from ..data_export import filing_chunks, filing_files, site_data_files, write_site_data
+from ..pages.data import filing_chunks, filing_files, site_data_files, write_site_data
 
 SITE_DATA_FILES = frozenset(f"data/{n}" for n in ("filings.csv", "projects.csv", "indicators.csv", "notes.csv",
                                                   "filings.json", "datapackage.json", "filing.schema.json"))

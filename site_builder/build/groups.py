@@ -9,11 +9,11 @@ import pickle
 from dataclasses import replace
 from typing import Callable, NamedTuple
 
-from ..analyze import AgencyInfo, release
+from ..analysis.site import AgencyInfo, release
 from ..cache import Ref, payload, sha
-from ..data_export import filing_downloads
+from ..pages.data import filing_downloads
 from ..errors import BuildError
-from ..pages import Page, agency_pages
+from ..pages.map import Page, agency_pages
 from ..render import Renderer, template_problem
 from . import workers
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import CODE_FINGERPRINT, sha
-from ..categories import Taxonomy, TaxonomyError, load_taxonomy
-from ..config import SiteConfig, load_config
+from ..analysis.categories import Taxonomy, TaxonomyError, load_taxonomy
+from ..content.config import SiteConfig, load_config
 from ..errors import BuildError
-from ..load import LoadError, yaml_paths
-from ..pages import MarkdownPage, load_markdown_pages
+from ..content.load import LoadError, yaml_paths
+from ..pages.map import MarkdownPage, load_markdown_pages
 from ..render import Assets, Renderer
 
 

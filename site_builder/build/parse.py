@@ -11,13 +11,13 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Callable
 
-from ..analyze import FilingInfo, analyze_filing, lighten, release, whole_pickle
+from ..analysis.site import FilingInfo, analyze_filing, lighten, release, whole_pickle
 from ..cache import CachedFiling, PackWriter, State, sha
-from ..data_export import filing_downloads
-from ..explore import derive
-from ..pages import project_pages
+from ..pages.data import filing_downloads
+from ..analysis.views import derive
+from ..pages.map import project_pages
 from ..render import Renderer
-from ..validate import LoadedFiling, validate_file
+from ..content.validate import LoadedFiling, validate_file
 from . import workers
 from .groups import render_page
 
@@ -109,7 +109,7 @@ def parse_one(key: str, stat: tuple[int, int], digest: str, taxonomy, taxonomy_f
               prerender: Prerender | None = None) -> CachedFiling:
     """Parse, validate and analyse one file (sealed for the cache when it is
     sent to the parent or saved). The cache and the site model keep the
-    filing light (``analyze.lighten``), the whole one apart."""
+    filing light (``analysis.site.lighten``), the whole one apart."""
     loaded, problems = validate_file(key)
     if loaded is None:
         return CachedFiling(key, stat, digest, None, problems, None, "")

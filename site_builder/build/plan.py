@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..analyze import SiteModel
+from ..analysis.site import SiteModel
 from ..cache import (DepValues, State, content_identity, every_filing_hash, group_fingerprint, page_fingerprint,
                      sha)
-from ..explore import SiteViews, site_views
-from ..pages import AGENCY_TEMPLATES, ALL, Page, agency_pages, output_of, site_pages
+from ..analysis.views import SiteViews, site_views
+from ..pages.map import AGENCY_TEMPLATES, ALL, Page, agency_pages, output_of, site_pages
 from ..render import Renderer
 from .inputs import Inputs
 

@@ -2,7 +2,7 @@
 
 A page's fingerprint covers the generator's code, the site-wide settings,
 the closure of its templates, its URL and the content hashes of what it
-depends on (``pages.Page.deps``: filings, Markdown pages, or ``*`` for every
+depends on (``pages.map.Page.deps``: filings, Markdown pages, or ``*`` for every
 filing). A rebuild re-renders exactly the pages whose fingerprint changed.
 """
 from __future__ import annotations

@@ -21,9 +21,9 @@ from .fingerprints import CODE_FINGERPRINT, sha
 from .pack import PackWriter, Ref, payload, prune
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analyze import FilingInfo
-    from ..load import Problem
-    from ..validate import LoadedFiling
+    from ..analysis.site import FilingInfo
+    from ..content.load import Problem
+    from ..content.validate import LoadedFiling
 
 STATE_VERSION = 4
 
@@ -35,7 +35,7 @@ class CachedFiling:
     sha: str
     loaded: "LoadedFiling | None"
     problems: "list[Problem]"
-    info: "FilingInfo | None" = None  # light (analyze.lighten)
+    info: "FilingInfo | None" = None  # light (analysis.site.lighten)
     analyzed_with: str = ""  # taxonomy fingerprint the info was made with
     chunks: dict[str, bytes] | Ref | None = None  # rows of the site-wide downloads (chunk_data)
     chunks_with: str = ""  # global fingerprint the chunks were made with

@@ -13,11 +13,11 @@ import pickle
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ..analyze import release
+from ..analysis.site import release
 from .pack import Ref, payload
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analyze import FilingInfo
+    from ..analysis.site import FilingInfo
 
 
 class FilingStore:

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..load import format_path
+from ..content.load import format_path
 from .grid import Pos
 from .units import Num
 

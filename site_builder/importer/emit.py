@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from ..load import CONTROL
+from ..content.load import CONTROL
 from .common import Num, Path_
 
 _PLAIN_OK = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`~][^#:\n]*$")

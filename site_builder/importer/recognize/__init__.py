@@ -916,7 +916,7 @@ def _gather_headers(seg: list[Line]) -> list[Line]:
 
 
 def _path(P: tuple[Any, ...]) -> str:
-    from ...load import format_path
+    from ...content.load import format_path
 
     return format_path(P)
 

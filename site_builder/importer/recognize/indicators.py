@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...model import LEVEL2 as STANDARD_LEVEL2
+from ...content.model import LEVEL2 as STANDARD_LEVEL2
 from ..common import Draft, as_printed, clean_cell, remove_conversion_spaces
 from ..lexicon import lexicon, nfkc, norm
 from .lines import Line, Tok, split_run_together

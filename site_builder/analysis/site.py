@@ -17,14 +17,23 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 from . import urls
 from .categories import Category, Taxonomy, categorize
-from .model import Filing, Indicator, Project
+from ..content.model import Filing, Indicator, Project
 from .notes import Note, filing_notes
-from .summary import year_span
-from .targets import shown as shown_target
-from .validate import LoadedFiling
+from ..content.targets import shown as shown_target
+from ..content.validate import LoadedFiling
 
 ZERO = Decimal(0)
 SOURCES = (("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
+
+
+def year_span(years: Iterable[int]) -> str:
+    """"2025年", "2024—2025年", "2021、2023、2025年" (ascending)."""
+    ys = sorted(set(years))
+    if not ys:
+        return ""
+    if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}—{ys[-1]}年"
+    return "、".join(map(str, ys)) + "年"
 
 
 def share(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -193,7 +202,7 @@ class FilingInfo:
     indicators_all: int = 0
     measurable_all: int = 0
     agency: "AgencyInfo" = field(default=None, repr=False)  # type: ignore[assignment]
-    # views of this filing alone that site-wide pages merge (explore.py); kept
+    # views of this filing alone that site-wide pages merge (analysis/views.py); kept
     # with the filing, so a rebuild re-computes them only for changed filings
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # set on a light copy (``lighten``) by the build: how to get the whole
@@ -442,7 +451,7 @@ def _largest(infos: Iterable[FilingInfo], n: int) -> list[ProjectInfo]:
 
 # The site model holds every filing *light*: what the site-wide pages print
 # (identity, totals, notes, project names, budgets and categories, and the
-# per-filing views of explore.derive), without indicators, goals and texts.
+# per-filing views of analysis.views.derive), without indicators, goals and texts.
 # The build keeps the whole analysed filing apart (cache.store) and gives the
 # light one the way to it (``FilingInfo.whole()``), for the filing's own
 # pages and downloads.
@@ -466,7 +475,7 @@ class LightProject(NamedTuple):
 
 def lighten(info: FilingInfo) -> FilingInfo:
     """A light copy of a whole analysed filing (derived views computed on the
-    whole one first: ``explore.derive``)."""
+    whole one first: ``analysis.views.derive``)."""
     f = info.filing
     projects = tuple(LightProject(p.code, p.name, LightBudget(p.budget.total, p.budget.fiscal, p.budget.carryover,
                                                                p.budget.other)) for p in f.projects)

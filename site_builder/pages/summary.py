@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
+from ..analysis.site import year_span
 from .format import money
-from .model import Filing, Project
+from ..content.model import Filing, Project
 
 if TYPE_CHECKING:
-    from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, Totals, YearInfo
+    from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, Totals, YearInfo
 
 PROJECT_SUM = "项目支出预算合计"  # what every sum of project budgets is called
 UNIT_TOTAL = "单位支出预算合计"  # the unit-level table's 支出预算合计: the agency's whole budget
@@ -111,16 +112,6 @@ class Stat:
         return self.unit == "万元"
 
 
-def year_span(years: Iterable[int]) -> str:
-    """"2025年", "2024—2025年", "2021、2023、2025年" (ascending)."""
-    ys = sorted(set(years))
-    if not ys:
-        return ""
-    if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
-        return f"{ys[0]}—{ys[-1]}年"
-    return "、".join(map(str, ys)) + "年"
-
-
 def filing_stats(info: "FilingInfo") -> list[Stat]:
     """A filing's headline. With a unit-level table its whole budget leads and
     the project sum is named as the part it is; otherwise the project sum,
@@ -182,7 +173,7 @@ def _largest(projects: list["ProjectInfo"], n: int) -> list["ProjectInfo"]:
 
 
 def _pct(part: Decimal, whole: Decimal) -> str:
-    from .analyze import share
+    from ..analysis.site import share
 
     s = share(part, whole)
     return f"{s:f}%" if s is not None else "—"

@@ -4,14 +4,14 @@ Runs Pagefind's *extended* binary (pip package ``pagefind_bin_extended``,
 pinned in pyproject.toml) over the output folder, through its command line —
 never the Python API's ``add_html_file``, which waits 0.1 s per page. A
 province-sized site is indexed in parts, several at a time, that the search
-page searches as one (``index_site``, ``search_parts.js``). The
+page searches as one (``index_site``, ``search/parts.js``). The
 plain binary cannot segment Chinese (满意度, 预算 would find nothing), so a
 run that was not the extended build of the pinned version fails the build
 instead of publishing a broken search.
 
 What gets indexed is decided by the pages: ``data-pagefind-body`` on
 ``<main>`` in the templates, and the filters, sort, metadata and
-name-fragment field that ``search_fields.py`` writes (see docs/search.md).
+name-fragment field that ``pages/search_fields.py`` writes (see docs/search.md).
 """
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ from typing import Callable, Iterator
 
 import cbor2
 
-from .process import die_with_parent
-from .errors import BuildError
-from .search_fields import SORT_KEY
+from ..process import die_with_parent
+from ..errors import BuildError
+from ..pages.search_fields import SORT_KEY
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with "pagefind[extended]==…" in pyproject.toml
 BUNDLE_DIR = "pagefind"  # the bundle's folder inside the site: /pagefind/
@@ -54,7 +54,7 @@ AUTO_ABOVE_PAGES = 20_000
 AUTO_PART_PAGES = 10_000
 PART_PAGES_ENV = "SITE_BUILDER_SEARCH_PART_PAGES"
 BODY_MARK = b"data-pagefind-body"
-SORT_MARK = f'data-pagefind-sort="{SORT_KEY}">'.encode()  # as search_fields.py writes it
+SORT_MARK = f'data-pagefind-sort="{SORT_KEY}">'.encode()  # as pages/search_fields.py writes it
 
 
 class SearchIndexError(BuildError):
@@ -138,7 +138,7 @@ def plan_parts(pages: dict[str, Path], limit: int, above: int | None = None) -> 
 
     The parts hold consecutive ranges of the 预算金额 sort value, highest
     first, so the search page can give an exact sorted search over all of
-    them without knowing any amount (search_parts.js). Pages without the
+    them without knowing any amount (search/parts.js). Pages without the
     sort (listings) are dealt out in turn. Only pages that carry
     ``data-pagefind-body`` are indexed by Pagefind, so only they count."""
     above = limit if above is None else above
@@ -277,7 +277,7 @@ def index_site(site_dir: str | os.PathLike[str], bundle: str | os.PathLike[str] 
     $SITE_BUILDER_SEARCH_PART_PAGES=N, of more than N) is indexed in parts,
     up to ``jobs`` Pagefind runs at a time: part 0 in /pagefind/, part i in
     /pagefind/part-i/ (plan_parts says which pages go where). Either way the
-    search page loads /pagefind/merged/pagefind.js (search_parts.js with the
+    search page loads /pagefind/merged/pagefind.js (search/parts.js with the
     parts filled in), which searches all parts as one.
 
     Every part's bundle is checked before it is used (verify_bundle):
@@ -423,7 +423,7 @@ def _query(bundle: Path, pages: list, chunks: list, word: str) -> int:
 
 
 # A part's own WebAssembly file, as an empty payload in Pagefind's format
-# (its "uncompressed" signature and nothing after it). search_parts.js makes
+# (its "uncompressed" signature and nothing after it). search/parts.js makes
 # the first part's instance before the others, and Pagefind's wasm-bindgen
 # loader compiles the module once and hands that one to every later instance
 # without looking at what it was given; each instance still fetches its own
@@ -452,9 +452,9 @@ def _move(src: Path, dst: Path) -> None:
 
 
 def merged_module(folders: list[str]) -> str:
-    """search_parts.js with its list of part folders (relative to /pagefind/merged/)."""
-    source = (Path(__file__).with_name("search_parts.js")).read_text(encoding="utf-8")
+    """search/parts.js with its list of part folders (relative to /pagefind/merged/)."""
+    source = (Path(__file__).with_name("parts.js")).read_text(encoding="utf-8")
     placeholder = 'const PARTS = ["../"];'
     if placeholder not in source:
-        raise SearchIndexError("search_parts.js has lost its PARTS line")
+        raise SearchIndexError("search/parts.js has lost its PARTS line")
     return source.replace(placeholder, f"const PARTS = {json.dumps(folders)};", 1)

@@ -2,7 +2,7 @@
 
 This module is the one source of truth for the format: the validator uses
 these classes, and the published JSON Schema is generated from them
-(``python -m site_builder.schema`` writes ``site_builder/schema/``).
+(``python -m site_builder.content.schema`` writes ``site_builder/schema/``).
 
 Money is ``decimal.Decimal`` built from the text as written in the YAML
 (the loader hands over every scalar as its source text), never via float.

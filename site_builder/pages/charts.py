@@ -14,7 +14,7 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from .format import money
-from .model import CHECKPOINT_LABELS
+from ..content.model import CHECKPOINT_LABELS
 
 BAR = "#1d5a8c"
 AXIS = "#5b6470"

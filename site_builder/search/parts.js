@@ -186,7 +186,7 @@ async function countFilters(results, listed) {
 /** A query that is an agency's or a place's name, exactly, lists that
  * agency's or region's page first (if Pagefind ranked it among the first
  * ten; their pages carry their name with a high weight, see
- * search_fields.py). */
+ * pages/search_fields.py). */
 async function namesFirst(found, term) {
   const typed = typedParts(term).join("");
   const results = found.results || [];

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
-from .analyze import FilingInfo, ProjectInfo, SiteModel
+from ..analysis.site import FilingInfo, ProjectInfo, SiteModel
 from .format import plain
 
 BOM = "\ufeff"
@@ -133,7 +133,7 @@ def dumps(data: Any) -> bytes:
 
 
 def schema_bytes() -> bytes:
-    return (Path(__file__).parent / "schema" / "filing.schema.json").read_bytes()
+    return (Path(__file__).resolve().parents[1] / "schema" / "filing.schema.json").read_bytes()
 
 
 def datapackage(config_title: str, base: str) -> dict[str, Any]:

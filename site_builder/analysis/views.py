@@ -1,7 +1,7 @@
 """Site-wide views for the /quality/, /indicators/ and /compare/ pages.
 
 Everything these pages show — grouping, counts, shares, unit costs — is
-computed here from the site model (``analyze.SiteModel``); the templates
+computed here from the site model (``analysis.site.SiteModel``); the templates
 only print. The consistency notes come from ``notes.py`` (already attached
 to every ``FilingInfo``), the categories and unit costs from ``categories.py``.
 """
@@ -15,9 +15,9 @@ from functools import cached_property
 from decimal import Decimal
 from typing import NamedTuple, Optional
 
-from .analyze import ZERO, FilingInfo, Places, ProjectInfo, SiteModel, share
+from .site import ZERO, FilingInfo, Places, ProjectInfo, SiteModel, share
 from .categories import Category, Quantity, UnitCost, main_quantity, unit_cost
-from .model import LEVEL1, LEVEL2, Indicator
+from ..content.model import LEVEL1, LEVEL2, Indicator
 from .notes import METHODOLOGY_ANCHORS, NOTE_TYPES, WARNING, Note, NoteType, measurable_share
 
 # --------------------------------------------------------------------------- /quality/
@@ -123,7 +123,7 @@ def _derived(info: FilingInfo, key: str, make):
 def derive(info: FilingInfo, whole: FilingInfo | None = None) -> None:
     """Compute every per-filing view the site-wide pages merge (in the parse
     workers, so that the parent only merges). ``whole``: for a light ``info``
-    (``analyze.lighten``), the whole filing, which has the indicators; the
+    (``analysis.site.lighten``), the whole filing, which has the indicators; the
     views link to ``info``'s projects."""
     whole = whole or info
     _derived(info, "quality", lambda i: filing_quality(i, whole))
@@ -406,7 +406,7 @@ def site_views(site: SiteModel) -> SiteViews:
 def replace_in_views(views: SiteViews, old: FilingInfo, new: FilingInfo, places: Places | None = None) -> None:
     """Put ``new`` in the place of ``old`` in every view, in place, and
     correct the site-wide counts by the difference. Only for an edit that
-    keeps ``analyze.filing_shape`` (so no listing gains or loses a filing, a
+    keeps ``analysis.site.filing_shape`` (so no listing gains or loses a filing, a
     project or a group); equals what ``site_views`` makes from scratch."""
     places = places or Places()
     derive(new)

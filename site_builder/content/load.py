@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from ..errors import Position, Problem
+
 try:  # the C composer is ~9x faster than the pure-Python one
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml is present in our wheels
@@ -38,38 +40,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # a real filing is ~50 KB
 MAX_DEPTH = 20  # a filing nests 5 levels deep
 
 Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int  # 1-based
-    column: int  # 1-based
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth a look) in a source file."""
-
-    file: str
-    line: int
-    column: int
-    severity: str  # "error" | "warning"
-    message: str
-    field: str = ""  # dotted field path, e.g. projects[2].budget.total
-
-    def format(self) -> str:
-        where = f" ({self.field})" if self.field else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}{where}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "severity": self.severity,
-            "message": self.message,
-            "field": self.field,
-        }
 
 
 class Scalar(str):

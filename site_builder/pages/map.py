@@ -15,10 +15,14 @@ from pathlib import Path
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
-from . import charts, explore, search_fields, summary, urls
-from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns
-from .load import parse_text
-from .notes import NOTE_TYPES
+from . import charts
+from ..analysis.views import SiteViews, site_views
+from . import search_fields
+from . import summary
+from ..analysis import urls
+from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns
+from ..content.load import parse_text
+from ..analysis.notes import NOTE_TYPES
 
 ALL = "*"
 
@@ -104,7 +108,7 @@ class Pager:
 class Part(Sequence):
     """``items[start:stop]``, read when the page renders, not when the page
     map is made: an edit applied in place to the site model's lists
-    (``analyze.replace_filing``) reaches every listing page without making
+    (``analysis.site.replace_filing``) reaches every listing page without making
     the page map again."""
 
     __slots__ = ("items", "start", "stop")
@@ -225,10 +229,10 @@ def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:
 
 
 def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[str],
-               views: explore.SiteViews | None = None) -> list[Page]:
+               views: SiteViews | None = None) -> list[Page]:
     """The pages that are not an agency's own; ``agency_urls`` (every agency
     group's page URLs, in site order) go into the sitemap. ``views``: the
-    explorer's site-wide views, if already computed (``explore.site_views``)."""
+    explorer's site-wide views, if already computed (``analysis.views.site_views``)."""
     pages: list[Page] = []
     add = pages.append
     nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
@@ -280,7 +284,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
             # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
             "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
         }))
-    add_explore_pages(views or explore.site_views(site), add)
+    add_explore_pages(views or site_views(site), add)
     add(Page("/404.html", "404.html", frozenset(), lambda: {
         "page": meta("页面不存在", "/404.html", [], "您要找的页面不存在或已移动。", kind="404")}))
     add(Page("/search/", "search.html", frozenset(), lambda: {
@@ -300,7 +304,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     return pages
 
 
-def add_explore_pages(views: explore.SiteViews, add: Callable[[Page], None]) -> None:
+def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
     """/quality/, /indicators/ and /compare/. The first page of each listing
     shows site-wide figures (it depends on every filing; the taxonomy is a
     global input, like the templates); later pages only their own part."""

@@ -66,10 +66,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, NamedTuple, Optional
 
-from .load import format_path
-from .model import CHECKPOINT_LABELS, Filing, Indicator, Project
-from .pickling import slots_pickle
-from .targets import NUMBER, QUALITATIVE, parse_target
+from ..content.load import format_path
+from ..content.model import CHECKPOINT_LABELS, Filing, Indicator, Project
+from ..content.pickling import slots_pickle
+from ..content.targets import NUMBER, QUALITATIVE, parse_target
 
 INFO = "info"
 WARNING = "warning"

@@ -1,6 +1,6 @@
 """The published JSON Schema of the filing format, generated from the model.
 
-``site_builder.model.Filing`` is the one source of truth: this module asks
+``site_builder.content.model.Filing`` is the one source of truth: this module asks
 pydantic for its validation schema and post-processes it so that editors'
 YAML tooling (e.g. the YAML language server, which reads the files as YAML
 1.2) accepts real filings:
@@ -21,7 +21,7 @@ as the text that was written, so it is slightly more lenient in a few places
 and stricter in others (more than 6 decimals on a number, rules across
 fields such as duplicate project codes).
 
-``python -m site_builder.schema`` writes ``site_builder/schema/filing.schema.json``;
+``python -m site_builder.content.schema`` writes ``site_builder/schema/filing.schema.json``;
 a test checks that the committed file equals freshly generated output.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 from .model import MAX_DECIMALS, Filing
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_PATH = Path(__file__).with_name("schema") / "filing.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "filing.schema.json"
 
 MONEY_REF = "#/$defs/Money"
 MONEY_DEF: dict[str, Any] = {

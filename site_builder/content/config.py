@@ -48,7 +48,7 @@ class SiteConfig(BaseModel):
         return f"{parts.scheme}://{parts.netloc}"
 
     def absolute(self, url: str) -> str:
-        """Absolute URL of a site path produced by ``site_builder.urls``."""
+        """Absolute URL of a site path produced by ``site_builder.analysis.urls``."""
         return _prefix(self.base_url, self.base_path_override) + url.lstrip("/")
 
 

@@ -23,12 +23,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from .load import Document, LoadError, Problem, Scalar, format_path, load_file
-from .model import Indicator, Project
-from .pickling import slots_pickle
-from .targets import NUMBER
+from ..content.load import Document, LoadError, Problem, Scalar, format_path, load_file
+from ..content.model import Indicator, Project
+from ..content.pickling import slots_pickle
+from ..content.targets import NUMBER
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "content" / "taxonomy.yaml"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "content" / "taxonomy.yaml"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEFAULT_QUANTITY_LEVEL2 = ("数量指标",)
 # units that are money or shares, never the quantity of what is bought
@@ -155,7 +155,7 @@ def load_taxonomy(path: str | os.PathLike[str] = DEFAULT_TAXONOMY) -> Taxonomy:
 
 
 def parse_taxonomy_text(text: str, path: str = "<taxonomy>") -> Taxonomy:
-    from .load import parse_text
+    from ..content.load import parse_text
 
     try:
         doc = parse_text(text, path)

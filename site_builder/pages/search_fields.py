@@ -14,7 +14,7 @@ blocks that show nothing and say nothing to a screen reader:
 They are written here, not in a Jinja partial: choosing the values and
 printing ~15 spans was a third of a project page's render time, and the
 blocks are data for the indexer, not layout. The page contexts
-(``pages.project_context`` …) carry the result as ``search_fields``.
+(``pages.map.project_context`` …) carry the result as ``search_fields``.
 """
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Iterable
 from markupsafe import Markup
 
 from . import format as fmt
-from .render import _escape_inner
+from .format import escape_text
 
 if TYPE_CHECKING:
-    from .analyze import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo
-    from .model import Region
+    from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo
+    from ..content.model import Region
 
 # the 页面类型 filter's values (a filing is not an annual report: 年度报告 was wrong)
 PROJECT, FILING, AGENCY, REGION = "项目", "绩效目标文件", "单位", "地区"
@@ -68,13 +68,13 @@ def _own_name(name: str) -> Markup:
     """The page's own name again, hidden and weighted, after the fragment
     field (so never in an excerpt): a search for an agency's or a place's
     name lists its page among the first, ahead of its projects."""
-    return Markup(f'\n<div hidden class="search-name" data-pagefind-weight="{NAME_WEIGHT}">{_escape_inner(name)}</div>')
+    return Markup(f'\n<div hidden class="search-name" data-pagefind-weight="{NAME_WEIGHT}">{escape_text(name)}</div>')
 
 
 def region(r: "RegionInfo", summary: str) -> Markup:
     """A region's page: found by its name (and any part of it) like an
     agency's; no amount (its years are not added up) and no 单位."""
-    e = _escape_inner
+    e = escape_text
     return Markup(
         '<div hidden data-pagefind-ignore>\n'
         f'  <span data-pagefind-filter="页面类型">{REGION}</span>\n'
@@ -92,7 +92,7 @@ def region(r: "RegionInfo", summary: str) -> Markup:
 def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str, levels: Iterable[str],
             amount: Decimal, amount_label: str, title: str, context: str, summary: str, names: list[str],
             code: str = "") -> Markup:
-    e = _escape_inner  # markupsafe.escape's text (every value is a str), without a Markup object each
+    e = escape_text  # markupsafe.escape's text (every value is a str), without a Markup object each
     province = e(region.province)
     out = [
         '<div hidden data-pagefind-ignore>\n',
