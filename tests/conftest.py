@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -23,6 +24,25 @@ from typing import Iterator
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Builds in tests keep their caches in a folder of the test session's own,
+# not in the repository's .cache/ (subprocesses inherit it).
+if "SITE_BUILDER_CACHE_DIR" not in os.environ:
+    TEST_CACHE = os.environ["SITE_BUILDER_CACHE_DIR"] = tempfile.mkdtemp(prefix="site-builder-test-cache-")
+else:
+    TEST_CACHE = None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that open pages in Chromium are marked ``browser``."""
+    for item in items:
+        if {"browser", "playwright_session"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if TEST_CACHE:
+        shutil.rmtree(TEST_CACHE, ignore_errors=True)
 CONTENT = REPO / "content"
 FILINGS = CONTENT / "filings"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -85,6 +105,20 @@ def tree_digest(root: Path) -> dict[str, str]:
     """Every file under ``root``: its path below it → the SHA-256 of its bytes."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def parse_html(path: Path):
+    """A built page parsed by html5lib as a browser would (the XHTML
+    namespace kept): (the document, the parser's errors)."""
+    import html5lib
+
+    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=True)
+    return parser.parse(path.read_bytes(), transport_encoding="utf-8"), parser.errors
+
+
+def text_of(el) -> str:
+    """An element's text, its children's included."""
+    return "".join(el.itertext())
 
 
 def free_port() -> int:

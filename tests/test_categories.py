@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO as ROOT
 from site_builder.analysis.categories import (
     DEFAULT_TAXONOMY,
     Taxonomy,
@@ -21,7 +22,6 @@ from site_builder.analysis.categories import (
 from site_builder.content.model import Filing, Project
 from site_builder.content.validate import validate_paths
 
-ROOT = Path(__file__).resolve().parents[1]
 LUNAN, CAOFEIDIAN, LAOTING, LINXI, HEZHENG = "130202", "130209", "130225", "130535", "622925"
 
 # Written by hand from the seed filings: (region, project name) -> category slug or None.

@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO as ROOT
+
 if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import corpus  # noqa: E402
 from site_builder.content.model import Filing  # noqa: E402
 from site_builder.content.validate import validate_paths  # noqa: E402
+
+pytestmark = pytest.mark.slow  # builds corpora, kills builds, starts servers: the full run (scripts/test)
 
 AMOUNT_LINE = re.compile(
     r"^\s+(total|fiscal|carryover|other|mar|jun|oct|dec|personnel|operating|project|revenue_total"

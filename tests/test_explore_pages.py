@@ -6,15 +6,14 @@ import csv
 import io
 from pathlib import Path
 
-import html5lib
 import pytest
 
+from conftest import REPO as ROOT, parse_html, text_of
 from site_builder.build import build
 from site_builder.analysis.views import level1_slug
 from site_builder.analysis.notes import filing_notes
 from site_builder.content.validate import validate_paths
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -27,15 +26,9 @@ def site(tmp_path_factory) -> Path:
 
 
 def parse(site: Path, url: str):
-    path = site / url.lstrip("/") / "index.html"
-    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=True)
-    doc = parser.parse(path.read_bytes(), transport_encoding="utf-8")
-    assert not parser.errors, f"{url}: {parser.errors[:3]}"
+    doc, errors = parse_html(site / url.lstrip("/") / "index.html")
+    assert not errors, f"{url}: {errors[:3]}"
     return doc
-
-
-def text_of(el) -> str:
-    return "".join(el.itertext())
 
 
 def main_text(doc) -> str:

@@ -3,7 +3,6 @@ field come out as text; unsafe codes, huge files and deep nesting are
 refused with a clear message; the build never writes outside its folder."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -11,11 +10,11 @@ import html5lib
 import pytest
 import yaml
 
+from conftest import REPO as ROOT, copy_project
 from site_builder.build import build
 from site_builder.errors import BuildError
 from site_builder.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "content" / "filings" / "130209-442001-2024.yaml"
 
 XSS = [
@@ -50,9 +49,7 @@ def poison(value, i: list[int]):
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
-    root = tmp / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
+    root = copy_project(tmp / "proj")
     for f in (root / "content" / "filings").glob("*.yaml"):
         f.unlink()
     data = yaml.safe_load(SEED.read_text(encoding="utf-8"))

@@ -126,16 +126,18 @@ def test_rebuild_removes_files_no_build_made_but_keeps_the_search_bundle(project
     assert_equals_clean(project, out, tmp_path)
 
 
-def test_compiled_templates_are_kept_per_base_path(project, tmp_path):
+def test_compiled_templates_are_kept_per_base_path(project, tmp_path, monkeypatch):
     """Jinja folds '/x/'|href into compiled templates: a second base path must
     not reuse the first one's compiled templates, nor the first one's later."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SITE_BUILDER_CACHE_DIR", str(cache))
     root_out, sub_out = tmp_path / "root", tmp_path / "sub"
     build(project, root_out, search=False)
     first = tree_digest(root_out)
-    caches = sorted((project / ".cache/site-builder").glob("templates-*"))
+    caches = sorted(cache.glob("templates-*"))
     assert len(caches) == 1 and list(caches[0].glob("__jinja2_*.cache"))  # kept for the next process
     build(project, sub_out, base_path="/sub/", search=False)
-    assert len(list((project / ".cache/site-builder").glob("templates-*"))) == 2
+    assert len(list(cache.glob("templates-*"))) == 2
     home = (sub_out / "index.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'(?:href|src)="(/[^"]*)"', home)
     assert hrefs and all(h.startswith("/sub/") for h in hrefs), [h for h in hrefs if not h.startswith("/sub/")]

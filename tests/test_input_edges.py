@@ -20,6 +20,8 @@ from site_builder.output import MARKER
 from conftest import CliResult, copy_project, run_cli_process, tree_digest
 from site_builder.build import build
 
+pytestmark = pytest.mark.slow  # builds corpora, kills builds, starts servers: the full run (scripts/test)
+
 SEED = "content/filings/130209-442001-2024.yaml"
 AGENCY_PAGE = "agencies/130209-442001/2024/index.html"
 

@@ -22,6 +22,8 @@ import pytest
 
 from conftest import copy_project, edit, running_preview, wait_for
 
+pytestmark = pytest.mark.slow  # builds corpora, kills builds, starts servers: the full run (scripts/test)
+
 CAOFEIDIAN = "content/filings/130209-442001-2024.yaml"
 CAOFEIDIAN_PAGE = "/agencies/130209-442001/2024/"
 BANNER = 'id="site-builder-error"'

@@ -29,13 +29,12 @@ import tomllib
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import html5lib
 import pytest
 
 
+from conftest import REPO as ROOT, parse_html
 from site_builder.build import build
 
-ROOT = Path(__file__).resolve().parents[1]
 NETLIFY = ROOT / "netlify.toml"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -368,8 +367,7 @@ def test_header_search_box_typed_query(watched, server):
 
 
 def parse(path: Path):
-    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=True)
-    return parser.parse(path.read_bytes(), transport_encoding="utf-8")
+    return parse_html(path)[0]
 
 
 def test_sub_path_every_link_resolves(sub_site):

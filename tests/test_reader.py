@@ -10,13 +10,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import html5lib
 import pytest
 
+from conftest import REPO as ROOT, copy_project, parse_html
 from site_builder.build import build
 from site_builder.content.validate import validate_file, validate_paths
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -30,12 +29,7 @@ def site(tmp_path_factory) -> Path:
 
 def project_copy(tmp_path: Path) -> Path:
     """The project's content, layouts and static files in a folder of their own, to edit."""
-    import shutil
-
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
-    return root
+    return copy_project(tmp_path / "proj")
 
 
 def slug_of(f) -> str:
@@ -51,7 +45,7 @@ def project_pages(site: Path, f) -> list[Path]:
 
 
 def parse(path: Path):
-    return html5lib.HTMLParser(namespaceHTMLElements=True).parse(path.read_bytes(), transport_encoding="utf-8")
+    return parse_html(path)[0]
 
 
 def visible_text(path: Path) -> str:

@@ -3,14 +3,13 @@ render.markdown_to_html skip markdown-it when no character could start
 Markdown syntax or needs escaping) gives exactly markdown-it's output."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
+from conftest import REPO as ROOT
 from site_builder.render import _MD, markdown_inline, markdown_to_html
 from site_builder.content.validate import validate_paths
 
-ROOT = Path(__file__).resolve().parents[1]
 
 TRICKY = [
     "a  b", " a", "a ", "\u3000全角空格开头", "结尾全角空格\u3000", "\xa0a", "a\tb", "http://x.com", "www.x.com",

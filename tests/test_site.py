@@ -7,22 +7,19 @@ import io
 import json
 import os
 import re
-import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import html5lib
 import pytest
 
-from conftest import tree_digest
+from conftest import REPO as ROOT, copy_project, parse_html, text_of, tree_digest
 from site_builder.build import build
 from site_builder.errors import BuildError
 from site_builder.content.targets import shown as shown_target
 from site_builder.content.validate import validate_paths
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = validate_paths([ROOT / "content" / "filings"]).filings
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -38,14 +35,7 @@ def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
-def parse(path: Path):
-    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=True)
-    doc = parser.parse(path.read_bytes(), transport_encoding="utf-8")
-    return doc, parser.errors
-
-
-def text_of(el) -> str:
-    return "".join(el.itertext())
+parse = parse_html
 
 
 def shows_amount(html: str, text: str, value: Decimal) -> bool:
@@ -232,9 +222,7 @@ def test_two_builds_are_byte_identical(tmp_path):
 
 
 def test_failed_build_leaves_previous_output_untouched(tmp_path):
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
+    root = copy_project(tmp_path / "proj")
     out = tmp_path / "public"
     build(root, out, search=False)
     before = tree_digest(out)
@@ -254,9 +242,7 @@ def test_a_bad_taxonomy_fails_the_build_with_its_file_and_line(tmp_path, damage)
     was a traceback), and the last output stays."""
     from conftest import run_cli_process
 
-    root = tmp_path / "proj"
-    for part in ("content", "layouts", "static"):
-        shutil.copytree(ROOT / part, root / part)
+    root = copy_project(tmp_path / "proj")
     out = tmp_path / "public"
     build(root, out, search=False)
     before = tree_digest(out)

@@ -18,7 +18,6 @@ from ..cache import CODE_FINGERPRINT, BuildCache, CachedFiling, FilingStore, Sta
 from ..errors import BuildError
 from ..content.load import Problem, files_under
 from ..output import MARKER, Stage, remove_detached, search_folder, uninterrupted
-from ..pages.map import Page
 from ..render import Renderer, template_problem
 from ..search import BUNDLE_DIR, index_site
 from ..content.validate import check_across

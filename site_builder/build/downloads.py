@@ -5,7 +5,6 @@ settings they were made with are unchanged, so a rebuild joins the
 site-wide files (~200 MB at 10,000 filings) from cached rows."""
 from __future__ import annotations
 
-import pickle
 from typing import BinaryIO, Callable
 
 from ..analysis.site import FilingInfo, SiteModel

@@ -125,9 +125,20 @@ def pack_refs(state: State) -> set[str]:
     return {r.path for c in state.filings.values() for r in (c.blob, c.whole, c.chunks) if isinstance(r, Ref)}
 
 
+CACHE_DIR_ENV = "SITE_BUILDER_CACHE_DIR"
+
+
+def cache_folder(root: Path) -> Path:
+    """Where builds of the project at ``root`` keep their caches."""
+    given = os.environ.get(CACHE_DIR_ENV, "").strip()
+    return Path(given).resolve() if given else Path(root).resolve() / ".cache" / "site-builder"
+
+
 class BuildCache:
     """The saved build state of one output folder, with the pack files it
-    refers to: ``.cache/site-builder/out-<key>/`` in the project. The state
+    refers to: ``out-<key>/`` in the cache folder (``.cache/site-builder/`` in
+    the project, or $SITE_BUILDER_CACHE_DIR: a CI job keeps it between runs
+    wherever its cache action restores it). The state
     names the content of the output it describes (the output's marker says
     the same); a state that does not match the output folder is not used,
     so an output changed by a build that was killed after publishing but
@@ -138,7 +149,7 @@ class BuildCache:
 
     def __init__(self, root: Path, out_dir: Path):
         self.out_dir = Path(out_dir).resolve()
-        self.top = Path(root).resolve() / ".cache" / "site-builder"
+        self.top = cache_folder(Path(root))
         self.folder = self.top / f"out-{sha(str(self.out_dir).encode())[:16]}"
         self.path = self.folder / "state.pickle"
 
