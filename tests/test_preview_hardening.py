@@ -9,6 +9,8 @@ Each test runs the real command in its own process on a copy of the project.
 """
 from __future__ import annotations
 
+import asyncio
+
 import base64
 import http.client
 import os
@@ -277,3 +279,45 @@ def test_concurrent_requests_while_filings_are_edited_broken_fixed_deleted_and_r
     assert listening_addresses(port) == {"127.0.0.1"}
     assert "Traceback" not in log_of(work)
     print(f"{len(seen)} requests during {elapsed:.1f} s of edits")
+
+
+def test_the_watcher_looks_on_events_at_the_paths_they_name(tmp_path):
+    """A save wakes the watcher through the file system's events: it looks at
+    the saved file alone (not a walk of every file), reports it as changed,
+    and runs the rebuild once for a burst of events."""
+    from site_builder.serve import SnapshotWatcher
+
+    folder = tmp_path / "content"
+    (folder / "filings").mkdir(parents=True)
+    filing = folder / "filings" / "a.yaml"
+    filing.write_text("year: 2024\n", encoding="utf-8")
+    watcher = SnapshotWatcher()
+    watcher.FULL_LOOK = 60_000  # the look at everything (for missed events) stays out of this test
+    rebuilds: list[list[str]] = []
+    watcher.watch(str(folder), lambda: rebuilds.append(list(watcher.changed)))
+    walks: list[str] = []
+    real = watcher.snapshot
+    watcher.snapshot = lambda f: walks.append(f) or real(f)  # type: ignore[method-assign]
+    looks: list[str | None] = []
+
+    async def session() -> None:  # the server's loop, as livereload runs it
+        done = asyncio.get_running_loop().create_future()
+
+        def poll() -> None:
+            looks.append(watcher.examine()[0])
+            if rebuilds and not done.done():
+                done.set_result(None)
+
+        assert watcher.start(poll) is True
+        await asyncio.sleep(0.2)
+        for i in range(5):
+            filing.write_text(f"year: 202{i}\n", encoding="utf-8")
+        await asyncio.wait_for(done, 10)
+
+    try:
+        asyncio.run(session())
+    finally:
+        watcher.stop()
+    assert rebuilds == [[str(filing)]]  # one rebuild for five writes, naming the file
+    assert walks == []  # the event named the file: no walk of the folder
+    assert str(filing) in looks

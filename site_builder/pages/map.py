@@ -28,7 +28,7 @@ ALL = "*"
 
 # Listings are split into pages of a bounded size so that no page grows with
 # the site (a phone must open any page of a province-scale site), and so that
-# editing one filing re-renders a bounded amount of output (issue 8). A site
+# editing one filing re-renders a bounded amount of output. A site
 # as small as the seeds has one page per listing.
 FILINGS_PER_PAGE = 100  # filing and agency tables
 DETAIL_FILINGS_PER_PAGE = 10  # listings that show each filing's notes or indicators

@@ -8,12 +8,9 @@
 // tests do the same in Node and Chromium.
 //
 // Each part is its own Pagefind instance (Pagefind's createInstance()), and
-// a search runs once in each part's index. (Until the eighth session's
-// follow-up the parts were merged with mergeIndex() and searched once per
-// part with a hidden filter naming it: but every such search ran in every
-// part and filtered afterwards, ten times the work; 接待 at 10,000 filings
-// took 28 s to its first result in Chromium, one search per part ~7 s.)
-// Searching the parts apart also keeps two things right that Pagefind's
+// a search runs once in each part's index (Pagefind's mergeIndex() runs a
+// search in every merged index and filters afterwards: with a filter per
+// part, each search did every part's work again). Searching the parts apart also keeps two things right that Pagefind's
 // merged search gets wrong across indexes:
 // - with a sort, Pagefind scores each result by its position among its own
 //   part's pages, so parts would interleave out of 预算金额 order. The parts
