@@ -220,6 +220,7 @@ class ProjectReader:
         self.stream = _stream(seg)
         self.agency: list[tuple[str, Pos]] = []
         self.units: list[tuple[Pos, str]] = []
+        self.label_follows = False  # the line after the one being read starts with a label
 
     # ------------------------------------------------------------ driving
 
@@ -307,6 +308,7 @@ class ProjectReader:
                     self.queue.pop()
                     self.queue_line.pop()
                 continue
+            self.label_follows = self._label_next(lines, k_line)
             self._header_line(line)
             if self.queue:
                 last_label_line = self.queue_line[-1]
@@ -441,6 +443,7 @@ class ProjectReader:
     def _header_line(self, line: Line) -> None:
         toks = self._tokens(line)
         had_value = False
+        waiting = 0  # labels queued when the line's last value was read
         prev_label = False
         last_filled = max((k for k, t in enumerate(toks) if t.text.strip()), default=-1)
         self.line_keys: set[str] = set()
@@ -468,6 +471,7 @@ class ProjectReader:
                     self.units.append((t.pos, u))
                 if lab.kind == "section":
                     self.section = lab.key
+                    self.last_field = ""  # a heading ends the field above it
                     continue
                 if lab.kind in ("field", "year", "ignored"):
                     if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded:
@@ -491,11 +495,15 @@ class ProjectReader:
             had_value = True
             self.last_exploded = 0
             self._value(t, line)
+            waiting = len(self.queue)
         only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
         if had_value or (line.kind == "cells" and not self.stream and not only_labels):
             # labels of this row left without a value are blank; labels of a row
-            # of labels above still wait for the values below them
-            keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line)]
+            # of labels above still wait for the values below them. A line of text
+            # that ends with a label ("部门名称 某局 资金总额") may hold its value on the
+            # next line: a label after the line's last value waits.
+            tail = len(self.queue) - waiting if had_value and line.kind != "cells" else 0
+            keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line) or k >= len(self.queue) - tail]
             self.queue = [self.queue[k] for k in keep]
             self.queue_line = [self.queue_line[k] for k in keep]
 
@@ -530,6 +538,11 @@ class ProjectReader:
             # 中期目标 | 年度目标 above their paragraphs: which paragraph is whose is known only at the end
             self.goal_buffer.append(t)
             return
+        if self.stream and len(self.queue) >= 2 and self.queue_line[-1] != self.queue_line[-2] \
+                and self.label_follows and len(line.values()) == 1:
+            # one cell per line, labels one above the other, one value, then a label again: the value is the
+            # nearest label's; the cells of the labels above it are empty (a flattening drops empty lines)
+            self.queue, self.queue_line = self.queue[-1:], self.queue_line[-1:]
         while self.queue:
             lab, ltok = self.queue.pop(0)
             self.queue_line.pop(0)
@@ -547,6 +560,12 @@ class ProjectReader:
         if self.section == "purpose" and self.budget:
             self._set_text("purpose", t)
             return
+        if self.last_field in ("goals", "purpose") and len(norm(t.text)) <= 3:
+            # a few characters on their own after a text: a piece of a label printed a few characters a
+            # line (专项 / 年度 / 绩效 / 指标), not more of the text
+            self.draft.warn(t.pos, "", f"'{t.text.strip()}' (a piece of a label printed over several lines?) not read")
+            self.last_field = ""
+            return
         if self.last_field == "goals":
             self._goals(t)
             return
@@ -562,6 +581,7 @@ class ProjectReader:
         if re.match(r"^\s*[:：]", t.text):  # "预算单位:东莞市交通运输局" split after its label
             t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if lab.kind == "ignored":
+            self.last_field = ""  # text after the ignored field's value is not the field before it
             return
         self.last_field = key
         if key.startswith("budget."):
@@ -783,7 +803,7 @@ class ProjectReader:
             d.warn(self.seg[-1].pos, P + ("indicators",), "no indicator table (一级指标 / 二级指标 …) in this project")
         if self.agency:
             d.project_agencies.append(self.agency[0])
-        if not self.budget and not indicators:
+        if not self.budget and not indicators and not had_header:
             # a 项目名称 label in another kind of table (a list of allocations): no project here
             d.warnings = [w for w in d.warnings if not (w[1] == _path(P) or w[1].startswith(_path(P) + "."))]
             if self.proj.get("name"):

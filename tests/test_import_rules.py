@@ -1,0 +1,71 @@
+"""The recognizer's rules for layouts it was not written for, each on a
+small text: a value is read with confidence or left empty with a review
+item, never placed in a field it may not belong to."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # pragma: no cover - when run as a script
+    sys.path.insert(0, str(ROOT))
+
+from site_builder.importer import import_text  # noqa: E402
+
+
+def fields(r) -> list[str]:
+    return [w[1] for w in r.warnings]
+
+
+# ---------------------------------------------------------------- the header part
+
+def test_one_cell_per_line_a_label_whose_cell_is_empty() -> None:
+    # a flattening that drops empty lines: an empty cell leaves two labels one above the other;
+    # the value before the next label is the nearest label's, and the rest stay in step
+    text = "\n".join([
+        "2024年项目绩效目标表", "填报单位(盖章):", "项目名称", "雾炮车抑尘降尘服务", "项目负责人", "项目实施单位",
+        "湘潭市环境卫生管理处", "主管部门", "湘潭市城市管理和综合执法局", "资金总额(万元)", "250",
+        "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "配备车辆数", "10台",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["name"] == "雾炮车抑尘降尘服务" and p["implementer"] == "湘潭市环境卫生管理处"
+    assert r.data["agency"]["name"] == "湘潭市城市管理和综合执法局"
+    assert p["budget"] == {"total": "250"}
+
+
+def test_a_label_in_brackets_qualified_is_one_label() -> None:
+    # "(盖章)" is part of the label, not its value
+    text = "项目支出绩效目标表 | |\n填报单位(盖章):南县疾病预防控制中心 | 金额单位:万元 |\n项目名称 | 基本公共卫生服务 |\n" \
+           "预算数 | 70.00 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n产出指标 | 数量指标 | 培训人次 | ≥200人次 |\n"
+    r = import_text(text, year=2025)
+    assert r.data["agency"]["name"] == "南县疾病预防控制中心"
+    r = import_text(text.replace("填报单位(盖章):南县疾病预防控制中心", "填报单位:(盖章) 单位:万元"), year=2025)
+    assert "name" not in r.data["agency"]  # the stamp's placeholder is no agency
+
+
+def test_a_line_that_ends_with_a_label_holds_its_value_below() -> None:
+    text = "\n".join([
+        "专项资金绩效目标表", "(2021年)", "专项名称再就业援助对象岗位补贴专项属性延续专项√ 新增专项□",
+        "部门名称桃源县人社局资金总额", "(万元)", "380",
+        "专项年度绩效目标按规定及时发放岗位补贴,维护社会稳定。",
+        "一级指标 二级指标 三级指标 指标值", "产出指标 数量指标 补助人数 250人",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["name"] == "再就业援助对象岗位补贴"  # 专项属性 is a label: its ticks are not the name's
+    assert p["budget"] == {"total": "380"}
+    assert p["goals"] == ["按规定及时发放岗位补贴,维护社会稳定。"]
+    assert r.data["agency"]["name"] == "桃源县人社局"
+
+
+def test_text_after_another_field_is_not_more_goals() -> None:
+    text = "\n".join([
+        "项目支出绩效目标表", "(2023年度)", "项目名称 残疾人精准康复", "年度资金总额: 80", "年度目标 提升残疾人生存和发展能力。",
+        "项目负责人 张三", "13800000000",  # an ignored field's value, then a line without a label
+        "专项", "年度",  # a label printed a few characters a line
+        "一级指标 二级指标 三级指标 指标值", "产出指标 数量指标 签约康复人数 ≥18000人",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["goals"] == ["提升残疾人生存和发展能力。"]
