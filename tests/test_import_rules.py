@@ -69,3 +69,38 @@ def test_text_after_another_field_is_not_more_goals() -> None:
     r = import_text(text)
     (p,) = r.data["projects"]
     assert p["goals"] == ["提升残疾人生存和发展能力。"]
+
+
+# ---------------------------------------------------------------- the indicator table
+
+HEADER = "项目支出绩效目标表\n(2025年度)\n金额单位:万元\n项目名称 | 疾控经费 |\n预算数 | 70.00 |\n"
+
+
+def test_a_second_name_column_describes_the_first() -> None:
+    text = HEADER + "一级指标 | 二级指标 | 三级指标 | 指标内容 | 指标值 |\n" \
+                    "产出指标 | 数量指标 | 补助人数 | 实际发放人数 | 250人 |\n"
+    (ind,) = import_text(text).data["projects"][0]["indicators"]
+    assert (ind["name"], ind["description"], ind["target"]) == ("补助人数", "实际发放人数", "250人")
+
+
+def test_name_and_target_run_together_are_split_only_when_nothing_else_is() -> None:
+    rows = "一级指标二级指标三级指标指标值\n产出指标数量指标补助人数250人\n"
+    r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert (ind["name"], ind["target"]) == ("补助人数", "250人")
+    # with a description and a basis run in too, the split is a guess: the row is left to the editor
+    rows = "一级指标二级指标三级指标指标内容指标值绩效标准\n产出指标数量指标补助人数实际发放人数250人计划标准\n"
+    r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows)
+    assert "indicators" not in r.data["projects"][0]
+    assert any("indicator row not read" in w[2] and w[0].line == 7 for w in r.warnings)
+
+
+def test_a_target_split_over_comparator_value_and_unit_cells() -> None:
+    text = HEADER + "一级指标 | 二级指标 | 三级指标 | 指标值类型 | 目标值 | 度量单位 | 指标值内容 | 备注 |\n" \
+                    "成本指标 | 经济成本指标 | 疾控中心经费 | ≤ | 70 | 万元 | 反映经费。 | |\n" \
+                    "社会成本指标 | 对社会的不利影响 | 定性 | 减少 | 反映不利影响。 | 反映不利影响。 | |\n"
+    inds = import_text(text).data["projects"][0]["indicators"]
+    assert [(i["level2"], i["name"], i["target"]) for i in inds] == [
+        ("经济成本指标", "疾控中心经费", "≤70万元"),
+        ("社会成本指标", "对社会的不利影响", "减少"),  # a 定性 row prints no unit: its description is not one
+    ]

@@ -75,6 +75,8 @@ class Lexicon:
         self.year_marks = [nfkc(w) for w in data.get("year_marks") or []]
         self.not_agency = [nfkc(w) for w in data.get("not_agency") or []]
         self.directions = {nfkc(w) for w in data.get("directions") or []}
+        self.comparators = sorted({nfkc(w) for w in data.get("comparators") or []}, key=len, reverse=True)
+        self.value_types = [nfkc(w) for w in data.get("value_types") or []]
         self.footer_starts = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_starts") or []]
         self.footer_words = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_words") or []]
         self.level_prefixes = {n[:k] for n in list(self.level1) + list(self.level2) for k in range(2, len(n))}

@@ -36,6 +36,12 @@ def target_like(text: str) -> bool:
     return any(t == q or (t.endswith(q) and len(t) <= len(q) + 2) for q in lexicon().qualitative)
 
 
+def unit_like(text: str) -> bool:
+    """What a 计量单位 cell holds: a short unit (万元, %, 人次, 元/人), not a sentence."""
+    t = nfkc(text).strip()
+    return 0 < len(t) <= 6 and not re.search(r"[\d。，,;；:：、]", t) and lexicon().level(t) is None
+
+
 def split_name_target(text: str) -> tuple[str, str] | None:
     """Name and target run together in one cell → (name, target), when the
     target is a number (with comparator and unit) or a words-only target of
@@ -126,6 +132,11 @@ def header_of(line: Line) -> Header | None:
     kinds = [c.kind for c in cols]
     if n_labels < 2 or not ({"level1", "level2", "name"} & set(kinds)):
         return None
+    # 三级指标 | 指标内容 | 指标值: one group, whose second name column describes the first
+    if sum(c.kind == "name" for c in cols) == 2 and sum(c.kind == "target" for c in cols) == 1 \
+            and "description" not in kinds and not any(c.group for c in cols):
+        second = [c for c in cols if c.kind == "name"][1]
+        second.kind = "description"
     # two groups: a second 二级指标/三级指标/指标值 without a qualifier is the year's
     seen: dict[str, int] = {}
     for c in cols:
@@ -323,7 +334,7 @@ class IndicatorReader:
             if k not in ("level1", "level2") and lv:
                 return False
         odd = [k for k in ("level1", "level2") if k in got and not self.lex.level(got[k].text)]
-        return not (odd and any_level)
+        return not (odd and any_level) and self._units_fit(got)
 
     def _fragment(self, mapped: dict[str, Tok], line: Line) -> None:
         """A row holding only the rest of a cell broken by a page break."""
@@ -478,6 +489,13 @@ class IndicatorReader:
             # real cells, the last ones missing (empty, or the row is cut short)
             for c, t in zip(cols, vals):
                 got[c.kind] = t
+            if not self._units_fit(got):
+                # a cell of the target's split is missing (定性 rows print no unit): told by content
+                fitted = self._by_content(vals, line)
+                if fitted is None:
+                    self._unread(line, rest)
+                    return
+                got = fitted
             if line is self.draft.last_line:
                 self.draft.warn(line.pos, self.P + (len(self.out),), "the text ends inside this row: "
                                 "check it is complete")
@@ -493,37 +511,67 @@ class IndicatorReader:
             if fitted is not None:
                 self._emit(fitted, line)
                 return
-        if len(vals) == 1:
+        if len(vals) == 1 and self._name_then_target():
             sp = split_name_target(vals[0].text)
-            if sp is not None and "target" in kinds:
+            if sp is not None:
                 name, target = sp
                 self._emit({"name": Tok(name, vals[0].pos), "target": Tok(target, vals[0].pos)}, line,
                            note="name and target run together in one cell; split before the target")
                 return
         self._unread(line, rest)
 
+    def _units_fit(self, got: dict[str, Tok]) -> bool:
+        """The pieces of a target split over cells are what such cells hold."""
+        op, unit = got.get("target_op"), got.get("target_unit")
+        if unit is not None and not unit.blank and not unit_like(unit.text):
+            return False
+        return op is None or op.blank or self._qualifier(op.text)
+
+    def _name_then_target(self) -> bool:
+        """Can one piece holding a name and a target run together be split?
+        Only where the row holds nothing else: a description, a basis or a
+        score run into it would be taken as part of the name or the target."""
+        return [c.kind for c in self.h.value_columns()] == ["name", "target"]
+
     def _by_content(self, vals: list[Tok], line: Line) -> dict[str, Tok] | None:
         """A row whose target is split over columns (指标性质 / 指标值 / 计量单位,
         with 指标方向 and 分值 beside them) and whose empty cells are lost: each
-        piece's column is told by its content — a comparator, 正向/反向, the
-        value, its unit — and the name is what comes before them."""
-        directions = self.lex.directions
-        k = next((i for i, t in enumerate(vals) if i > 0 and (re.fullmatch(_CMP, nfkc(t.text).strip())
-                                                               or nfkc(t.text).strip() in directions)), None)
+        piece's column is told by its content — a comparator, 正向/反向, 定性/定量,
+        the value, its unit — and the name is what comes before them. A words-only
+        value is taken only after 定性, which says the value is words."""
+        k = next((i for i, t in enumerate(vals) if i > 0 and self._qualifier(t.text)), None)
         if k is None:
             return None
         got: dict[str, Tok] = {"name": Tok(_join(vals[:k], line), vals[0].pos)}
         rest = vals[k:]
-        while rest and (nfkc(rest[0].text).strip() in directions or re.fullmatch(_CMP, nfkc(rest[0].text).strip())):
-            if re.fullmatch(_CMP, nfkc(rest[0].text).strip()):
+        words = False
+        while rest and self._qualifier(rest[0].text):
+            q = nfkc(rest[0].text).strip()
+            if self._comparator(q):
                 got["target_op"] = rest[0]
+            words = words or q in self.lex.value_types[:1]
             rest = rest[1:]
-        if not rest or not re.match(r"^[\d.,]+", nfkc(rest[0].text)):
+        if not rest:
             return None
-        got["target"] = rest[0]
-        if len(rest) > 1 and not re.match(r"^[\d.,]+$", nfkc(rest[1].text)) and len(rest[1].text) <= 6:
-            got["target_unit"] = rest[1]
-        return got
+        if re.match(r"^[\d.,]+", nfkc(rest[0].text)):
+            got["target"] = rest[0]
+            if len(rest) > 1 and not re.match(r"^[\d.,]+$", nfkc(rest[1].text)) and unit_like(rest[1].text):
+                got["target_unit"] = rest[1]
+            return got
+        if words and "target_op" not in got and len(nfkc(rest[0].text).strip()) <= 20 \
+                and not re.search(r"[。;；]", rest[0].text):
+            got["target"] = rest[0]  # a 定性 row prints no unit: what follows is not one
+            return got
+        return None
+
+    def _qualifier(self, text: str) -> bool:
+        """What stands between a name and its value: a comparator, 正向/反向, 定性/定量."""
+        t = nfkc(text).strip()
+        return self._comparator(t) or t in self.lex.directions or t in self.lex.value_types
+
+    def _comparator(self, text: str) -> bool:
+        t = nfkc(text).strip()
+        return bool(re.fullmatch(_CMP, t)) or t in self.lex.comparators
 
     def _fit(self, vals: list[Tok], cols: list[Column], line: Line) -> dict[str, Tok] | None:
         """More (or fewer) pieces than columns — spaces inside cells, or empty
@@ -571,7 +619,7 @@ class IndicatorReader:
             self.cur = {"_pos": t.pos}
             self.cur_cols = list(cols)
         col = self.cur_cols.pop(0)
-        if col.kind == "name" and line.data.get("exploded") and "target" in [c.kind for c in self.cur_cols]:
+        if col.kind == "name" and line.data.get("exploded") and self._name_then_target():
             # run-together text: the name and the target are one piece
             sp = split_name_target(t.text)
             if sp is not None:
@@ -641,7 +689,8 @@ class IndicatorReader:
             target = _clean(got["target"].text)
             op = got.get("target_op")
             unit = got.get("target_unit")
-            if op is not None and re.fullmatch(_CMP, nfkc(op.text).strip()) and not re.match(_CMP, nfkc(target)):
+            if op is not None and self._comparator(op.text) and not re.match(_CMP, nfkc(target)) \
+                    and not any(nfkc(target).startswith(w) for w in self.lex.comparators):
                 target = op.text.strip() + target
             if unit is not None and unit.text.strip() and not target.endswith(unit.text.strip()):
                 target = target + unit.text.strip()
