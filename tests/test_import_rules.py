@@ -104,3 +104,11 @@ def test_a_target_split_over_comparator_value_and_unit_cells() -> None:
         ("经济成本指标", "疾控中心经费", "≤70万元"),
         ("社会成本指标", "对社会的不利影响", "减少"),  # a 定性 row prints no unit: its description is not one
     ]
+
+
+# ---------------------------------------------------------------- year
+
+def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:
+    text = "2024年祁东县部门整体支出绩效目标表\n部门名称 祁东县疾控中心\n整体绩效目标 根据《关于印发湖南省2020年度艾滋病防治项目" \
+           "实施方案的通知》等文件要求完成绩效目标。\n"
+    assert import_text(text).data["year"] == 2024
