@@ -112,3 +112,59 @@ def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:
     text = "2024年祁东县部门整体支出绩效目标表\n部门名称 祁东县疾控中心\n整体绩效目标 根据《关于印发湖南省2020年度艾滋病防治项目" \
            "实施方案的通知》等文件要求完成绩效目标。\n"
     assert import_text(text).data["year"] == 2024
+
+
+# ---------------------------------------------------------------- PDF text broken inside cells
+
+PDF_TEXT = """ 1.大型设备运行保障经费绩效目标表
+430001 临西县机关后勤服务中心本级 单位：万元
+项目编码
+13053524P0000021028
+项目名称 大型设备运行保障经费
+项目负责人 张三
+预算规模及
+资金用途
+预算数 35.00
+其中：财政
+资金
+35.00 其他资金
+本项目资金用于电梯的维修维保。
+资金支出计
+划（%）
+3 月底 6 月底 10 月底 12 月底
+5.00 10.00 20.00 35.00
+绩效目标 1.电梯的维修维保
+实施单位 临西县机关后勤服务中心
+一级指标 二级指标 三级指标 绩效指标描述 指标值
+指标值确定
+依据
+产出指标
+数量指标 电梯数量
+机关院内电梯数量
+9 部 工作计划
+质量指标
+电梯维修合
+格率(%)
+全年电梯维修工作合格的比例
+"""
+
+
+def test_pdf_text_fields_end_at_the_next_label() -> None:
+    r = import_text(PDF_TEXT)
+    assert r.layout == "lines (lines broken inside cells)"
+    (p,) = r.data["projects"]
+    assert p["name"] == "大型设备运行保障经费"  # not "… 张三": 项目负责人 is a label of the lexicon
+    assert p["budget"] == {"total": "35.00", "fiscal": "35.00"}
+    assert p["goals"] == ["电梯的维修维保"]  # not the 实施单位 line after it
+    first, second = p["indicators"]
+    assert (first["name"], first["target"], first["basis"]) == ("电梯数量", "9 部", "工作计划")
+    # the text ends before the row's 指标值 and 依据: which lines are the name's is not known
+    assert second == {"level1": "产出指标", "level2": "质量指标"}
+    assert "projects[0].indicators[1]" in fields(r)
+
+
+def test_pdf_text_labels_of_another_template() -> None:
+    text = PDF_TEXT.replace(" 1.大型设备运行保障经费绩效目标表\n", "").replace("项目名称 大型", "专项名称 大型") \
+        .replace("预算数 35.00", "项目资金总额 35.00")
+    (p,) = import_text(text).data["projects"]
+    assert p["name"] == "大型设备运行保障经费" and p["budget"]["total"] == "35.00"

@@ -103,6 +103,25 @@ class Lexicon:
             return self.labels[m.group(1)]
         return None
 
+    def leading_label(self, text: str) -> tuple[Label, str] | None:
+        """The longest label a line of text starts with ("项目名称 大型设备…",
+        "其中：财政资金 35.00"), and the rest of the line after it. A label
+        of fewer than four characters counts only when a space, a colon or
+        the end of the line follows it: "其他设备购置" does not start with 其他."""
+        t = nfkc(text).strip()
+        printed = text.strip() if len(text.strip()) == len(t) else t  # the rest as printed where NFKC kept its length
+        best: tuple[Label, int] | None = None
+        for end in range(1, min(len(t), 40) + 1):
+            lab = self.label(t[:end])
+            if lab is not None:
+                best = (lab, end)
+        if best is None:
+            return None
+        lab, end = best
+        if len(lab.text) < 4 and t[end:] and not re.match(r"[\s:]", t[end:]):
+            return None
+        return lab, re.sub(r"^[\s:：]+", "", printed[end:])
+
     def level(self, text: str) -> tuple[str, str] | None:
         """('level1' | 'level2', standard name) for an indicator level as printed."""
         n = norm(text)
