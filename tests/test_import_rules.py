@@ -44,6 +44,16 @@ def test_a_label_in_brackets_qualified_is_one_label() -> None:
     assert "name" not in r.data["agency"]  # the stamp's placeholder is no agency
 
 
+def test_a_label_the_lexicon_does_not_know_is_no_value() -> None:
+    rows = ["项目支出绩效目标表", "(2023年度)", "项目名称", "归口科室名称", "农村饮水安全", "县水利局", "资金总额(万元)", "80",
+            "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "受益人数", "≥9200人"]
+    r = import_text("\n".join(rows))
+    (p,) = r.data["projects"]
+    assert p["name"] == "农村饮水安全"  # not the label printed under 项目名称
+    [(pos, _f, msg)] = [w for w in r.warnings if "归口科室名称" in w[2]]
+    assert pos.line == 4 and "does not know" in msg
+
+
 def test_a_line_that_ends_with_a_label_holds_its_value_below() -> None:
     text = "\n".join([
         "专项资金绩效目标表", "(2021年)", "专项名称再就业援助对象岗位补贴专项属性延续专项√ 新增专项□",

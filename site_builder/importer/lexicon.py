@@ -77,6 +77,7 @@ class Lexicon:
         self.directions = {nfkc(w) for w in data.get("directions") or []}
         self.comparators = sorted({nfkc(w) for w in data.get("comparators") or []}, key=len, reverse=True)
         self.value_types = [nfkc(w) for w in data.get("value_types") or []]
+        self.label_endings = tuple(nfkc(w) for w in data.get("label_endings") or [])
         self.footer_starts = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_starts") or []]
         self.footer_words = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_words") or []]
         self.level_prefixes = {n[:k] for n in list(self.level1) + list(self.level2) for k in range(2, len(n))}
@@ -102,6 +103,13 @@ class Lexicon:
         if m and m.group(1) in self.labels:
             return self.labels[m.group(1)]
         return None
+
+    def label_like(self, text: str) -> bool:
+        """A label the lexicon does not know: a short text of CJK characters
+        ending like labels end (部门名称, 实施周期总目标(2022年--2024年))."""
+        n = re.sub(r"\([^()]*\)$", "", norm(text))
+        return 2 < len(n) <= 12 and bool(re.fullmatch(r"[\u4e00-\u9fff]+", n)) and n.endswith(self.label_endings) \
+            and self.level(n) is None
 
     def leading_label(self, text: str) -> tuple[Label, str] | None:
         """The longest label a line of text starts with ("项目名称 大型设备…",

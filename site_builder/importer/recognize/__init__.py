@@ -457,8 +457,13 @@ class ProjectReader:
                     self.queue_line.pop()
                 prev_label = False
                 continue
-            prev_label = self.lex.label(text) is not None
             lab = self.lex.label(text)
+            if lab is None and self.lex.label_like(text) and not self._joins_label(text):
+                # a label the lexicon does not know: neither it nor its value is a value of the label before
+                self.draft.warn(t.pos, self.P, f"'{text}' looks like a label the lexicon does not know; it and "
+                                               "its value are not read (add it to lexicon.yaml)")
+                lab = Label("ignored", "", norm(text))
+            prev_label = lab is not None
             if lab is None and unit_in(text) and len(nfkc(text)) <= 8:
                 self.units.append((t.pos, unit_in(text) or ""))
                 continue
@@ -506,6 +511,10 @@ class ProjectReader:
             keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line) or k >= len(self.queue) - tail]
             self.queue = [self.queue[k] for k in keep]
             self.queue_line = [self.queue_line[k] for k in keep]
+
+    def _joins_label(self, text: str) -> bool:
+        """Does ``text`` complete the label waiting before it (主管部门 / 及编码)?"""
+        return bool(self.queue) and self.lex.label(self.queue[-1][1].text + text) is not None
 
     def _accepts(self, lab: Label, text: str) -> bool:
         if lab.key.startswith("budget."):
