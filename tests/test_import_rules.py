@@ -116,6 +116,17 @@ def test_a_target_split_over_comparator_value_and_unit_cells() -> None:
     ]
 
 
+def test_a_column_label_after_its_group() -> None:
+    # two column groups, the period's and the year's, each label a line; 实施周期指标值 / 当年度指标值
+    text = "项目名称 | 物业管理费支出 |\n预算数(万元) | 282.92 |\n绩效指标 |\n一级 指标 |\n二级 指标 |\n三级 指标 |\n" \
+           "实施周期指标值 |\n二级 指标 |\n三级 指标 |\n当年度指标值 | ||\n" \
+           "产出指标 | 数量指标 | 服务面积 | 2.6万平方米 | 数量指标 | 物管服务面积 | 1万平方米 | |||\n" \
+           "质量指标 | 合格率 | 90% | 质量指标 | 保障工作合格率 | 100% | ||||\n"
+    inds = import_text(text, year=2022).data["projects"][0]["indicators"]
+    assert [(i["level2"], i["name"], i["target"]) for i in inds] == [
+        ("数量指标", "物管服务面积", "1万平方米"), ("质量指标", "保障工作合格率", "100%")]
+
+
 # ---------------------------------------------------------------- year
 
 def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:

@@ -102,6 +102,11 @@ class Lexicon:
         m = re.match(r"^(.+?)\((.+)\)$", n)
         if m and m.group(1) in self.labels:
             return self.labels[m.group(1)]
+        # a column label after the group it belongs to: 实施周期指标值, 当年度指标值
+        for k in range(2, len(n) - 2):
+            lab = self.labels.get(n[k:])
+            if lab is not None and lab.kind == "column" and self.group_of(n[:k]):
+                return lab
         return None
 
     def label_like(self, text: str) -> bool:
