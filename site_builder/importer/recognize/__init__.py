@@ -285,7 +285,7 @@ class ProjectReader:
                 continue
             h = header_of(line)
             if h is not None:
-                if sum(c.kind == "field" for c in h.columns) >= 2 and line.kind == "cells":
+                if sum(c.kind == "field" for c in h.columns) >= 2 and (line.kind == "cells" or h.all_labels):
                     self._flush()
                     rest = lines[lines.index(line) + 1:]
                     self.wide = self._read_wide(h, rest)
@@ -323,11 +323,13 @@ class ProjectReader:
         side (单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 | …): a row whose
         cells before its first indicator level are filled starts a project;
         merged cells on the left are missing from the flattened rows, so the
-        filled cells are the last field columns."""
+        filled cells are the last field columns. In a line of text split at
+        its spaces a cell's own spaces would split it too: there the pieces
+        before the first level must be as many as the project's columns."""
         from .indicators import Header
 
-        fields = [c for c in header.columns if c.kind == "field"]
         k0 = next((i for i, c in enumerate(header.columns) if c.kind in ("level1", "level2", "name")), len(header.columns))
+        fields = header.columns[:k0]  # the project's columns: its fields, and those the format does not hold
         ih = Header(header.columns[k0:], header.pos, False, len(header.columns) - k0)
         out: list[tuple[dict[str, Any], Pos, Pos]] = []
         cur: ProjectReader | None = None
@@ -349,7 +351,14 @@ class ProjectReader:
                 continue
             k = next((i for i, t in enumerate(vals) if self.lex.level(t.text)), None)
             lead = vals[:k] if k is not None else []
-            if lead and len(lead) <= len(fields):
+            if lead and not (len(lead) == len(fields) or (line.kind == "cells" and len(lead) < len(fields))):
+                close()
+                cur = reader = None
+                self.draft.warn(line.pos, self.P[:1], f"a project's row whose {len(lead)} pieces before its first "
+                                f"level do not fit the {len(fields)} columns of the header: not read "
+                                f"('{' | '.join(t.text for t in lead)[:60]}')")
+                continue
+            if lead:
                 close()
                 cur = ProjectReader(self.seg, self.P[1] + len(out), self.draft)
                 cur.units = self.units
@@ -357,17 +366,15 @@ class ProjectReader:
                 first = line.pos
                 for col, t in zip(fields[len(fields) - len(lead):], lead):
                     lab = self.lex.label(col.text)
-                    if lab is not None:
+                    if lab is not None and col.kind == "field":
                         if cur._accepts(lab, t.text):
                             cur._assign(lab, Tok(col.text, header.pos), t)
                         else:
                             self.draft.warn(t.pos, cur.P, f"'{t.text.strip()[:40]}' under {col.text} is not a "
                                                           f"{col.text}; not read")
-            if cur is None or reader is None or k is None:
-                if cur is not None:
-                    self.draft.warn(line.pos, cur.P + ("indicators",), f"row not read: '{' | '.join(t.text for t in vals)[:60]}'")
+            if cur is None or reader is None:
                 continue
-            reader._sequence(vals[k:], line, by_count=False)
+            reader._sequence(vals[k or 0:], line, by_count=False)  # a row without a level continues the project
             last = line.pos
         close()
         return out

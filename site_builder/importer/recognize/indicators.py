@@ -80,6 +80,7 @@ class Header:
     pos: Any
     spans: bool = False
     width: int = 0  # number of cells of the header line
+    all_labels: bool = False  # every piece of the header is a label: its columns are known even split at spaces
 
     def kinds(self) -> list[str]:
         return [c.kind for c in self.columns]
@@ -146,7 +147,8 @@ def header_of(line: Line) -> Header | None:
             for d in cols:
                 if d.kind == c.kind and d is not c and not d.group:
                     d.group = "period"
-    return Header(cols, line.pos, line.spans, len(line.toks))
+    known = all(lex.label(t.text) is not None for t in toks if not t.blank)
+    return Header(cols, line.pos, line.spans, len(line.toks), known)
 
 
 def subheader(line: Line, header: Header) -> bool:
@@ -477,9 +479,17 @@ class IndicatorReader:
                     return
                 self._emit(got, line, shifted=True)
                 return
+        if line.kind != "cells" and self.st.level1 and not self.st.level2 and len(vals) == len(cols) + 1 \
+                and any(c.kind == "level2" for c in self.h.columns):
+            # a row that opens a 一级指标 group prints its 二级指标 too, in words the lexicon may not know: the
+            # pieces are the columns from 二级指标 on when each holds what its column holds
+            got = self._zip([Column("level2", -1)] + cols, vals)
+            if all(self._fits(c.kind, got.get(c.kind), vals) for c in [Column("level2", -1)] + cols):
+                self._emit(got, line)
+                return
+            got = {}
         if len(vals) == len(cols):
-            for c, t in zip(cols, vals):
-                got[c.kind] = t
+            got = self._zip(cols, vals)
             if "target" in got and not target_like(got["target"].text) and line.kind == "spaces" \
                     and kinds.index("target") == len(kinds) - 1 and any(target_like(v.text) for v in vals[:-1]):
                 got = self._fit(vals, cols, line) or {}
@@ -487,8 +497,7 @@ class IndicatorReader:
             return
         if line.kind == "cells" and 1 < len(vals) < len(cols):
             # real cells, the last ones missing (empty, or the row is cut short)
-            for c, t in zip(cols, vals):
-                got[c.kind] = t
+            got = self._zip(cols, vals)
             if not self._units_fit(got):
                 # a cell of the target's split is missing (定性 rows print no unit): told by content
                 fitted = self._by_content(vals, line)
@@ -520,6 +529,41 @@ class IndicatorReader:
                 return
         self._unread(line, rest)
 
+    def _zip(self, cols: list[Column], vals: list[Tok]) -> dict[str, Tok]:
+        """Pieces under their columns. A comparator is never dropped: printed in
+        a column the header does not call a comparator column (指标方向 beside a
+        指标性质 that holds 正向), it is still the target's."""
+        got: dict[str, Tok] = {}
+        for c, t in zip(cols, vals):
+            op = got.get("target_op")
+            if c.kind == "ignored" and self._comparator(t.text) and (op is None or not self._comparator(op.text)):
+                got["target_op"] = t
+            elif c.kind == "target_op" and "target_op" in got and not self._comparator(t.text):
+                continue
+            else:
+                got[c.kind] = t
+        return got
+
+    def _fits(self, kind: str, t: Tok | None, row: list[Tok]) -> bool:
+        """Does a piece hold what its column holds?"""
+        if t is None or t.blank:
+            return kind not in ("level2", "name", "target")
+        text = nfkc(t.text).strip()
+        number = bool(re.match(r"^[\d.,%]+$", text))
+        if kind in ("level2", "name"):
+            lv = self.lex.level(text)
+            return not number and not self._qualifier(text) and not (kind == "level2" and lv and lv[0] == "level1"
+                                                                     and text not in self.lex.level2) \
+                and not (kind == "name" and lv)
+        if kind == "target_op":
+            return self._qualifier(text)
+        if kind == "target":
+            words = any(nfkc(v.text).strip() in self.lex.value_types[:1] for v in row)
+            return bool(re.match(rf"^(?:{_CMP}|\d)", text)) or (words and not self._qualifier(text))
+        if kind == "target_unit":
+            return unit_like(text)
+        return True
+
     def _units_fit(self, got: dict[str, Tok]) -> bool:
         """The pieces of a target split over cells are what such cells hold."""
         op, unit = got.get("target_op"), got.get("target_unit")
@@ -542,6 +586,8 @@ class IndicatorReader:
         k = next((i for i, t in enumerate(vals) if i > 0 and self._qualifier(t.text)), None)
         if k is None:
             return None
+        if k > 1 and self.st.level1 and not self.st.level2 and any(c.kind == "level2" for c in self.h.columns):
+            return None  # a row that opens a 一级指标 group: its first piece may be the 二级指标, not the name's
         got: dict[str, Tok] = {"name": Tok(_join(vals[:k], line), vals[0].pos)}
         rest = vals[k:]
         words = False
