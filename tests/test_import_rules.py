@@ -218,3 +218,94 @@ def test_pdf_text_labels_of_another_template() -> None:
         .replace("预算数 35.00", "项目资金总额 35.00")
     (p,) = import_text(text).data["projects"]
     assert p["name"] == "大型设备运行保障经费" and p["budget"]["total"] == "35.00"
+
+
+# ---------------------------------------------------------------- indicators as an outline
+
+TREE = """某市疾病预防控制中心2020年项目绩效目标批复表
+单位:元
+项目
+指标值
+绩效金额
+ 某市疾病预防控制中心
+  疫苗及美沙酮药物
+3000000
+   产出指标
+    成本指标(必填硬性指标)
+     按照物价部门定价标准采购
+100%
+    时效指标(必填)
+     疫苗提供及时率
+100%
+   满意度指标
+    服务对象满意度指标(必填)
+     服务对象满意度
+95%
+  艾滋病防治
+500000
+   产出指标
+    数量指标
+     检测人次
+≥1000人次
+"""
+
+
+def test_a_tree_indented_one_cell_per_line() -> None:
+    # the depth is told by indentation relative to the line above, never by a count of spaces
+    for text in (TREE, TREE.replace(" ", "  ")):
+        r = import_text(text)
+        p1, p2 = r.data["projects"]
+        assert (p1["name"], p1["budget"], p2["name"], p2["budget"]) == (
+            "疫苗及美沙酮药物", {"total": "300"}, "艾滋病防治", {"total": "50"})
+        assert [(i["level1"], i["level2"], i["name"], i["target"]) for i in p1["indicators"]] == [
+            ("产出指标", "成本指标(必填硬性指标)", "按照物价部门定价标准采购", "100%"),
+            ("产出指标", "时效指标(必填)", "疫苗提供及时率", "100%"),
+            ("满意度指标", "服务对象满意度指标(必填)", "服务对象满意度", "95%"),
+        ]
+        assert p2["indicators"] == [{"level1": "产出指标", "level2": "数量指标", "name": "检测人次", "target": "≥1000人次"}]
+        assert r.data["agency"]["name"] == "某市疾病预防控制中心"  # the tree's item that the title names
+
+
+def test_bracketed_headings_and_numbered_items() -> None:
+    text = "\n".join([
+        "黄山市公安局2025年项目绩效目标和指标", "单位名称(项目类别/支出项目)", "年度预算安排", "绩效目标",
+        "黄山市公安局", "92156434", " 其他运转类", "1681680", "  雪亮工程机房租赁", "1681680",
+        "【项目概况】:雪亮工程后端机房租赁服务。", "【总体目标】", "保障机房内所有设备设施运转",
+        "【产出指标-数量指标】", "指标1:机柜数量(≥77台)", "【效益指标-社会效益指标】", "指标1:服务保障民生(有力保障)",
+        "【满意度指标-服务对象满意度指标】", "指标1:提升群众安全感(≥90%)", " 本级项目", "26273500",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["name"] == "雪亮工程机房租赁" and p["goals"] == ["保障机房内所有设备设施运转"]
+    assert [(i["level1"], i["level2"], i["name"], i["target"]) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "机柜数量", "≥77台"), ("效益指标", "社会效益指标", "服务保障民生", "有力保障"),
+        ("满意度指标", "服务对象满意度指标", "提升群众安全感", "≥90%")]
+    assert "projects[0].budget.total" in fields(r)  # no unit printed: 万元 assumed, for the editor to check
+
+
+def test_an_enumerated_outline_in_a_letter() -> None:
+    text = "\n".join([
+        "标 题: | 同心县2025年设施农业技术培训项目绩效目标设定 |", "县人民政府:", "现将具体绩效目标设定如下:",
+        "一、产出指标", "(一)数量指标", "设施温棚种植人员(县内培训)≧300人;", "(二)时效指标", "完成时限,2025年10月底前;",
+        "(三)成本指标", "培训补助≦1000元/人;", "二、满意度指标", "参训学员满意度≥95%。",
+        "附件:同心县2025年设施农业技术培训项目绩效目标表",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert [(i["level1"], i.get("level2"), i["name"], i["target"]) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "设施温棚种植人员(县内培训)", "≧300人"),
+        ("产出指标", "时效指标", "完成时限", "2025年10月底前"),
+        ("产出指标", "成本指标", "培训补助", "≦1000元/人"),  # (三) under 一、: a 二级指标
+        ("满意度指标", None, "参训学员满意度", "≥95%"),
+    ]
+    assert {"projects[0].name", "projects[0].budget.total"} <= set(fields(r))  # prose: not read, for the editor
+    assert r.data["source"]["title"] == "同心县2025年设施农业技术培训项目绩效目标设定"
+
+
+def test_an_outline_paragraph_of_several_indicators_is_not_read() -> None:
+    text = "\n".join(["关于某镇葡萄种植项目绩效目标设定的公示", "一、 产出指标",
+                      "数量指标:种植数量>=17600株;种植作物成活率>=85;时效指标:完成及时率>=100%。",
+                      "二、 效益指标", "经济效益指标:产业产值≥80万元;社会效益目标:受益户≥10户。", "三、 满意度指标",
+                      "服务对象满意度指标,受益脱贫户满意度≥95%。"])
+    r = import_text(text, year=2023)
+    assert "projects" not in r.data and "projects" in fields(r)

@@ -57,8 +57,28 @@ def recognize(doc: Document) -> Draft:
         draft.layout += " (lines broken inside cells)"
         flow.read(lines, draft)
         return draft
+    from . import outline
+
+    if outline.is_outline(lines):
+        draft.layout += " (indicators as an outline)"
+        _outline(lines, draft)
+        return draft
     _read(lines, draft)
     return draft
+
+
+def _outline(lines: list[Line], draft: Draft) -> None:
+    """Indicators printed as headings and items: the title before them, then the outline."""
+    from . import outline
+
+    first = next((k for k, line in enumerate(lines) if len(line.values()) == 1
+                  and outline.heading(line.values()[0].text)), len(lines))
+    # a row of cells (标 题: | 某县2025年…绩效目标设定 |) is a paragraph without its label cells
+    cells = [[t.text for t in line.values()] if line.kind == "cells" else line.text.split("|") for line in lines[:first]]
+    paras = [(" ".join(c.strip() for c in row if c.strip() and not re.search(r"[:：]\s*$", c)), line.pos)
+             for row, line in zip(cells, lines[:first])]
+    find_title(paras, draft)
+    outline.read(lines, draft)
 
 
 def _units(lines: list[Line], draft: Draft) -> None:
