@@ -134,6 +134,9 @@ SPACES = """项目绩效目标表
 产出指标(50分) 成本指标 车辆购置成本 反向 小于等于 12 万元 5
 质量指标 政府采购率 正向 大于等于 30 % 7.5
 数量指标 车辆采购数量 反向 小于等于 1 7.5
+时效指标 采购计划完成时间 定性
+11月底之前
+5
 办案(业务)经费 776001-某检察院 32-专项资金项目 3,239,300.00 保障日常办案业务需要。 产出指标(50分) 时效指标 法定审限内结案率 正向 大于等于 95 % 5
 """
 
@@ -150,6 +153,8 @@ def test_a_wide_table_split_at_spaces() -> None:
         ("产出指标(50分)", "成本指标", "车辆购置成本", "小于等于12万元"),
         ("产出指标(50分)", "质量指标", "政府采购率", "大于等于30%"),
         ("产出指标(50分)", "数量指标", "车辆采购数量", "小于等于1"),  # no unit: the score is not one
+        # a 定性 value with line breaks is printed on the line after its row, the score after it
+        ("产出指标(50分)", "时效指标", "采购计划完成时间", "11月底之前"),
     ]
     # a project's row whose goal holds a space does not fit the header's columns: not read
     r = import_text(SPACES.replace("保障日常办案业务需要。", "保障日常 办案业务需要。"), year=2024)

@@ -197,6 +197,8 @@ class IndicatorReader:
         self.last_level1 = False
         self.ambiguous_l2 = False
         self.keep_blanks = False  # one cell per line with empty cells printed: every column has its line
+        self.spill: tuple[dict[str, Tok], Any] | None = None  # a row whose value is on the line after it
+        self.spill_tail = False  # the line after a spilled value may hold the row's score
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
@@ -367,7 +369,7 @@ class IndicatorReader:
     def _sequence(self, toks: list[Tok], line: Line, by_count: bool) -> None:
         """Cells whose columns are not where the header has them: levels by
         the lexicon, the rest by what the cells look like."""
-        if not toks:
+        if not toks or self._spilled(toks):
             return
         if self.h.groups and not self.stream:
             # two column groups flattened into one row: the year's group is the last one
@@ -430,6 +432,28 @@ class IndicatorReader:
             return
         self._row_values(rest, line, by_count, bool(levels))
 
+    def _spilled(self, toks: list[Tok]) -> bool:
+        """Text split at its spaces prints the rest of a cell with line breaks on
+        the lines after its row (定性 rows: the value, then the score). Is this
+        line such a rest? It is consumed then."""
+        if self.spill is not None:
+            got, where = self.spill
+            self.spill = None
+            t = nfkc(toks[0].text).strip()
+            if len(toks) == 1 and not self.lex.level(t) and not self._qualifier(t) and not re.fullmatch(r"[\d.]+", t) \
+                    and self.lex.label(t) is None:
+                got["target"] = toks[0]
+                self._emit(got, None, pos=where, note="the value is printed on the line after its row (a cell "
+                                                      "with a line break)")
+                self.spill_tail = True
+                return True
+            self._emit(got, None, pos=where)  # no value after it: a review item asks for it
+        if self.spill_tail:
+            self.spill_tail = False
+            if len(toks) == 1 and re.fullmatch(r"[\d.]+", nfkc(toks[0].text).strip()):
+                return True  # the row's score, after its value
+        return False
+
     def _level1(self, t: Tok) -> None:
         self._close()
         self.l2_in_row = 0
@@ -479,6 +503,11 @@ class IndicatorReader:
                     return
                 self._emit(got, line, shifted=True)
                 return
+        if line.kind != "cells" and len(vals) == 2 and self.st.level2 and "target" in kinds \
+                and nfkc(vals[1].text).strip() in self.lex.value_types[:1]:
+            # "名称 定性" and nothing after: the value is words with line breaks, printed on the next line
+            self.spill = ({"name": vals[0]}, line.pos)
+            return
         if line.kind != "cells" and self.st.level1 and not self.st.level2 and len(vals) == len(cols) + 1 \
                 and any(c.kind == "level2" for c in self.h.columns):
             # a row that opens a 一级指标 group prints its 二级指标 too, in words the lexicon may not know: the
@@ -779,6 +808,10 @@ class IndicatorReader:
                                             "template: check the merged 一级指标 cell")
 
     def finish(self) -> list[dict[str, Any]]:
+        if self.spill is not None:
+            got, where = self.spill
+            self.spill = None
+            self._emit(got, None, pos=where)
         if self.held is not None:
             held, self.held = self.held, None
             self._sequence([held], Line([held], held.pos, "spaces"), by_count=False)
