@@ -54,6 +54,14 @@ def test_a_label_the_lexicon_does_not_know_is_no_value() -> None:
     assert pos.line == 4 and "does not know" in msg
 
 
+def test_an_agency_code_and_name_above_the_table() -> None:
+    text = "项目支出绩效目标表\n(2023年)\n207101天津市河北区人民法院 | 单位:万元 | |||||\n项目名称 | 安全隐患维修 | |||||\n" \
+           "预算数 | 20.00 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n产出指标 | 数量指标 | 维修面积 | ≥400平方米 |\n"
+    r = import_text(text)
+    assert r.data["agency"] == {"code": "207101", "name": "天津市河北区人民法院"}
+    assert r.data["projects"][0]["name"] == "安全隐患维修"
+
+
 def test_a_line_that_ends_with_a_label_holds_its_value_below() -> None:
     text = "\n".join([
         "专项资金绩效目标表", "(2021年)", "专项名称再就业援助对象岗位补贴专项属性延续专项√ 新增专项□",

@@ -129,7 +129,21 @@ def _agency_line(line: Line) -> re.Match[str] | None:
     m = AGENCY_LINE_RE.match(t)
     if m and (m.group("code") or (line.kind == "cells" and any(unit_in(v.text) for v in vals[1:]))):
         return m
+    # "207101天津市河北区人民法院 | 单位:万元": the agency's code and name above its table, without 本级
+    m = AGENCY_CODE_NAME_RE.match(t)
+    if m and line.kind == "cells" and len(vals) == 2 and unit_in(vals[1].text) and _agency_name_like(m.group("name")):
+        return m
     return None
+
+
+AGENCY_CODE_NAME_RE = re.compile(r"^\s*(?P<code>\d{6})\s*(?P<name>[^\d\s][^|]{1,40}?)\s*(?P<scope>)$")
+
+
+def _agency_name_like(name: str) -> bool:
+    """A name that is not a label, a title or a sentence."""
+    lex = lexicon()
+    return lex.label(name) is None and not _title_kind(Line([Tok(name, Pos())], Pos(), "para", name)) \
+        and not re.search(r"[，,。；;:：]", name)
 
 
 def _labels_in(line: Line) -> list[Label]:
