@@ -102,8 +102,9 @@ class Lexicon:
         m = re.match(r"^(.+?)\((.+)\)$", n)
         if m and m.group(1) in self.labels:
             return self.labels[m.group(1)]
-        # a column label after the group it belongs to: 实施周期指标值, 当年度指标值
-        for k in range(2, len(n) - 2):
+        # a column label after the group it belongs to: 实施周期指标值, 当年度指标值 (labels are short: a
+        # long text is none, and is not searched)
+        for k in range(2, len(n) - 2 if len(n) <= 30 else 0):
             lab = self.labels.get(n[k:])
             if lab is not None and lab.kind == "column" and self.group_of(n[:k]):
                 return lab

@@ -255,6 +255,7 @@ class ProjectReader:
         self.agency: list[tuple[str, Pos]] = []
         self.units: list[tuple[Pos, str]] = []
         self.label_follows = False  # the line after the one being read starts with a label
+        self.warn_start = len(draft.warnings)  # this table's review items come after this index
 
     # ------------------------------------------------------------ driving
 
@@ -855,7 +856,7 @@ class ProjectReader:
             d.project_agencies.append(self.agency[0])
         if not self.budget and not indicators and not had_header:
             # a 项目名称 label in another kind of table (a list of allocations): no project here
-            d.warnings = [w for w in d.warnings if not (w[1] == _path(P) or w[1].startswith(_path(P) + "."))]
+            d.drop_warnings(_path(P), self.warn_start)
             if self.proj.get("name"):
                 d.warn(self.pos.get("name", self.seg[0].pos), "", f"'{self.proj['name']}' has no amount and no "
                        "indicator table: not read as a project")
