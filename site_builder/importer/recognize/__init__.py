@@ -899,13 +899,13 @@ def _page_breaks(lines: list[Line]) -> list[Line]:
 
 
 def _join_pieces(seg: list[Line]) -> list[Line]:
-    """A label or level printed a character or two a line (总 / 体 / 目 / 标):
-    the pieces are joined when together they are one."""
+    """A label or level printed a few characters a line (总 / 体 / 目 / 标,
+    专项立项 / 依据): the pieces are joined when together they are one."""
     lex = lexicon()
 
     def piece(line: Line) -> str | None:
         v = line.values()
-        if len(v) == 1 and len(v[0].text.strip()) <= 3 and not lex.level(v[0].text):
+        if len(v) == 1 and len(v[0].text.strip()) <= 4 and not lex.level(v[0].text):
             return v[0].text.strip()
         return None
 
