@@ -106,9 +106,16 @@ def test_name_and_target_run_together_are_split_only_when_nothing_else_is() -> N
     r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows)
     (ind,) = r.data["projects"][0]["indicators"]
     assert (ind["name"], ind["target"]) == ("补助人数", "250人")
-    # with a description and a basis run in too, the split is a guess: the row is left to the editor
+    # with a description and a basis run in too, where the name ends is a guess: only the target before a
+    # basis word of the lexicon is read, the name is left to the editor
     rows = "一级指标二级指标三级指标指标内容指标值绩效标准\n产出指标数量指标补助人数实际发放人数250人计划标准\n"
     r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert ind == {"level1": "产出指标", "level2": "数量指标", "target": "250人", "basis": "计划标准"}
+    [(pos, _f, msg)] = [w for w in r.warnings if w[1] == "projects[0].indicators[0].name"]
+    assert pos.line == 7 and "ran together" in msg
+    # without a basis word at its end, nothing of such a row is read
+    r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows.replace("计划标准", "按计划"))
     assert "indicators" not in r.data["projects"][0]
     assert any("indicator row not read" in w[2] and w[0].line == 7 for w in r.warnings)
 

@@ -78,6 +78,7 @@ class Lexicon:
         self.comparators = sorted({nfkc(w) for w in data.get("comparators") or []}, key=len, reverse=True)
         self.value_types = [nfkc(w) for w in data.get("value_types") or []]
         self.label_endings = tuple(nfkc(w) for w in data.get("label_endings") or [])
+        self.basis_values = sorted({nfkc(w) for w in data.get("basis_values") or []}, key=len, reverse=True)
         self.footer_starts = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_starts") or []]
         self.footer_words = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_words") or []]
         self.level_prefixes = {n[:k] for n in list(self.level1) + list(self.level2) for k in range(2, len(n))}

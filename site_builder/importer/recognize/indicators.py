@@ -556,7 +556,29 @@ class IndicatorReader:
                 self._emit({"name": Tok(name, vals[0].pos), "target": Tok(target, vals[0].pos)}, line,
                            note="name and target run together in one cell; split before the target")
                 return
+        if len(vals) == 1 and self._value_and_basis(vals[0], line):
+            return
         self._unread(line, rest)
+
+    def _value_and_basis(self, t: Tok, line: Line) -> bool:
+        """A row run together to its end: the basis is a word of the lexicon
+        (计划标准), the target the number just before it; where the name ends
+        and its description begins is not known, so neither is read."""
+        kinds = [c.kind for c in self.h.value_columns()]
+        if not self.lex.basis_values or kinds[-1:] != ["basis"] or "target" not in kinds:
+            return False
+        basis = "|".join(re.escape(w) for w in self.lex.basis_values)
+        m = re.match(rf"^(?P<text>.+?)(?P<target>(?:{_CMP})?\d+(?:\.\d+)?(?:%|[^\d\s]{{0,6}}?))(?P<basis>{basis})$",
+                     nfkc(t.text).strip())
+        if m is None or len(m.group("text")) < 2:
+            return False
+        since = len(self.draft.warnings)
+        self._emit({"target": Tok(m.group("target"), t.pos), "basis": Tok(m.group("basis"), t.pos)}, line)
+        path = self.P + (len(self.out) - 1, "name")
+        self.draft.drop_warnings(_path(path), since)  # said better below
+        self.draft.warn(t.pos, path, f"the 三级指标 and its description ran together ('{m.group('text')[:40]}'): "
+                                     "where the name ends is not known; fill in name and description")
+        return True
 
     def _zip(self, cols: list[Column], vals: list[Tok]) -> dict[str, Tok]:
         """Pieces under their columns. A comparator is never dropped: printed in
@@ -830,6 +852,12 @@ class IndicatorReader:
 def rest_after(toks: list[Tok], t: Tok) -> bool:
     """Does anything follow ``t`` in its row?"""
     return toks.index(t) < len(toks) - 1
+
+
+def _path(P: tuple[Any, ...]) -> str:
+    from ..common import format_path
+
+    return format_path(P)
 
 
 def _level_text(text: str) -> str:
