@@ -85,10 +85,23 @@ def _year(draft: Draft, code_info: dict[str, list[str]], year: int | None, head:
                                       f"took 20{yy}, the most common")
     hints = list(draft.year_hints)
     if not hints:
-        # "2021年度" anywhere near the top, else a title-like "2018年…绩效目标…"
-        m = re.search(r"(20\d\d)\s*年度", nfkc(head)) or re.search(r"(20\d\d)\s*年[^\n]{0,40}(绩效|预算)", nfkc(head))
+        # "2021年度" or a title-like "2018年…绩效目标…" on a short line (a title, a heading) near the
+        # top, else "2021年度" anywhere near the top: a year inside a paragraph may be another year's
+        # (a goal that cites "2020年度…实施方案")
+        text = nfkc(head)
+        m = None
+        for short in (True, False):
+            at = 0
+            for ln in text.split("\n") if short else [text]:
+                if not short or len(ln.strip()) <= 60:
+                    m = re.search(r"(20\d\d)\s*年度", ln) or re.search(r"(20\d\d)\s*年[^\n]{0,40}(绩效|预算)", ln)
+                    if m:
+                        break
+                at += len(ln) + 1
+            if m:
+                break
         if m:
-            line = head[: m.start()].count("\n") + 1
+            line = text[: at + m.start()].count("\n") + 1
             hints.append((Pos(line=line) if draft.source_name and not draft.layout.startswith(("docx", "xls", "pdf")) else START,
                           int(m.group(1)), "the text"))
     if found is None and hints:

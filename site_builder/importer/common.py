@@ -184,6 +184,7 @@ class Draft:
     project_agencies: list[tuple[str, Pos]] = field(default_factory=list)
     last_line: Any = None  # the document's last line (a table that ends there may be cut short)
     table_ends: dict[int, Pos] = field(default_factory=dict)  # project index → its indicator table's last row
+    seen: set[tuple[Pos, str, str]] = field(default_factory=set, repr=False)  # the warnings, for a check in O(1)
 
     def warn(self, pos: Pos | int, path: Path_ | str, message: str) -> None:
         """A review item: something to check, where it is printed, the field."""
@@ -191,8 +192,15 @@ class Draft:
             pos = Pos(line=max(pos, 1))
         p = path if isinstance(path, str) else format_path(path)
         item = (pos, p, " ".join(message.split("\n")))
-        if item not in self.warnings:
+        if item not in self.seen:
+            self.seen.add(item)
             self.warnings.append(item)
+
+    def drop_warnings(self, path: str, since: int = 0) -> None:
+        """Forget the review items of a field and the fields below it (added from index ``since``)."""
+        kept = [w for w in self.warnings[since:] if not (w[1] == path or w[1].startswith(path + "."))]
+        self.seen.difference_update(set(self.warnings[since:]) - set(kept))
+        self.warnings[since:] = kept
 
     def comment(self, path: Path_, text: str) -> None:
         lst = self.comments.setdefault(tuple(path), [])

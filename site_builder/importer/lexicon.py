@@ -75,6 +75,10 @@ class Lexicon:
         self.year_marks = [nfkc(w) for w in data.get("year_marks") or []]
         self.not_agency = [nfkc(w) for w in data.get("not_agency") or []]
         self.directions = {nfkc(w) for w in data.get("directions") or []}
+        self.comparators = sorted({nfkc(w) for w in data.get("comparators") or []}, key=len, reverse=True)
+        self.value_types = [nfkc(w) for w in data.get("value_types") or []]
+        self.label_endings = tuple(nfkc(w) for w in data.get("label_endings") or [])
+        self.basis_values = sorted({nfkc(w) for w in data.get("basis_values") or []}, key=len, reverse=True)
         self.footer_starts = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_starts") or []]
         self.footer_words = [re.sub(r"\s+", "", nfkc(w)) for w in data.get("footer_words") or []]
         self.level_prefixes = {n[:k] for n in list(self.level1) + list(self.level2) for k in range(2, len(n))}
@@ -99,7 +103,39 @@ class Lexicon:
         m = re.match(r"^(.+?)\((.+)\)$", n)
         if m and m.group(1) in self.labels:
             return self.labels[m.group(1)]
+        # a column label after the group it belongs to: 实施周期指标值, 当年度指标值 (labels are short: a
+        # long text is none, and is not searched)
+        for k in range(2, len(n) - 2 if len(n) <= 30 else 0):
+            lab = self.labels.get(n[k:])
+            if lab is not None and lab.kind == "column" and self.group_of(n[:k]):
+                return lab
         return None
+
+    def label_like(self, text: str) -> bool:
+        """A label the lexicon does not know: a short text of CJK characters
+        ending like labels end (部门名称, 实施周期总目标(2022年--2024年))."""
+        n = re.sub(r"\([^()]*\)$", "", norm(text))
+        return 2 < len(n) <= 12 and bool(re.fullmatch(r"[\u4e00-\u9fff]+", n)) and n.endswith(self.label_endings) \
+            and self.level(n) is None
+
+    def leading_label(self, text: str) -> tuple[Label, str] | None:
+        """The longest label a line of text starts with ("项目名称 大型设备…",
+        "其中：财政资金 35.00"), and the rest of the line after it. A label
+        of fewer than four characters counts only when a space, a colon or
+        the end of the line follows it: "其他设备购置" does not start with 其他."""
+        t = nfkc(text).strip()
+        printed = text.strip() if len(text.strip()) == len(t) else t  # the rest as printed where NFKC kept its length
+        best: tuple[Label, int] | None = None
+        for end in range(1, min(len(t), 40) + 1):
+            lab = self.label(t[:end])
+            if lab is not None:
+                best = (lab, end)
+        if best is None:
+            return None
+        lab, end = best
+        if len(lab.text) < 4 and t[end:] and not re.match(r"[\s:]", t[end:]):
+            return None
+        return lab, re.sub(r"^[\s:：]+", "", printed[end:])
 
     def level(self, text: str) -> tuple[str, str] | None:
         """('level1' | 'level2', standard name) for an indicator level as printed."""

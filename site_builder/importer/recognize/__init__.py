@@ -57,8 +57,28 @@ def recognize(doc: Document) -> Draft:
         draft.layout += " (lines broken inside cells)"
         flow.read(lines, draft)
         return draft
+    from . import outline
+
+    if outline.is_outline(lines):
+        draft.layout += " (indicators as an outline)"
+        _outline(lines, draft)
+        return draft
     _read(lines, draft)
     return draft
+
+
+def _outline(lines: list[Line], draft: Draft) -> None:
+    """Indicators printed as headings and items: the title before them, then the outline."""
+    from . import outline
+
+    first = next((k for k, line in enumerate(lines) if len(line.values()) == 1
+                  and outline.heading(line.values()[0].text)), len(lines))
+    # a row of cells (标 题: | 某县2025年…绩效目标设定 |) is a paragraph without its label cells
+    cells = [[t.text for t in line.values()] if line.kind == "cells" else line.text.split("|") for line in lines[:first]]
+    paras = [(" ".join(c.strip() for c in row if c.strip() and not re.search(r"[:：]\s*$", c)), line.pos)
+             for row, line in zip(cells, lines[:first])]
+    find_title(paras, draft)
+    outline.read(lines, draft)
 
 
 def _units(lines: list[Line], draft: Draft) -> None:
@@ -109,7 +129,21 @@ def _agency_line(line: Line) -> re.Match[str] | None:
     m = AGENCY_LINE_RE.match(t)
     if m and (m.group("code") or (line.kind == "cells" and any(unit_in(v.text) for v in vals[1:]))):
         return m
+    # "207101天津市河北区人民法院 | 单位:万元": the agency's code and name above its table, without 本级
+    m = AGENCY_CODE_NAME_RE.match(t)
+    if m and line.kind == "cells" and len(vals) == 2 and unit_in(vals[1].text) and _agency_name_like(m.group("name")):
+        return m
     return None
+
+
+AGENCY_CODE_NAME_RE = re.compile(r"^\s*(?P<code>\d{6})\s*(?P<name>[^\d\s][^|]{1,40}?)\s*(?P<scope>)$")
+
+
+def _agency_name_like(name: str) -> bool:
+    """A name that is not a label, a title or a sentence."""
+    lex = lexicon()
+    return lex.label(name) is None and not _title_kind(Line([Tok(name, Pos())], Pos(), "para", name)) \
+        and not re.search(r"[，,。；;:：]", name)
 
 
 def _labels_in(line: Line) -> list[Label]:
@@ -220,6 +254,8 @@ class ProjectReader:
         self.stream = _stream(seg)
         self.agency: list[tuple[str, Pos]] = []
         self.units: list[tuple[Pos, str]] = []
+        self.label_follows = False  # the line after the one being read starts with a label
+        self.warn_start = len(draft.warnings)  # this table's review items come after this index
 
     # ------------------------------------------------------------ driving
 
@@ -284,7 +320,7 @@ class ProjectReader:
                 continue
             h = header_of(line)
             if h is not None:
-                if sum(c.kind == "field" for c in h.columns) >= 2 and line.kind == "cells":
+                if sum(c.kind == "field" for c in h.columns) >= 2 and (line.kind == "cells" or h.all_labels):
                     self._flush()
                     rest = lines[lines.index(line) + 1:]
                     self.wide = self._read_wide(h, rest)
@@ -307,6 +343,7 @@ class ProjectReader:
                     self.queue.pop()
                     self.queue_line.pop()
                 continue
+            self.label_follows = self._label_next(lines, k_line)
             self._header_line(line)
             if self.queue:
                 last_label_line = self.queue_line[-1]
@@ -321,11 +358,13 @@ class ProjectReader:
         side (单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 | …): a row whose
         cells before its first indicator level are filled starts a project;
         merged cells on the left are missing from the flattened rows, so the
-        filled cells are the last field columns."""
+        filled cells are the last field columns. In a line of text split at
+        its spaces a cell's own spaces would split it too: there the pieces
+        before the first level must be as many as the project's columns."""
         from .indicators import Header
 
-        fields = [c for c in header.columns if c.kind == "field"]
         k0 = next((i for i, c in enumerate(header.columns) if c.kind in ("level1", "level2", "name")), len(header.columns))
+        fields = header.columns[:k0]  # the project's columns: its fields, and those the format does not hold
         ih = Header(header.columns[k0:], header.pos, False, len(header.columns) - k0)
         out: list[tuple[dict[str, Any], Pos, Pos]] = []
         cur: ProjectReader | None = None
@@ -347,7 +386,14 @@ class ProjectReader:
                 continue
             k = next((i for i, t in enumerate(vals) if self.lex.level(t.text)), None)
             lead = vals[:k] if k is not None else []
-            if lead and len(lead) <= len(fields):
+            if lead and not (len(lead) == len(fields) or (line.kind == "cells" and len(lead) < len(fields))):
+                close()
+                cur = reader = None
+                self.draft.warn(line.pos, self.P[:1], f"a project's row whose {len(lead)} pieces before its first "
+                                f"level do not fit the {len(fields)} columns of the header: not read "
+                                f"('{' | '.join(t.text for t in lead)[:60]}')")
+                continue
+            if lead:
                 close()
                 cur = ProjectReader(self.seg, self.P[1] + len(out), self.draft)
                 cur.units = self.units
@@ -355,17 +401,15 @@ class ProjectReader:
                 first = line.pos
                 for col, t in zip(fields[len(fields) - len(lead):], lead):
                     lab = self.lex.label(col.text)
-                    if lab is not None:
+                    if lab is not None and col.kind == "field":
                         if cur._accepts(lab, t.text):
                             cur._assign(lab, Tok(col.text, header.pos), t)
                         else:
                             self.draft.warn(t.pos, cur.P, f"'{t.text.strip()[:40]}' under {col.text} is not a "
                                                           f"{col.text}; not read")
-            if cur is None or reader is None or k is None:
-                if cur is not None:
-                    self.draft.warn(line.pos, cur.P + ("indicators",), f"row not read: '{' | '.join(t.text for t in vals)[:60]}'")
+            if cur is None or reader is None:
                 continue
-            reader._sequence(vals[k:], line, by_count=False)
+            reader._sequence(vals[k or 0:], line, by_count=False)  # a row without a level continues the project
             last = line.pos
         close()
         return out
@@ -441,6 +485,7 @@ class ProjectReader:
     def _header_line(self, line: Line) -> None:
         toks = self._tokens(line)
         had_value = False
+        waiting = 0  # labels queued when the line's last value was read
         prev_label = False
         last_filled = max((k for k, t in enumerate(toks) if t.text.strip()), default=-1)
         self.line_keys: set[str] = set()
@@ -454,8 +499,13 @@ class ProjectReader:
                     self.queue_line.pop()
                 prev_label = False
                 continue
-            prev_label = self.lex.label(text) is not None
             lab = self.lex.label(text)
+            if lab is None and self.lex.label_like(text) and not self._joins_label(text):
+                # a label the lexicon does not know: neither it nor its value is a value of the label before
+                self.draft.warn(t.pos, self.P, f"'{text}' looks like a label the lexicon does not know; it and "
+                                               "its value are not read (add it to lexicon.yaml)")
+                lab = Label("ignored", "", norm(text))
+            prev_label = lab is not None
             if lab is None and unit_in(text) and len(nfkc(text)) <= 8:
                 self.units.append((t.pos, unit_in(text) or ""))
                 continue
@@ -468,6 +518,7 @@ class ProjectReader:
                     self.units.append((t.pos, u))
                 if lab.kind == "section":
                     self.section = lab.key
+                    self.last_field = ""  # a heading ends the field above it
                     continue
                 if lab.kind in ("field", "year", "ignored"):
                     if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded:
@@ -491,13 +542,21 @@ class ProjectReader:
             had_value = True
             self.last_exploded = 0
             self._value(t, line)
+            waiting = len(self.queue)
         only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
         if had_value or (line.kind == "cells" and not self.stream and not only_labels):
             # labels of this row left without a value are blank; labels of a row
-            # of labels above still wait for the values below them
-            keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line)]
+            # of labels above still wait for the values below them. A line of text
+            # that ends with a label ("部门名称 某局 资金总额") may hold its value on the
+            # next line: a label after the line's last value waits.
+            tail = len(self.queue) - waiting if had_value and line.kind != "cells" else 0
+            keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line) or k >= len(self.queue) - tail]
             self.queue = [self.queue[k] for k in keep]
             self.queue_line = [self.queue_line[k] for k in keep]
+
+    def _joins_label(self, text: str) -> bool:
+        """Does ``text`` complete the label waiting before it (主管部门 / 及编码)?"""
+        return bool(self.queue) and self.lex.label(self.queue[-1][1].text + text) is not None
 
     def _accepts(self, lab: Label, text: str) -> bool:
         if lab.key.startswith("budget."):
@@ -530,6 +589,11 @@ class ProjectReader:
             # 中期目标 | 年度目标 above their paragraphs: which paragraph is whose is known only at the end
             self.goal_buffer.append(t)
             return
+        if self.stream and len(self.queue) >= 2 and self.queue_line[-1] != self.queue_line[-2] \
+                and self.label_follows and len(line.values()) == 1:
+            # one cell per line, labels one above the other, one value, then a label again: the value is the
+            # nearest label's; the cells of the labels above it are empty (a flattening drops empty lines)
+            self.queue, self.queue_line = self.queue[-1:], self.queue_line[-1:]
         while self.queue:
             lab, ltok = self.queue.pop(0)
             self.queue_line.pop(0)
@@ -547,6 +611,12 @@ class ProjectReader:
         if self.section == "purpose" and self.budget:
             self._set_text("purpose", t)
             return
+        if self.last_field in ("goals", "purpose") and len(norm(t.text)) <= 3:
+            # a few characters on their own after a text: a piece of a label printed a few characters a
+            # line (专项 / 年度 / 绩效 / 指标), not more of the text
+            self.draft.warn(t.pos, "", f"'{t.text.strip()}' (a piece of a label printed over several lines?) not read")
+            self.last_field = ""
+            return
         if self.last_field == "goals":
             self._goals(t)
             return
@@ -562,6 +632,7 @@ class ProjectReader:
         if re.match(r"^\s*[:：]", t.text):  # "预算单位:东莞市交通运输局" split after its label
             t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if lab.kind == "ignored":
+            self.last_field = ""  # text after the ignored field's value is not the field before it
             return
         self.last_field = key
         if key.startswith("budget."):
@@ -783,9 +854,9 @@ class ProjectReader:
             d.warn(self.seg[-1].pos, P + ("indicators",), "no indicator table (一级指标 / 二级指标 …) in this project")
         if self.agency:
             d.project_agencies.append(self.agency[0])
-        if not self.budget and not indicators:
+        if not self.budget and not indicators and not had_header:
             # a 项目名称 label in another kind of table (a list of allocations): no project here
-            d.warnings = [w for w in d.warnings if not (w[1] == _path(P) or w[1].startswith(_path(P) + "."))]
+            d.drop_warnings(_path(P), self.warn_start)
             if self.proj.get("name"):
                 d.warn(self.pos.get("name", self.seg[0].pos), "", f"'{self.proj['name']}' has no amount and no "
                        "indicator table: not read as a project")
@@ -828,13 +899,13 @@ def _page_breaks(lines: list[Line]) -> list[Line]:
 
 
 def _join_pieces(seg: list[Line]) -> list[Line]:
-    """A label or level printed a character or two a line (总 / 体 / 目 / 标):
-    the pieces are joined when together they are one."""
+    """A label or level printed a few characters a line (总 / 体 / 目 / 标,
+    专项立项 / 依据): the pieces are joined when together they are one."""
     lex = lexicon()
 
     def piece(line: Line) -> str | None:
         v = line.values()
-        if len(v) == 1 and len(v[0].text.strip()) <= 3 and not lex.level(v[0].text):
+        if len(v) == 1 and len(v[0].text.strip()) <= 4 and not lex.level(v[0].text):
             return v[0].text.strip()
         return None
 

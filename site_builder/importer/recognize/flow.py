@@ -6,12 +6,14 @@ cells ("9 部 工作计划"), so no grid of cells can be made from it. It is
 recognised by its labels broken over two lines ("资金支出计" / "划（%）") and
 read line by line, relying on what is certain:
 
-- the labels of the project table (项目编码, 项目名称, 预算数, 其中：财政资金,
-  其他资金, 资金支出计划, 绩效目标, 一级指标 …);
+- the labels of the project table, from the lexicon (项目编码, 项目名称, 预算数,
+  其中：财政资金, 其他资金, 资金支出计划, 绩效目标, 一级指标 …), a label broken
+  over two lines joined first; a field's text ends at the next label;
 - project codes are letters and digits, and may be split over two lines;
-- an indicator row starts with its 二级指标 (a fixed vocabulary, itself
+- an indicator row starts with its 二级指标 (the lexicon's levels, itself
   possibly broken: 社会效益指 / 标), optionally after its 一级指标;
-- an indicator row ends with a line "… 指标值 指标值确定依据";
+- an indicator row ends with a line "… 指标值 指标值确定依据"; a row without
+  it keeps only its levels, since which of its lines are the name's is a guess;
 - the 三级指标 column is narrow: its lines are at most the column width, and
   a name continues on the next line only while its lines are full.
 """
@@ -22,11 +24,11 @@ from collections import Counter
 from typing import Any
 
 from ..common import (
-    AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, LEVEL1, LEVEL2, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact, has_enum,
-    join_wrapped, parse_amount, strip_enum, width,
+    AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, compact, has_enum, join_wrapped,
+    parse_amount, strip_enum, width,
 )
 from ..grid import Pos
-from ..lexicon import lexicon
+from ..lexicon import Label, lexicon
 from .lines import Line as GridLine
 from .overview import PART2_RE, SECTION_TITLES, find_title, overview_from, plan_from_values
 
@@ -38,36 +40,69 @@ def broken(lines: list[GridLine]) -> bool:
     "资金"), several times: the text's lines are not the table's rows."""
     if any(line.kind != "spaces" for line in lines):
         return False
-    lex = lexicon()
-    n = 0
     texts = [line.text.strip() for line in lines if line.text.strip()]
-    for a, b in zip(texts, texts[1:]):
-        last = a.split()[-1] if a.split() else ""
-        first = b.split()[0] if b.split() else ""
-        if not last or not first or lex.label(last) or lex.label(a):
-            continue
-        if lex.label(last + first) is not None or lex.label(a + b) is not None:
-            n += 1
-    return n >= 3
+    return sum(_broken_label(a, b) for a, b in zip(texts, texts[1:])) >= 3
+
+
+def _broken_label(a: str, b: str) -> bool:
+    """Does a label start at the end of line ``a`` and end at the start of ``b``?"""
+    lex = lexicon()
+    last = a.split()[-1] if a.split() else ""
+    first = b.split()[0] if b.split() else ""
+    if not last or not first or lex.label(last) or lex.label(a):
+        return False
+    return lex.label(last + first) is not None or lex.label(a + b) is not None
+
+
+def _join_broken(lines: list[Line]) -> list[Line]:
+    """Each label broken over two lines made whole on the first line."""
+    out: list[Line] = []
+    for t, n in lines:
+        if out and _broken_label(out[-1][0], t):
+            out[-1] = (out[-1][0].rstrip() + t.lstrip(), out[-1][1])
+        else:
+            out.append((t, n))
+    return out
+
+
+def _label(t: str) -> Label | None:
+    """The label a line starts with."""
+    found = lexicon().leading_label(t)
+    return found[0] if found else None
+
+
+def _is(t: str, *keys: str) -> bool:
+    """Does the line start with a label of one of these fields (``name``,
+    ``budget.*``, ``goals``, ``spending_plan``) or columns (``level1``)?"""
+    lab = _label(t)
+    if lab is None:
+        return False
+    return any(lab.key == k or (k.endswith(".*") and lab.key.startswith(k[:-1])) for k in keys) \
+        and (lab.kind != "column" or "level1" in keys)
+
+
+def _budget_start(t: str) -> bool:
+    lab = _label(t)
+    return lab is not None and (lab.key.startswith("budget.") or (lab.key == "purpose" and lab.kind in ("field", "section")))
 
 BASIS_RE = re.compile(r"^[\u4e00-\u9fff（）()、“”]{2,16}$")
 NUMBER_RE = re.compile(r"^[≥≤<>＞＜=]?\d+(?:\.\d+)?$")
 UNIT_WORD_RE = re.compile(r"^[\u4e00-\u9fff]{1,3}$")
 MONTH_RE = re.compile(r"(\d{1,2})\s*月底")
-HEADER_WORDS = ("一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定", "依据", "指标值确定依据")
 
 
 def read(grid_lines: list[GridLine], draft: Draft) -> None:
-    lines: list[Line] = [(line.text.strip(), line.pos) for line in grid_lines if line.text.strip()]
+    lines: list[Line] = _join_broken([(line.text.strip(), line.pos) for line in grid_lines if line.text.strip()])
 
     start = len(lines)
     for i, (t, _n) in enumerate(lines):
-        if PART2_RE.match(compact(t)) or PROJECT_HEADING_RE.match(t) or compact(t).startswith("项目编码") \
-                or _agency(t):
+        if PART2_RE.match(compact(t)) or PROJECT_HEADING_RE.match(t) or _is(t, "code", "name") or _agency(t):
             start = i
             break
     part1 = lines[:start]
     find_title(part1, draft)
+    for t, n in part1:
+        _agency_label(t, n, draft)
     ov = overview_from(paragraphs(part1))
     if ov:
         draft.data["overview"] = ov
@@ -75,20 +110,22 @@ def read(grid_lines: list[GridLine], draft: Draft) -> None:
     # ---- one segment per project
     segments: list[list[Line]] = []
     cur: list[Line] = []
-    has_code = False
+    has_code = has_name = False
     for t, n in lines[start:]:
         if PART2_RE.match(compact(t)):
             continue
-        starts = PROJECT_HEADING_RE.match(t) or _agency(t) or compact(t).startswith("项目编码")
-        if starts and has_code:
+        code, name = _is(t, "code"), _is(t, "name")
+        # a project starts at its heading, its agency line or its 项目编码; a 项目名称 starts one where the
+        # project above has a name already (tables without codes)
+        starts = PROJECT_HEADING_RE.match(t) or _agency(t) or code or (name and has_name and not has_code)
+        if starts and (has_code or has_name):
             segments.append(cur)
-            cur, has_code = [], False
-        if compact(t).startswith("项目编码"):
-            has_code = True
+            cur, has_code, has_name = [], False, False
+        has_code, has_name = has_code or code, has_name or name
         cur.append((t, n))
     if cur:
         segments.append(cur)
-    segments = [s for s in segments if any(compact(t).startswith(("项目编码", "项目名称", "预算数", "一级指标")) for t, _ in s)]
+    segments = [s for s in segments if any(_is(t, "code", "name", "budget.total", "level1") for t, _ in s)]
 
     name_width = _name_width(segments)
     projects = []
@@ -106,6 +143,19 @@ def read(grid_lines: list[GridLine], draft: Draft) -> None:
 def _agency(t: str) -> re.Match[str] | None:
     m = AGENCY_LINE_RE.match(t)
     return m if m and m.group("code") else None
+
+
+def _agency_label(t: str, n: Pos, draft: Draft) -> bool:
+    """An agency label with its value on its line (填报单位：某局)."""
+    found = lexicon().leading_label(t)
+    if found is None or found[0].key != "agency" or found[0].kind != "field":
+        return False
+    if found[1]:
+        from . import agency_name
+
+        name, code = agency_name(found[1])
+        draft.agency_lines.append((n, code, name, ""))
+    return True
 
 
 def paragraphs(lines: list[Line]) -> list[Line]:
@@ -144,10 +194,17 @@ def _name_width(segments: list[list[Line]]) -> float:
     return 5.0
 
 
+def _levels() -> tuple[list[str], list[str]]:
+    """The lexicon's 一级指标 and 二级指标 as printed, longest first."""
+    lex = lexicon()
+    return sorted(lex.level1, key=len, reverse=True), sorted(lex.level2, key=len, reverse=True)
+
+
 def _match_level2(lines: list[Line], i: int, level1: str) -> tuple[str, int, str] | None:
     """Does an indicator row start at lines[i]? → (level2, lines used, rest of the last line)."""
     t = lines[i][0]
-    for l2 in sorted(LEVEL2, key=len, reverse=True):
+    LEVEL2 = _levels()[1]
+    for l2 in LEVEL2:
         if t == l2 or t.startswith(l2 + " "):
             if l2 == "成本指标" and t == l2 and level1 not in ("产出指标", ""):
                 return None  # a level-1 成本指标 (newer template)
@@ -176,21 +233,22 @@ def _match_level2(lines: list[Line], i: int, level1: str) -> tuple[str, int, str
 def _indicator_rows(seg: list[Line], draft: Draft | None, P: tuple[Any, ...] | None) -> list[dict[str, Any]]:
     """Split the indicator part of a project into rows (level1, level2, body lines)."""
     i = 0
-    while i < len(seg) and not compact(seg[i][0]).startswith("一级指标"):
+    while i < len(seg) and not _is(seg[i][0], "level1"):
         i += 1
     if i == len(seg):
         return []
     i += 1
     rows: list[dict[str, Any]] = []
+    skipped: list[Line] = []
     cur: dict[str, Any] | None = None
     level1 = ""
     pending1 = ""
     while i < len(seg):
         t, n = seg[i]
-        if not rows and cur is None and t in HEADER_WORDS:
+        if not rows and cur is None and (_label(t) or Label("", "", "")).kind == "column":
             i += 1
             continue
-        is_l1 = t in LEVEL1 and not (t == "成本指标" and (pending1 or level1) == "产出指标")
+        is_l1 = t in _levels()[0] and not (t == "成本指标" and (pending1 or level1) == "产出指标")
         if is_l1:
             pending1 = t
             cur = None
@@ -207,11 +265,15 @@ def _indicator_rows(seg: list[Line], draft: Draft | None, P: tuple[Any, ...] | N
             i += used
             continue
         if cur is None:
-            if draft is not None:
-                draft.warn(n, P + ("indicators",), f"line before the first indicator row ignored: '{t[:40]}'")
+            skipped.append((t, n))
         else:
             cur["body"].append((t, n))
         i += 1
+    if skipped and draft is not None:
+        first, last = skipped[0], skipped[-1]
+        where = f"{len(skipped)} lines ({first[1]} to {last[1]})" if len(skipped) > 1 else "a line"
+        draft.warn(first[1], P + ("indicators",), f"{where} before the first indicator row (an 二级指标) ignored: "
+                                                  f"'{first[0][:40]}'{' …' if len(skipped) > 1 else ''}")
     return rows
 
 
@@ -239,10 +301,20 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
     def at(k: int) -> str:
         return seg[k][0] if k < n_lines else ""
 
+    def text_to_next_label(k: int, first: str) -> tuple[list[Line], int]:
+        """A field's text: the rest of its label's line and the lines after it, up to the next label."""
+        pieces = [(first, seg[k][1])] if first else []
+        k += 1
+        while k < n_lines and _label(at(k)) is None and not _match_level2(seg, k, ""):
+            pieces.append(seg[k])
+            k += 1
+        return pieces, k
+
     # ---- header part: up to the indicator table
-    while i < n_lines and not compact(at(i)).startswith("一级指标"):
+    while i < n_lines and not _is(at(i), "level1"):
         t, n = seg[i]
-        c = compact(t)
+        found = lexicon().leading_label(t)
+        lab, rest = found if found else (None, "")
         m = PROJECT_HEADING_RE.match(t)
         if m:
             heading = (m.group("name").strip(), n)
@@ -253,9 +325,8 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
             draft.agency_lines.append((n, ma.group("code") or "", ma.group("name").strip(), ma.group("scope")))
             i += 1
             continue
-        if c.startswith("项目编码"):
+        if lab is not None and lab.key == "code":
             parts: list[Line] = []
-            rest = t[len("项目编码"):].strip() if t.startswith("项目编码") else ""
             if rest:
                 parts.append((rest, n))
             i += 1
@@ -273,29 +344,23 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
                     draft.comment(P + ("code",), "joined from lines " + ", ".join(f"{ln.line or ln} ('{p}')" for p, ln in parts)
                                   + ": the code is split over lines in the PDF text")
             continue
-        if c.startswith("项目名称"):
-            rest = re.sub(r"^项目名称\s*", "", t).strip()
-            i += 1
-            while i < n_lines and not compact(at(i)).startswith(("预算规模", "预算数", "资金用途")):
-                rest = join_wrapped(rest, at(i))
-                i += 1
-            if rest:
-                proj["name"] = rest
+        if lab is not None and lab.key == "name" and lab.kind == "field":
+            pieces, i = text_to_next_label(i, rest)
+            name = ""
+            for p, _ln in pieces:
+                name = join_wrapped(name, p)
+            if name:
+                proj["name"] = name
             continue
-        if c.startswith(("预算规模", "资金用途", "预算数")):
+        if _budget_start(t):
             i = _budget(seg, i, P, proj, budget, draft)
             continue
-        if c.startswith("资金支出计"):
+        if lab is not None and lab.kind == "plan":
             i = _plan(seg, i, P, proj, budget, draft)
             continue
-        if c.startswith("绩效目标"):
+        if lab is not None and lab.key == "goals" and lab.kind == "field":
+            pieces, i = text_to_next_label(i, rest)
             goals: list[str] = []
-            first = re.sub(r"^绩效目标\s*", "", t).strip()
-            pieces = ([(first, n)] if first else [])
-            i += 1
-            while i < n_lines and not compact(at(i)).startswith("一级指标"):
-                pieces.append(seg[i])
-                i += 1
             for p, _ln in pieces:
                 if has_enum(p) or not goals:
                     goals.append(strip_enum(p))
@@ -304,6 +369,12 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
             goals = [g for g in goals if g]
             if goals:
                 proj["goals"] = goals
+            else:
+                draft.warn(n, P + ("goals",), f"no text after {lab.text} (it may be printed apart from its label); "
+                                              "fill in goals")
+            continue
+        if _agency_label(t, n, draft) or (lab is not None and lab.kind in ("ignored", "section") and not rest):
+            i += 1
             continue
         draft.warn(n, P, f"line not understood and skipped: '{t[:50]}'")
         i += 1
@@ -325,13 +396,13 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
             continue
         tail = _split_tail(body[-1][0])
         if tail is None:
-            draft.warn(body[-1][1], IP + ("target",),
-                       f"cannot find '指标值 指标值确定依据' at the end of this row (line reads '{body[-1][0][:40]}'); "
-                       "target and basis left out, name and description may be mixed up")
-            mid, desc_tail, target, basis = body, "", "", ""
-        else:
-            mid = body[:-1]
-            desc_tail, target, basis = tail
+            # without the row's last cells its lines cannot be told apart: which are the name's is a guess
+            draft.warn(body[-1][1], IP, f"cannot find '指标值 指标值确定依据' at the end of this row (line reads "
+                                        f"'{body[-1][0][:40]}'); 三级指标, description, target and basis left out")
+            indicators.append(ind)
+            continue
+        mid = body[:-1]
+        desc_tail, target, basis = tail
         name_lines: list[Line] = []
         if mid:
             name_lines.append(mid[0])
@@ -390,35 +461,29 @@ def _project(seg: list[Line], index: int, draft: Draft, name_width: float) -> di
     return out
 
 
-_BUDGET_LABELS = (
-    ("其中：财政资金", "fiscal"), ("其中:财政资金", "fiscal"), ("其中：财政", "fiscal"), ("其中:财政", "fiscal"),
-    ("财政资金", "fiscal"), ("预算数", "total"), ("年度资金总额", "total"), ("上年结转资金", "carryover"),
-    ("其他资金", "other"),
-)
-
-
 def _budget(seg: list[Line], i: int, P: tuple[Any, ...], proj: dict[str, Any], budget: dict[str, Any],
             draft: Draft) -> int:
     """From 预算规模及资金用途 to 资金支出计划: amounts, then the purpose text."""
+    lex = lexicon()
     pending = ""
     seen_other = False
     purpose: list[Line] = []
     while i < len(seg):
         t, n = seg[i]
-        c = compact(t)
-        if c.startswith(("资金支出计", "绩效目标", "一级指标")):
+        lab = _label(t)
+        if lab is not None and (lab.kind == "plan" or _is(t, "goals", "level1")):
             break
         if seen_other and not pending and not parse_amount(t):
             purpose.append((t, n))
             i += 1
             continue
         for tok in t.split():
-            label = next((key for lab, key in _BUDGET_LABELS if tok == lab or tok.startswith(lab)), None)
-            if tok in ("预算规模及", "资金用途", "预算规模及资金用途", "资金", "预算规模"):
-                continue
-            if label:
-                pending = label  # a label whose cell is blank is simply replaced
-                if label == "other":
+            found = lex.leading_label(tok)
+            if found is not None and (found[0].kind == "section" or found[0].key == "purpose") and not found[1]:
+                continue  # 预算规模及资金用途, 资金用途: the amounts and the purpose follow
+            if found is not None and found[0].key.startswith("budget.") and not found[1]:
+                pending = found[0].key.split(".")[1]  # a label whose cell is blank is simply replaced
+                if pending == "other":
                     seen_other = True
                 continue
             amt = parse_amount(tok)
@@ -453,7 +518,7 @@ def _plan(seg: list[Line], i: int, P: tuple[Any, ...], proj: dict[str, Any], bud
     label = ""
     start_line = seg[i][1]
     while i < len(seg) and not MONTH_RE.search(seg[i][0]):
-        if compact(seg[i][0]).startswith(("绩效目标", "一级指标")):
+        if _is(seg[i][0], "goals", "level1"):
             draft.warn(start_line, P + ("spending_plan",), "资金支出计划 without checkpoint headings (3月底 …)")
             return i
         label += seg[i][0]

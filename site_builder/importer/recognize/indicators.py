@@ -36,6 +36,12 @@ def target_like(text: str) -> bool:
     return any(t == q or (t.endswith(q) and len(t) <= len(q) + 2) for q in lexicon().qualitative)
 
 
+def unit_like(text: str) -> bool:
+    """What a 计量单位 cell holds: a short unit (万元, %, 人次, 元/人), not a sentence."""
+    t = nfkc(text).strip()
+    return 0 < len(t) <= 6 and not re.search(r"[\d。，,;；:：、]", t) and lexicon().level(t) is None
+
+
 def split_name_target(text: str) -> tuple[str, str] | None:
     """Name and target run together in one cell → (name, target), when the
     target is a number (with comparator and unit) or a words-only target of
@@ -74,6 +80,7 @@ class Header:
     pos: Any
     spans: bool = False
     width: int = 0  # number of cells of the header line
+    all_labels: bool = False  # every piece of the header is a label: its columns are known even split at spaces
 
     def kinds(self) -> list[str]:
         return [c.kind for c in self.columns]
@@ -126,6 +133,11 @@ def header_of(line: Line) -> Header | None:
     kinds = [c.kind for c in cols]
     if n_labels < 2 or not ({"level1", "level2", "name"} & set(kinds)):
         return None
+    # 三级指标 | 指标内容 | 指标值: one group, whose second name column describes the first
+    if sum(c.kind == "name" for c in cols) == 2 and sum(c.kind == "target" for c in cols) == 1 \
+            and "description" not in kinds and not any(c.group for c in cols):
+        second = [c for c in cols if c.kind == "name"][1]
+        second.kind = "description"
     # two groups: a second 二级指标/三级指标/指标值 without a qualifier is the year's
     seen: dict[str, int] = {}
     for c in cols:
@@ -135,7 +147,8 @@ def header_of(line: Line) -> Header | None:
             for d in cols:
                 if d.kind == c.kind and d is not c and not d.group:
                     d.group = "period"
-    return Header(cols, line.pos, line.spans, len(line.toks))
+    known = all(lex.label(t.text) is not None for t in toks if not t.blank)
+    return Header(cols, line.pos, line.spans, len(line.toks), known)
 
 
 def subheader(line: Line, header: Header) -> bool:
@@ -184,6 +197,8 @@ class IndicatorReader:
         self.last_level1 = False
         self.ambiguous_l2 = False
         self.keep_blanks = False  # one cell per line with empty cells printed: every column has its line
+        self.spill: tuple[dict[str, Tok], Any] | None = None  # a row whose value is on the line after it
+        self.spill_tail = False  # the line after a spilled value may hold the row's score
         self.lex = lexicon()
 
     # ---------------------------------------------------------------- rows
@@ -323,7 +338,7 @@ class IndicatorReader:
             if k not in ("level1", "level2") and lv:
                 return False
         odd = [k for k in ("level1", "level2") if k in got and not self.lex.level(got[k].text)]
-        return not (odd and any_level)
+        return not (odd and any_level) and self._units_fit(got)
 
     def _fragment(self, mapped: dict[str, Tok], line: Line) -> None:
         """A row holding only the rest of a cell broken by a page break."""
@@ -354,7 +369,7 @@ class IndicatorReader:
     def _sequence(self, toks: list[Tok], line: Line, by_count: bool) -> None:
         """Cells whose columns are not where the header has them: levels by
         the lexicon, the rest by what the cells look like."""
-        if not toks:
+        if not toks or self._spilled(toks):
             return
         if self.h.groups and not self.stream:
             # two column groups flattened into one row: the year's group is the last one
@@ -417,6 +432,28 @@ class IndicatorReader:
             return
         self._row_values(rest, line, by_count, bool(levels))
 
+    def _spilled(self, toks: list[Tok]) -> bool:
+        """Text split at its spaces prints the rest of a cell with line breaks on
+        the lines after its row (定性 rows: the value, then the score). Is this
+        line such a rest? It is consumed then."""
+        if self.spill is not None:
+            got, where = self.spill
+            self.spill = None
+            t = nfkc(toks[0].text).strip()
+            if len(toks) == 1 and not self.lex.level(t) and not self._qualifier(t) and not re.fullmatch(r"[\d.]+", t) \
+                    and self.lex.label(t) is None:
+                got["target"] = toks[0]
+                self._emit(got, None, pos=where, note="the value is printed on the line after its row (a cell "
+                                                      "with a line break)")
+                self.spill_tail = True
+                return True
+            self._emit(got, None, pos=where)  # no value after it: a review item asks for it
+        if self.spill_tail:
+            self.spill_tail = False
+            if len(toks) == 1 and re.fullmatch(r"[\d.]+", nfkc(toks[0].text).strip()):
+                return True  # the row's score, after its value
+        return False
+
     def _level1(self, t: Tok) -> None:
         self._close()
         self.l2_in_row = 0
@@ -466,9 +503,22 @@ class IndicatorReader:
                     return
                 self._emit(got, line, shifted=True)
                 return
+        if line.kind != "cells" and len(vals) == 2 and self.st.level2 and "target" in kinds \
+                and nfkc(vals[1].text).strip() in self.lex.value_types[:1]:
+            # "名称 定性" and nothing after: the value is words with line breaks, printed on the next line
+            self.spill = ({"name": vals[0]}, line.pos)
+            return
+        if line.kind != "cells" and self.st.level1 and not self.st.level2 and len(vals) == len(cols) + 1 \
+                and any(c.kind == "level2" for c in self.h.columns):
+            # a row that opens a 一级指标 group prints its 二级指标 too, in words the lexicon may not know: the
+            # pieces are the columns from 二级指标 on when each holds what its column holds
+            got = self._zip([Column("level2", -1)] + cols, vals)
+            if all(self._fits(c.kind, got.get(c.kind), vals) for c in [Column("level2", -1)] + cols):
+                self._emit(got, line)
+                return
+            got = {}
         if len(vals) == len(cols):
-            for c, t in zip(cols, vals):
-                got[c.kind] = t
+            got = self._zip(cols, vals)
             if "target" in got and not target_like(got["target"].text) and line.kind == "spaces" \
                     and kinds.index("target") == len(kinds) - 1 and any(target_like(v.text) for v in vals[:-1]):
                 got = self._fit(vals, cols, line) or {}
@@ -476,8 +526,14 @@ class IndicatorReader:
             return
         if line.kind == "cells" and 1 < len(vals) < len(cols):
             # real cells, the last ones missing (empty, or the row is cut short)
-            for c, t in zip(cols, vals):
-                got[c.kind] = t
+            got = self._zip(cols, vals)
+            if not self._units_fit(got):
+                # a cell of the target's split is missing (定性 rows print no unit): told by content
+                fitted = self._by_content(vals, line)
+                if fitted is None:
+                    self._unread(line, rest)
+                    return
+                got = fitted
             if line is self.draft.last_line:
                 self.draft.warn(line.pos, self.P + (len(self.out),), "the text ends inside this row: "
                                 "check it is complete")
@@ -493,37 +549,126 @@ class IndicatorReader:
             if fitted is not None:
                 self._emit(fitted, line)
                 return
-        if len(vals) == 1:
+        if len(vals) == 1 and self._name_then_target():
             sp = split_name_target(vals[0].text)
-            if sp is not None and "target" in kinds:
+            if sp is not None:
                 name, target = sp
                 self._emit({"name": Tok(name, vals[0].pos), "target": Tok(target, vals[0].pos)}, line,
                            note="name and target run together in one cell; split before the target")
                 return
+        if len(vals) == 1 and self._value_and_basis(vals[0], line):
+            return
         self._unread(line, rest)
+
+    def _value_and_basis(self, t: Tok, line: Line) -> bool:
+        """A row run together to its end: the basis is a word of the lexicon
+        (计划标准), the target the number just before it; where the name ends
+        and its description begins is not known, so neither is read."""
+        kinds = [c.kind for c in self.h.value_columns()]
+        if not self.lex.basis_values or kinds[-1:] != ["basis"] or "target" not in kinds:
+            return False
+        basis = "|".join(re.escape(w) for w in self.lex.basis_values)
+        m = re.match(rf"^(?P<text>.+?)(?P<target>(?:{_CMP})?\d+(?:\.\d+)?(?:%|[^\d\s]{{0,6}}?))(?P<basis>{basis})$",
+                     nfkc(t.text).strip())
+        if m is None or len(m.group("text")) < 2:
+            return False
+        since = len(self.draft.warnings)
+        self._emit({"target": Tok(m.group("target"), t.pos), "basis": Tok(m.group("basis"), t.pos)}, line)
+        path = self.P + (len(self.out) - 1, "name")
+        self.draft.drop_warnings(_path(path), since)  # said better below
+        self.draft.warn(t.pos, path, f"the 三级指标 and its description ran together ('{m.group('text')[:40]}'): "
+                                     "where the name ends is not known; fill in name and description")
+        return True
+
+    def _zip(self, cols: list[Column], vals: list[Tok]) -> dict[str, Tok]:
+        """Pieces under their columns. A comparator is never dropped: printed in
+        a column the header does not call a comparator column (指标方向 beside a
+        指标性质 that holds 正向), it is still the target's."""
+        got: dict[str, Tok] = {}
+        for c, t in zip(cols, vals):
+            op = got.get("target_op")
+            if c.kind == "ignored" and self._comparator(t.text) and (op is None or not self._comparator(op.text)):
+                got["target_op"] = t
+            elif c.kind == "target_op" and "target_op" in got and not self._comparator(t.text):
+                continue
+            else:
+                got[c.kind] = t
+        return got
+
+    def _fits(self, kind: str, t: Tok | None, row: list[Tok]) -> bool:
+        """Does a piece hold what its column holds?"""
+        if t is None or t.blank:
+            return kind not in ("level2", "name", "target")
+        text = nfkc(t.text).strip()
+        number = bool(re.match(r"^[\d.,%]+$", text))
+        if kind in ("level2", "name"):
+            lv = self.lex.level(text)
+            return not number and not self._qualifier(text) and not (kind == "level2" and lv and lv[0] == "level1"
+                                                                     and text not in self.lex.level2) \
+                and not (kind == "name" and lv)
+        if kind == "target_op":
+            return self._qualifier(text)
+        if kind == "target":
+            words = any(nfkc(v.text).strip() in self.lex.value_types[:1] for v in row)
+            return bool(re.match(rf"^(?:{_CMP}|\d)", text)) or (words and not self._qualifier(text))
+        if kind == "target_unit":
+            return unit_like(text)
+        return True
+
+    def _units_fit(self, got: dict[str, Tok]) -> bool:
+        """The pieces of a target split over cells are what such cells hold."""
+        op, unit = got.get("target_op"), got.get("target_unit")
+        if unit is not None and not unit.blank and not unit_like(unit.text):
+            return False
+        return op is None or op.blank or self._qualifier(op.text)
+
+    def _name_then_target(self) -> bool:
+        """Can one piece holding a name and a target run together be split?
+        Only where the row holds nothing else: a description, a basis or a
+        score run into it would be taken as part of the name or the target."""
+        return [c.kind for c in self.h.value_columns()] == ["name", "target"]
 
     def _by_content(self, vals: list[Tok], line: Line) -> dict[str, Tok] | None:
         """A row whose target is split over columns (指标性质 / 指标值 / 计量单位,
         with 指标方向 and 分值 beside them) and whose empty cells are lost: each
-        piece's column is told by its content — a comparator, 正向/反向, the
-        value, its unit — and the name is what comes before them."""
-        directions = self.lex.directions
-        k = next((i for i, t in enumerate(vals) if i > 0 and (re.fullmatch(_CMP, nfkc(t.text).strip())
-                                                               or nfkc(t.text).strip() in directions)), None)
+        piece's column is told by its content — a comparator, 正向/反向, 定性/定量,
+        the value, its unit — and the name is what comes before them. A words-only
+        value is taken only after 定性, which says the value is words."""
+        k = next((i for i, t in enumerate(vals) if i > 0 and self._qualifier(t.text)), None)
         if k is None:
             return None
+        if k > 1 and self.st.level1 and not self.st.level2 and any(c.kind == "level2" for c in self.h.columns):
+            return None  # a row that opens a 一级指标 group: its first piece may be the 二级指标, not the name's
         got: dict[str, Tok] = {"name": Tok(_join(vals[:k], line), vals[0].pos)}
         rest = vals[k:]
-        while rest and (nfkc(rest[0].text).strip() in directions or re.fullmatch(_CMP, nfkc(rest[0].text).strip())):
-            if re.fullmatch(_CMP, nfkc(rest[0].text).strip()):
+        words = False
+        while rest and self._qualifier(rest[0].text):
+            q = nfkc(rest[0].text).strip()
+            if self._comparator(q):
                 got["target_op"] = rest[0]
+            words = words or q in self.lex.value_types[:1]
             rest = rest[1:]
-        if not rest or not re.match(r"^[\d.,]+", nfkc(rest[0].text)):
+        if not rest:
             return None
-        got["target"] = rest[0]
-        if len(rest) > 1 and not re.match(r"^[\d.,]+$", nfkc(rest[1].text)) and len(rest[1].text) <= 6:
-            got["target_unit"] = rest[1]
-        return got
+        if re.match(r"^[\d.,]+", nfkc(rest[0].text)):
+            got["target"] = rest[0]
+            if len(rest) > 1 and not re.match(r"^[\d.,]+$", nfkc(rest[1].text)) and unit_like(rest[1].text):
+                got["target_unit"] = rest[1]
+            return got
+        if words and "target_op" not in got and len(nfkc(rest[0].text).strip()) <= 20 \
+                and not re.search(r"[。;；]", rest[0].text):
+            got["target"] = rest[0]  # a 定性 row prints no unit: what follows is not one
+            return got
+        return None
+
+    def _qualifier(self, text: str) -> bool:
+        """What stands between a name and its value: a comparator, 正向/反向, 定性/定量."""
+        t = nfkc(text).strip()
+        return self._comparator(t) or t in self.lex.directions or t in self.lex.value_types
+
+    def _comparator(self, text: str) -> bool:
+        t = nfkc(text).strip()
+        return bool(re.fullmatch(_CMP, t)) or t in self.lex.comparators
 
     def _fit(self, vals: list[Tok], cols: list[Column], line: Line) -> dict[str, Tok] | None:
         """More (or fewer) pieces than columns — spaces inside cells, or empty
@@ -571,7 +716,7 @@ class IndicatorReader:
             self.cur = {"_pos": t.pos}
             self.cur_cols = list(cols)
         col = self.cur_cols.pop(0)
-        if col.kind == "name" and line.data.get("exploded") and "target" in [c.kind for c in self.cur_cols]:
+        if col.kind == "name" and line.data.get("exploded") and self._name_then_target():
             # run-together text: the name and the target are one piece
             sp = split_name_target(t.text)
             if sp is not None:
@@ -641,7 +786,8 @@ class IndicatorReader:
             target = _clean(got["target"].text)
             op = got.get("target_op")
             unit = got.get("target_unit")
-            if op is not None and re.fullmatch(_CMP, nfkc(op.text).strip()) and not re.match(_CMP, nfkc(target)):
+            if op is not None and self._comparator(op.text) and not re.match(_CMP, nfkc(target)) \
+                    and not any(nfkc(target).startswith(w) for w in self.lex.comparators):
                 target = op.text.strip() + target
             if unit is not None and unit.text.strip() and not target.endswith(unit.text.strip()):
                 target = target + unit.text.strip()
@@ -684,6 +830,10 @@ class IndicatorReader:
                                             "template: check the merged 一级指标 cell")
 
     def finish(self) -> list[dict[str, Any]]:
+        if self.spill is not None:
+            got, where = self.spill
+            self.spill = None
+            self._emit(got, None, pos=where)
         if self.held is not None:
             held, self.held = self.held, None
             self._sequence([held], Line([held], held.pos, "spaces"), by_count=False)
@@ -702,6 +852,12 @@ class IndicatorReader:
 def rest_after(toks: list[Tok], t: Tok) -> bool:
     """Does anything follow ``t`` in its row?"""
     return toks.index(t) < len(toks) - 1
+
+
+def _path(P: tuple[Any, ...]) -> str:
+    from ..common import format_path
+
+    return format_path(P)
 
 
 def _level_text(text: str) -> str:

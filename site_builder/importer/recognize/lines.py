@@ -61,6 +61,9 @@ def document_lines(doc: Document) -> list[Line]:
     return out
 
 
+_QUALIFIER_RE = re.compile(r"\s*:?\s*(\([^()]{1,8}\))")
+
+
 def split_run_together(tok: Tok) -> list[Tok]:
     """A token that starts with a label, with more text run together after it
     ("项目名称农村义务…", "项目主管部门青山区教育局项目执行单位化工区学校"):
@@ -73,17 +76,23 @@ def split_run_together(tok: Tok) -> list[Tok]:
     spans = lex.split_labels(nt)
     if not spans or spans[0][0] != 0:
         return [tok]
-    # drop overlapping spans
-    kept: list[tuple[int, int]] = []
-    for s in spans:
-        if not kept or s[0] >= kept[-1][1]:
-            kept.append(s)
     # slices of the printed text where NFKC kept its length (the usual case)
     src = t if len(t) == len(nt) else nt
+    # drop overlapping spans; a qualifier in brackets right after a label is
+    # part of it ("填报单位(盖章):…", "填报单位:(盖章)"), not the start of its value
+    kept: list[tuple[int, int, str]] = []
+    for a, b in spans:
+        if kept and a < kept[-1][1]:
+            continue
+        label = src[a:b]
+        m = _QUALIFIER_RE.match(nt, b)
+        if m and lex.label(label + m.group(1)) is not None:
+            label, b = label + src[m.start(1):m.end(1)], m.end()
+        kept.append((a, b, label))
     pieces: list[Tok] = []
-    for k, (a, b) in enumerate(kept):
+    for k, (a, b, label) in enumerate(kept):
         end = kept[k + 1][0] if k + 1 < len(kept) else len(nt)
-        pieces.append(Tok(src[a:b], tok.pos, tok.col, tok.span, tok.merged))
+        pieces.append(Tok(label, tok.pos, tok.col, tok.span, tok.merged))
         rest = re.sub(r"^[:：\s]+", "", src[b:end]).strip()
         if rest:
             pieces.append(Tok(rest, tok.pos, tok.col, tok.span, tok.merged))

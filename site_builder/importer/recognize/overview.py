@@ -44,6 +44,8 @@ def find_title(paras: Iterable[tuple[str, Pos]], draft: Draft) -> None:
         if t in ("第一部分", "目录") or n > 12:
             break
         m = re.search(r"(20\d\d)年", t)
+        if re.search(r"[>＞»]|当前位置|您的位置", t):
+            continue  # a web page's navigation (首页 > 财政预决算 > 部门预算 > 2020年), not a title
         if m and ("绩效" in t or "预算" in t) and len(t) <= 60:
             draft.title_line = (line, t)
             draft.year_hints.append((line, int(m.group(1)), "the title"))

@@ -1,0 +1,331 @@
+"""The recognizer's rules for layouts it was not written for, each on a
+small text: a value is read with confidence or left empty with a review
+item, never placed in a field it may not belong to."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # pragma: no cover - when run as a script
+    sys.path.insert(0, str(ROOT))
+
+from site_builder.importer import import_text  # noqa: E402
+
+
+def fields(r) -> list[str]:
+    return [w[1] for w in r.warnings]
+
+
+# ---------------------------------------------------------------- the header part
+
+def test_one_cell_per_line_a_label_whose_cell_is_empty() -> None:
+    # a flattening that drops empty lines: an empty cell leaves two labels one above the other;
+    # the value before the next label is the nearest label's, and the rest stay in step
+    text = "\n".join([
+        "2024年项目绩效目标表", "填报单位(盖章):", "项目名称", "雾炮车抑尘降尘服务", "项目负责人", "项目实施单位",
+        "湘潭市环境卫生管理处", "主管部门", "湘潭市城市管理和综合执法局", "资金总额(万元)", "250",
+        "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "配备车辆数", "10台",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["name"] == "雾炮车抑尘降尘服务" and p["implementer"] == "湘潭市环境卫生管理处"
+    assert r.data["agency"]["name"] == "湘潭市城市管理和综合执法局"
+    assert p["budget"] == {"total": "250"}
+
+
+def test_a_label_in_brackets_qualified_is_one_label() -> None:
+    # "(盖章)" is part of the label, not its value
+    text = "项目支出绩效目标表 | |\n填报单位(盖章):南县疾病预防控制中心 | 金额单位:万元 |\n项目名称 | 基本公共卫生服务 |\n" \
+           "预算数 | 70.00 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n产出指标 | 数量指标 | 培训人次 | ≥200人次 |\n"
+    r = import_text(text, year=2025)
+    assert r.data["agency"]["name"] == "南县疾病预防控制中心"
+    r = import_text(text.replace("填报单位(盖章):南县疾病预防控制中心", "填报单位:(盖章) 单位:万元"), year=2025)
+    assert "name" not in r.data["agency"]  # the stamp's placeholder is no agency
+
+
+def test_a_label_the_lexicon_does_not_know_is_no_value() -> None:
+    rows = ["项目支出绩效目标表", "(2023年度)", "项目名称", "归口科室名称", "农村饮水安全", "县水利局", "资金总额(万元)", "80",
+            "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "受益人数", "≥9200人"]
+    r = import_text("\n".join(rows))
+    (p,) = r.data["projects"]
+    assert p["name"] == "农村饮水安全"  # not the label printed under 项目名称
+    [(pos, _f, msg)] = [w for w in r.warnings if "归口科室名称" in w[2]]
+    assert pos.line == 4 and "does not know" in msg
+
+
+def test_an_agency_code_and_name_above_the_table() -> None:
+    text = "项目支出绩效目标表\n(2023年)\n207101天津市河北区人民法院 | 单位:万元 | |||||\n项目名称 | 安全隐患维修 | |||||\n" \
+           "预算数 | 20.00 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n产出指标 | 数量指标 | 维修面积 | ≥400平方米 |\n"
+    r = import_text(text)
+    assert r.data["agency"] == {"code": "207101", "name": "天津市河北区人民法院"}
+    assert r.data["projects"][0]["name"] == "安全隐患维修"
+
+
+def test_a_line_that_ends_with_a_label_holds_its_value_below() -> None:
+    text = "\n".join([
+        "专项资金绩效目标表", "(2021年)", "专项名称再就业援助对象岗位补贴专项属性延续专项√ 新增专项□",
+        "部门名称桃源县人社局资金总额", "(万元)", "380",
+        "专项年度绩效目标按规定及时发放岗位补贴,维护社会稳定。",
+        "一级指标 二级指标 三级指标 指标值", "产出指标 数量指标 补助人数 250人",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["name"] == "再就业援助对象岗位补贴"  # 专项属性 is a label: its ticks are not the name's
+    assert p["budget"] == {"total": "380"}
+    assert p["goals"] == ["按规定及时发放岗位补贴,维护社会稳定。"]
+    assert r.data["agency"]["name"] == "桃源县人社局"
+
+
+def test_text_after_another_field_is_not_more_goals() -> None:
+    text = "\n".join([
+        "项目支出绩效目标表", "(2023年度)", "项目名称 残疾人精准康复", "年度资金总额: 80", "年度目标 提升残疾人生存和发展能力。",
+        "项目负责人 张三", "13800000000",  # an ignored field's value, then a line without a label
+        "专项", "年度",  # a label printed a few characters a line
+        "一级指标 二级指标 三级指标 指标值", "产出指标 数量指标 签约康复人数 ≥18000人",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["goals"] == ["提升残疾人生存和发展能力。"]
+
+
+# ---------------------------------------------------------------- the indicator table
+
+HEADER = "项目支出绩效目标表\n(2025年度)\n金额单位:万元\n项目名称 | 疾控经费 |\n预算数 | 70.00 |\n"
+
+
+def test_a_second_name_column_describes_the_first() -> None:
+    text = HEADER + "一级指标 | 二级指标 | 三级指标 | 指标内容 | 指标值 |\n" \
+                    "产出指标 | 数量指标 | 补助人数 | 实际发放人数 | 250人 |\n"
+    (ind,) = import_text(text).data["projects"][0]["indicators"]
+    assert (ind["name"], ind["description"], ind["target"]) == ("补助人数", "实际发放人数", "250人")
+
+
+def test_name_and_target_run_together_are_split_only_when_nothing_else_is() -> None:
+    rows = "一级指标二级指标三级指标指标值\n产出指标数量指标补助人数250人\n"
+    r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert (ind["name"], ind["target"]) == ("补助人数", "250人")
+    # with a description and a basis run in too, where the name ends is a guess: only the target before a
+    # basis word of the lexicon is read, the name is left to the editor
+    rows = "一级指标二级指标三级指标指标内容指标值绩效标准\n产出指标数量指标补助人数实际发放人数250人计划标准\n"
+    r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert ind == {"level1": "产出指标", "level2": "数量指标", "target": "250人", "basis": "计划标准"}
+    [(pos, _f, msg)] = [w for w in r.warnings if w[1] == "projects[0].indicators[0].name"]
+    assert pos.line == 7 and "ran together" in msg
+    # without a basis word at its end, nothing of such a row is read
+    r = import_text(HEADER.replace(" | ", "").replace(" |", "") + rows.replace("计划标准", "按计划"))
+    assert "indicators" not in r.data["projects"][0]
+    assert any("indicator row not read" in w[2] and w[0].line == 7 for w in r.warnings)
+
+
+def test_a_target_split_over_comparator_value_and_unit_cells() -> None:
+    text = HEADER + "一级指标 | 二级指标 | 三级指标 | 指标值类型 | 目标值 | 度量单位 | 指标值内容 | 备注 |\n" \
+                    "成本指标 | 经济成本指标 | 疾控中心经费 | ≤ | 70 | 万元 | 反映经费。 | |\n" \
+                    "社会成本指标 | 对社会的不利影响 | 定性 | 减少 | 反映不利影响。 | 反映不利影响。 | |\n"
+    inds = import_text(text).data["projects"][0]["indicators"]
+    assert [(i["level2"], i["name"], i["target"]) for i in inds] == [
+        ("经济成本指标", "疾控中心经费", "≤70万元"),
+        ("社会成本指标", "对社会的不利影响", "减少"),  # a 定性 row prints no unit: its description is not one
+    ]
+
+
+def test_a_column_label_after_its_group() -> None:
+    # two column groups, the period's and the year's, each label a line; 实施周期指标值 / 当年度指标值
+    text = "项目名称 | 物业管理费支出 |\n预算数(万元) | 282.92 |\n绩效指标 |\n一级 指标 |\n二级 指标 |\n三级 指标 |\n" \
+           "实施周期指标值 |\n二级 指标 |\n三级 指标 |\n当年度指标值 | ||\n" \
+           "产出指标 | 数量指标 | 服务面积 | 2.6万平方米 | 数量指标 | 物管服务面积 | 1万平方米 | |||\n" \
+           "质量指标 | 合格率 | 90% | 质量指标 | 保障工作合格率 | 100% | ||||\n"
+    inds = import_text(text, year=2022).data["projects"][0]["indicators"]
+    assert [(i["level2"], i["name"], i["target"]) for i in inds] == [
+        ("数量指标", "物管服务面积", "1万平方米"), ("质量指标", "保障工作合格率", "100%")]
+
+
+SPACES = """项目绩效目标表
+单位:元
+项目名称 项目单位 项目类别 预算数 年度绩效目标 一级指标 二级指标 三级指标 指标性质 指标方向 目标值 计量单位 分值
+业务装备经费 776001-某检察院 32-专项资金项目 1,030,700.00 保障日常办公办案装备需要。 满意度指标(10分) 服务对象满意度 使用人员满意度 正向 大于等于 98 % 10
+产出指标(50分) 成本指标 车辆购置成本 反向 小于等于 12 万元 5
+质量指标 政府采购率 正向 大于等于 30 % 7.5
+数量指标 车辆采购数量 反向 小于等于 1 7.5
+时效指标 采购计划完成时间 定性
+11月底之前
+5
+办案(业务)经费 776001-某检察院 32-专项资金项目 3,239,300.00 保障日常办案业务需要。 产出指标(50分) 时效指标 法定审限内结案率 正向 大于等于 95 % 5
+"""
+
+
+def test_a_wide_table_split_at_spaces() -> None:
+    r = import_text(SPACES, year=2024)
+    p1, p2 = r.data["projects"]
+    assert (p1["name"], p1["implementer"], p1["budget"]) == ("业务装备经费", "776001-某检察院", {"total": "103.07"})
+    assert p2["budget"] == {"total": "323.93"}  # 元 with thousands separators, exactly in 万元
+    assert [(i["level1"], i["level2"], i["name"], i["target"]) for i in p1["indicators"]] == [
+        # a group's first row prints its 二级指标 in words the lexicon does not know: each piece fits its column
+        ("满意度指标(10分)", "服务对象满意度", "使用人员满意度", "大于等于98%"),
+        # the comparator sits under 指标方向, 正向 under 指标性质: the comparator is the target's
+        ("产出指标(50分)", "成本指标", "车辆购置成本", "小于等于12万元"),
+        ("产出指标(50分)", "质量指标", "政府采购率", "大于等于30%"),
+        ("产出指标(50分)", "数量指标", "车辆采购数量", "小于等于1"),  # no unit: the score is not one
+        # a 定性 value with line breaks is printed on the line after its row, the score after it
+        ("产出指标(50分)", "时效指标", "采购计划完成时间", "11月底之前"),
+    ]
+    # a project's row whose goal holds a space does not fit the header's columns: not read
+    r = import_text(SPACES.replace("保障日常办案业务需要。", "保障日常 办案业务需要。"), year=2024)
+    assert len(r.data["projects"]) == 1 and any("do not fit" in w[2] for w in r.warnings)
+
+
+# ---------------------------------------------------------------- year
+
+def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:
+    text = "2024年祁东县部门整体支出绩效目标表\n部门名称 祁东县疾控中心\n整体绩效目标 根据《关于印发湖南省2020年度艾滋病防治项目" \
+           "实施方案的通知》等文件要求完成绩效目标。\n"
+    assert import_text(text).data["year"] == 2024
+
+
+# ---------------------------------------------------------------- PDF text broken inside cells
+
+PDF_TEXT = """ 1.大型设备运行保障经费绩效目标表
+430001 临西县机关后勤服务中心本级 单位：万元
+项目编码
+13053524P0000021028
+项目名称 大型设备运行保障经费
+项目负责人 张三
+预算规模及
+资金用途
+预算数 35.00
+其中：财政
+资金
+35.00 其他资金
+本项目资金用于电梯的维修维保。
+资金支出计
+划（%）
+3 月底 6 月底 10 月底 12 月底
+5.00 10.00 20.00 35.00
+绩效目标 1.电梯的维修维保
+实施单位 临西县机关后勤服务中心
+一级指标 二级指标 三级指标 绩效指标描述 指标值
+指标值确定
+依据
+产出指标
+数量指标 电梯数量
+机关院内电梯数量
+9 部 工作计划
+质量指标
+电梯维修合
+格率(%)
+全年电梯维修工作合格的比例
+"""
+
+
+def test_pdf_text_fields_end_at_the_next_label() -> None:
+    r = import_text(PDF_TEXT)
+    assert r.layout == "lines (lines broken inside cells)"
+    (p,) = r.data["projects"]
+    assert p["name"] == "大型设备运行保障经费"  # not "… 张三": 项目负责人 is a label of the lexicon
+    assert p["budget"] == {"total": "35.00", "fiscal": "35.00"}
+    assert p["goals"] == ["电梯的维修维保"]  # not the 实施单位 line after it
+    first, second = p["indicators"]
+    assert (first["name"], first["target"], first["basis"]) == ("电梯数量", "9 部", "工作计划")
+    # the text ends before the row's 指标值 and 依据: which lines are the name's is not known
+    assert second == {"level1": "产出指标", "level2": "质量指标"}
+    assert "projects[0].indicators[1]" in fields(r)
+
+
+def test_pdf_text_labels_of_another_template() -> None:
+    text = PDF_TEXT.replace(" 1.大型设备运行保障经费绩效目标表\n", "").replace("项目名称 大型", "专项名称 大型") \
+        .replace("预算数 35.00", "项目资金总额 35.00")
+    (p,) = import_text(text).data["projects"]
+    assert p["name"] == "大型设备运行保障经费" and p["budget"]["total"] == "35.00"
+
+
+# ---------------------------------------------------------------- indicators as an outline
+
+TREE = """某市疾病预防控制中心2020年项目绩效目标批复表
+单位:元
+项目
+指标值
+绩效金额
+ 某市疾病预防控制中心
+  疫苗及美沙酮药物
+3000000
+   产出指标
+    成本指标(必填硬性指标)
+     按照物价部门定价标准采购
+100%
+    时效指标(必填)
+     疫苗提供及时率
+100%
+   满意度指标
+    服务对象满意度指标(必填)
+     服务对象满意度
+95%
+  艾滋病防治
+500000
+   产出指标
+    数量指标
+     检测人次
+≥1000人次
+"""
+
+
+def test_a_tree_indented_one_cell_per_line() -> None:
+    # the depth is told by indentation relative to the line above, never by a count of spaces
+    for text in (TREE, TREE.replace(" ", "  ")):
+        r = import_text(text)
+        p1, p2 = r.data["projects"]
+        assert (p1["name"], p1["budget"], p2["name"], p2["budget"]) == (
+            "疫苗及美沙酮药物", {"total": "300"}, "艾滋病防治", {"total": "50"})
+        assert [(i["level1"], i["level2"], i["name"], i["target"]) for i in p1["indicators"]] == [
+            ("产出指标", "成本指标(必填硬性指标)", "按照物价部门定价标准采购", "100%"),
+            ("产出指标", "时效指标(必填)", "疫苗提供及时率", "100%"),
+            ("满意度指标", "服务对象满意度指标(必填)", "服务对象满意度", "95%"),
+        ]
+        assert p2["indicators"] == [{"level1": "产出指标", "level2": "数量指标", "name": "检测人次", "target": "≥1000人次"}]
+        assert r.data["agency"]["name"] == "某市疾病预防控制中心"  # the tree's item that the title names
+
+
+def test_bracketed_headings_and_numbered_items() -> None:
+    text = "\n".join([
+        "黄山市公安局2025年项目绩效目标和指标", "单位名称(项目类别/支出项目)", "年度预算安排", "绩效目标",
+        "黄山市公安局", "92156434", " 其他运转类", "1681680", "  雪亮工程机房租赁", "1681680",
+        "【项目概况】:雪亮工程后端机房租赁服务。", "【总体目标】", "保障机房内所有设备设施运转",
+        "【产出指标-数量指标】", "指标1:机柜数量(≥77台)", "【效益指标-社会效益指标】", "指标1:服务保障民生(有力保障)",
+        "【满意度指标-服务对象满意度指标】", "指标1:提升群众安全感(≥90%)", " 本级项目", "26273500",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["name"] == "雪亮工程机房租赁" and p["goals"] == ["保障机房内所有设备设施运转"]
+    assert [(i["level1"], i["level2"], i["name"], i["target"]) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "机柜数量", "≥77台"), ("效益指标", "社会效益指标", "服务保障民生", "有力保障"),
+        ("满意度指标", "服务对象满意度指标", "提升群众安全感", "≥90%")]
+    assert "projects[0].budget.total" in fields(r)  # no unit printed: 万元 assumed, for the editor to check
+
+
+def test_an_enumerated_outline_in_a_letter() -> None:
+    text = "\n".join([
+        "标 题: | 同心县2025年设施农业技术培训项目绩效目标设定 |", "县人民政府:", "现将具体绩效目标设定如下:",
+        "一、产出指标", "(一)数量指标", "设施温棚种植人员(县内培训)≧300人;", "(二)时效指标", "完成时限,2025年10月底前;",
+        "(三)成本指标", "培训补助≦1000元/人;", "二、满意度指标", "参训学员满意度≥95%。",
+        "附件:同心县2025年设施农业技术培训项目绩效目标表",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert [(i["level1"], i.get("level2"), i["name"], i["target"]) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "设施温棚种植人员(县内培训)", "≧300人"),
+        ("产出指标", "时效指标", "完成时限", "2025年10月底前"),
+        ("产出指标", "成本指标", "培训补助", "≦1000元/人"),  # (三) under 一、: a 二级指标
+        ("满意度指标", None, "参训学员满意度", "≥95%"),
+    ]
+    assert {"projects[0].name", "projects[0].budget.total"} <= set(fields(r))  # prose: not read, for the editor
+    assert r.data["source"]["title"] == "同心县2025年设施农业技术培训项目绩效目标设定"
+
+
+def test_an_outline_paragraph_of_several_indicators_is_not_read() -> None:
+    text = "\n".join(["关于某镇葡萄种植项目绩效目标设定的公示", "一、 产出指标",
+                      "数量指标:种植数量>=17600株;种植作物成活率>=85;时效指标:完成及时率>=100%。",
+                      "二、 效益指标", "经济效益指标:产业产值≥80万元;社会效益目标:受益户≥10户。", "三、 满意度指标",
+                      "服务对象满意度指标,受益脱贫户满意度≥95%。"])
+    r = import_text(text, year=2023)
+    assert "projects" not in r.data and "projects" in fields(r)
