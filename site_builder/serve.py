@@ -164,6 +164,7 @@ class SnapshotWatcher:
         self._named: set[str] | None = set()  # paths events named since the last look; None: look at everything
         self._due = False  # a look is scheduled
         self._observer = None
+        self._callback: Callable[[], None] | None = None
 
     def watch(self, path: str, func: Callable[[], None] | None = None, delay: object = None,
               ignore: object = None) -> None:
@@ -194,7 +195,9 @@ class SnapshotWatcher:
         observer.daemon = True
         observer.start()
         self._observer = observer
+        self._callback = callback
         PeriodicCallback(lambda: self._look_at_everything(callback), self.FULL_LOOK).start()
+        loop.add_callback(callback)  # what livereload queued at its start (its first reload), at once
         return True
 
     def stop(self) -> None:
@@ -277,6 +280,8 @@ class SnapshotWatcher:
 
     def examine(self) -> tuple[str | None, float | None]:
         if self._changes:
+            if self._callback is not None:  # the edits an event named are looked at next
+                self._soon(self._callback)
             return self._changes.pop()
         with self._lock:
             named, self._named = self._named, set()

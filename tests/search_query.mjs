@@ -63,9 +63,11 @@ globalThis.document = {
 };
 
 const queries = JSON.parse(await readStdin());
-// The module the /search/ page loads: it searches every part of the index
-// (a large site's index is built in parts; see site_builder/search_parts.js).
+// The module the /search/ page loads: it searches every bundle of the index
+// (a large site's index is in bundles by region; see site_builder/search/parts.js),
+// or, with SEARCH_SCOPE=<division code>, those of that region (and the site-wide one).
 const pagefind = await import(bundleUrl + "merged/pagefind.js");
+if (process.env.SEARCH_SCOPE) pagefind.scope(process.env.SEARCH_SCOPE);
 await pagefind.options({ baseUrl: "/", noWorker: true });
 await pagefind.init();
 
@@ -96,7 +98,7 @@ for (const q of queries) {
 }
 out.filters = await pagefind.filters();
 try {
-  const entry = JSON.parse(await readFile(path.join(bundle, "pagefind-entry.json"), "utf8"));
+  const entry = JSON.parse(await readFile(path.join(bundle, "b", "site", "pagefind-entry.json"), "utf8"));
   out.version = entry.version;
 } catch {}
 process.stdout.write(JSON.stringify(out));

@@ -240,7 +240,7 @@ def test_a_cached_rebuild_whose_search_step_fails_leaves_the_site_byte_identical
     r = cli(root, "build", "--out", out)
     assert r.returncode == 0, r.stderr
     assert "（改）" in (out / "agencies/130202-430001/2025/index.html").read_text(encoding="utf-8")
-    assert verify_bundle(out / "pagefind") > 0
+    assert verify_bundle(out / "pagefind" / "b" / "site") > 0
 
 
 def test_pagefind_exiting_0_with_empty_files_is_caught_before_publishing(site, tmp_path):
@@ -407,7 +407,7 @@ def test_sigkill_at_random_moments_never_changes_the_published_site(site, tmp_pa
         assert code == -signal.SIGKILL, seen
         if now == before:
             outcomes.append("untouched")
-        elif pages_of(now) == after and verify_bundle(out / "pagefind") > 0:
+        elif pages_of(now) == after and verify_bundle(out / "pagefind" / "b" / "site") > 0:
             outcomes.append("published")  # killed after publishing: the new site is the last good build
         else:
             journals = [n for n in leftovers(tmp_path, out, wait=0) if n.startswith(".public.journal-")]
@@ -442,7 +442,7 @@ def test_sigkill_inside_the_search_step(site, tmp_path):
     proc.communicate(timeout=30)
     assert wait_gone(pagefind) == set()
     assert tree(out) == before
-    assert verify_bundle(out / "pagefind") > 0
+    assert verify_bundle(out / "pagefind" / "b" / "site") > 0
     assert cli(root, "build", "--out", out).returncode == 0
     assert leftovers(tmp_path, out) == []
 
@@ -587,10 +587,10 @@ def test_a_state_that_does_not_describe_the_output_is_not_used(site, tmp_path):
 
 def test_verify_bundle_finds_pages_in_a_good_bundle_and_refuses_damaged_ones(site, tmp_path):
     _, out = site
-    assert verify_bundle(out / "pagefind") >= 5
+    assert verify_bundle(out / "pagefind" / "b" / "site") >= 5
     for damage in ("entry", "meta", "index", "fragment", "script"):
         bundle = tmp_path / f"bundle-{damage}"
-        shutil.copytree(out / "pagefind", bundle)
+        shutil.copytree(out / "pagefind" / "b" / "site", bundle)
         if damage == "entry":
             (bundle / "pagefind-entry.json").write_text("", encoding="utf-8")
         elif damage == "meta":
@@ -604,4 +604,4 @@ def test_verify_bundle_finds_pages_in_a_good_bundle_and_refuses_damaged_ones(sit
         with pytest.raises(SearchIndexError):
             verify_bundle(bundle)
     with pytest.raises(SearchIndexError, match="finds no page"):
-        verify_bundle(out / "pagefind", probe="这个词不在任何页面")
+        verify_bundle(out / "pagefind" / "b" / "site", probe="这个词不在任何页面")

@@ -18,10 +18,12 @@ Run with ``-s`` to see the measurements.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,7 +41,7 @@ from benchmarks.search_bytes import QuietHandler, first_query_bytes, serve  # no
 from site_builder.build import build  # noqa: E402
 from site_builder.errors import BuildError  # noqa: E402
 from site_builder.search import (BINARY_ENV, PAGEFIND_VERSION, PART_PAGES_ENV, PART_WASM_STUB, SearchIndexError, check_output,  # noqa: E402
-                                 index_site, part_pages, plan_parts, site_pages)
+                                 index_site, part_pages, site_pages)
 
 NODE = shutil.which("node") or "/usr/bin/node"
 QUERY_SCRIPT = REPO / "tests" / "search_query.mjs"
@@ -225,9 +227,10 @@ def site(built) -> Path:
     return built[0]
 
 
-def run_queries(site: Path, queries: list[dict]) -> dict:
-    proc = subprocess.run([NODE, "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", str(QUERY_SCRIPT), str(site)], input=json.dumps(queries, ensure_ascii=False),
-                          capture_output=True, text=True, encoding="utf-8", cwd=REPO, timeout=300)
+def run_queries(site: Path, queries: list[dict], scope: str = "") -> dict:
+    proc = subprocess.run([NODE, "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", str(QUERY_SCRIPT), str(site)],
+                          input=json.dumps(queries, ensure_ascii=False), capture_output=True, text=True,
+                          encoding="utf-8", cwd=REPO, timeout=300, env={**os.environ, "SEARCH_SCOPE": scope})
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -593,7 +596,7 @@ def test_ui_words_on_no_page_show_the_empty_state(page, server):
     assert page.locator(".pagefind-ui__result").count() == 0
     # Pagefind alone, without the check, would have listed pages
     raw = page.evaluate("""async () => {
-        const pagefind = await import("/pagefind/pagefind.js");
+        const pagefind = (await import("/pagefind/pagefind.js")).createInstance({ basePath: "/pagefind/b/site/" });
         await pagefind.options({ baseUrl: "/" });
         return (await pagefind.search("公园")).results.length;
     }""")
@@ -794,16 +797,17 @@ def test_query_table_in_chromium(page, server):
     assert not failures, "\n".join(failures)
 
 
-# --------------------------------------------------------------------------- an index in parts
+# --------------------------------------------------------------------------- an index in bundles by region
 
-# A province-sized site is indexed in parts (site_builder/search.py,
-# plan_parts) that /pagefind/merged/pagefind.js searches as one
-# (site_builder/search_parts.js). The seed site again, with parts of at most
-# 30 pages, against the one-index build above: what a reader gets must not
-# depend on the parts, except the order by relevance (each part ranks with
-# its own word statistics).
+# A province-sized site is indexed in bundles by region (site_builder/search/,
+# plan_bundles) that /pagefind/merged/pagefind.js searches as one, or only
+# the reader's region's (site_builder/search/parts.js). The seed site again,
+# with bundles of at most 30 pages, against the one-index build above: what
+# a reader gets must not depend on the bundles, except the order by
+# relevance (each bundle ranks with its own word statistics).
 
 PARTS_OF = 30
+SEED_BUNDLES = {"site", "1302", "1305", "62"}  # 唐山市, 邢台市, 甘肃省, and the site-wide pages
 
 
 @pytest.fixture(scope="session")
@@ -832,65 +836,80 @@ def test_split_build_report_and_layout(built, split_built):
     site, report = split_built
     one = built[1].search
     s = report.search
-    assert s["parts"] == 3 and one["parts"] == 1
-    assert s["pages"] == one["pages"]  # every indexed page in exactly one part
-    assert (site / "pagefind" / "part-1" / "pagefind-entry.json").is_file()
-    assert (site / "pagefind" / "part-2" / "pagefind-entry.json").is_file()
-    assert not (site / "pagefind" / "part-3").exists()
-    for i in (1, 2):  # a part keeps what its Pagefind instance reads; its WebAssembly is a stub
-        part = site / "pagefind" / f"part-{i}"
-        assert sorted(p.name for p in part.iterdir() if not p.name.endswith(".pf_meta")) == [
+    assert s["bundles"] == 4 and one["bundles"] == 1
+    assert s["pages"] == one["pages"]  # every indexed page in exactly one bundle
+    bundles = site / "pagefind" / "b"
+    assert {p.name for p in bundles.iterdir()} == SEED_BUNDLES
+    for key in SEED_BUNDLES - {"site"}:  # a region's bundle keeps what its Pagefind instance reads
+        assert sorted(p.name for p in (bundles / key).iterdir() if not p.name.endswith(".pf_meta")) == [
             "filter", "fragment", "index", "pagefind-entry.json", "wasm.unknown.pagefind"]
-        assert (part / "wasm.unknown.pagefind").read_bytes() == PART_WASM_STUB
-    assert (site / "pagefind" / "wasm.unknown.pagefind").stat().st_size > 10_000
+    assert (bundles / "site" / "pagefind-worker.js").is_file()  # one worker for every instance, from the first
+    # only the site-wide bundle's WebAssembly is real: its instance is made first
+    assert (bundles / "site" / "wasm.unknown.pagefind").stat().st_size > 10_000
+    assert {(bundles / k / "wasm.unknown.pagefind").read_bytes() for k in SEED_BUNDLES - {"site"}} == {PART_WASM_STUB}
+    assert (site / "pagefind" / "pagefind-ui.js").is_file() and (site / "pagefind" / "pagefind.js").is_file()
     merged = (site / "pagefind" / "merged" / "pagefind.js").read_text(encoding="utf-8")
-    assert 'const PARTS = ["../", "../part-1/", "../part-2/"];' in merged
-    assert not list(site.parent.glob(".search-*")), "the parts' scratch folder is left behind"
+    listed = json.loads(re.search(r"const BUNDLES = (\[.*?\]);", merged).group(1))
+    assert [b["key"] for b in listed] == ["site", "1302", "1305", "62"]
+    assert {b["key"]: b.get("name") for b in listed}["1302"] == "河北省唐山市"
+    deadline = time.monotonic() + 10  # deleted by a process of its own
+    while list(site.parent.glob(".site.search-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not list(site.parent.glob(".site.search-*")), "the bundles' scratch folder is left behind"
 
 
-def test_plan_parts_cuts_budget_ranges(site):
-    plan = plan_parts(site_pages(site), PARTS_OF)
-    assert plan is not None and len(plan) == 3
-    pages = [rel for part in plan for rel in part]
-    assert len(pages) == len(set(pages)) and max(len(p) for p in plan) <= PARTS_OF
-    assert "search/index.html" not in pages and "404.html" not in pages  # not indexed (no data-pagefind-body)
+def test_plan_bundles_groups_pages_by_region(site):
+    from site_builder.search import indexed_pages, plan_bundles
 
-    def amount(rel):
-        m = re.search(r'data-pagefind-sort="预算金额">([^<]*)<', (site / rel).read_text(encoding="utf-8"))
-        return Decimal(m.group(1)) if m else None
-
-    ranges = [[a for a in map(amount, part) if a is not None] for part in plan]
-    assert all(ranges)
-    for higher, lower in zip(ranges, ranges[1:]):
-        assert min(higher) >= max(lower)  # consecutive 预算金额 ranges, highest first
-    assert plan_parts(site_pages(site), 10_000) is None  # a small site is one index, as before
-    assert plan_parts(site_pages(site), PARTS_OF, above=100) is None  # 89 indexed pages: not above 100
-    assert plan_parts(site_pages(site), PARTS_OF, above=80) == plan
+    indexed = indexed_pages(site_pages(site))
+    assert "search/index.html" not in indexed and "404.html" not in indexed  # no data-pagefind-body
+    plan = plan_bundles(indexed, PARTS_OF)
+    pages = [rel for rels in plan.values() for rel in rels]
+    assert sorted(pages) == sorted(indexed) and len(pages) == len(set(pages))
+    assert set(plan) == SEED_BUNDLES and max(len(p) for k, p in plan.items() if k != "site") <= PARTS_OF
+    assert all(rel.startswith("agencies/130202-") or rel.startswith("agencies/130209-") or
+               rel.startswith("agencies/130225-") or rel.startswith("regions/1302") for rel in plan["1302"])
+    assert "index.html" in plan["site"] and "regions/622925/index.html" in plan["62"]
+    assert plan_bundles(indexed, 10_000) == {"site": sorted(indexed)}  # a small site is one index
+    assert plan_bundles(indexed, 0) == {"site": sorted(indexed)}
 
 
-def test_large_sites_are_indexed_in_parts_by_default(tmp_path, monkeypatch):
+def test_plan_bundles_splits_a_region_over_the_limit():
+    from site_builder.search import plan_bundles
+
+    county = [f"agencies/130202-{n}/index.html" for n in range(5)]
+    other = ["agencies/130209-1/index.html", "agencies/130535-1/index.html", "regions/130000/index.html"]
+    plan = plan_bundles(county + other + ["index.html"], 3)
+    assert plan == {"site": ["index.html", "regions/130000/index.html"],
+                    "130202-1": county[:3], "130202-2": county[3:], "130209": other[:1], "1305": other[1:2]}
+    assert plan_bundles(county + other, 10) == {"site": sorted(county + other)}  # not over the limit: one
+    assert plan_bundles(county + other, 7) == {"site": ["regions/130000/index.html"],
+                                               "1302": county + other[:1], "1305": other[1:2]}
+
+
+def test_large_sites_are_indexed_in_bundles_by_default(tmp_path, monkeypatch):
     """Without the setting, a site above search.AUTO_ABOVE_PAGES indexed
-    pages gets parts of search.AUTO_PART_PAGES (here scaled down to the seed
-    site: above 80 pages, parts of 30); with the setting at 0, one index."""
+    pages gets bundles of at most search.AUTO_PART_PAGES (here scaled down to
+    the seed site: above 80 pages, at most 30); with the setting at 0, one."""
     from site_builder import search
 
     monkeypatch.delenv(PART_PAGES_ENV, raising=False)
     monkeypatch.setattr(search, "AUTO_ABOVE_PAGES", 80)
     monkeypatch.setattr(search, "AUTO_PART_PAGES", PARTS_OF)
     auto = build(REPO, tmp_path / "auto", search=True).search
-    assert auto["parts"] == 3 and auto["pages"] > 80
+    assert auto["bundles"] == 4 and auto["pages"] > 80
     monkeypatch.setattr(search, "AUTO_ABOVE_PAGES", 100)
-    assert build(REPO, tmp_path / "small", search=True).search["parts"] == 1  # not above: one index
+    assert build(REPO, tmp_path / "small", search=True).search["bundles"] == 1  # not above: one index
     monkeypatch.setattr(search, "AUTO_ABOVE_PAGES", 80)
     monkeypatch.setenv(PART_PAGES_ENV, "0")
     one = build(REPO, tmp_path / "one", search=True).search
-    assert one["parts"] == 1 and one["pages"] == auto["pages"]
-    assert 'const PARTS = ["../"];' in (tmp_path / "one" / "pagefind" / "merged" / "pagefind.js").read_text(encoding="utf-8")
+    assert one["bundles"] == 1 and one["pages"] == auto["pages"]
+    assert [p.name for p in (tmp_path / "one" / "pagefind" / "b").iterdir()] == ["site"]
 
 
 def test_part_pages_setting(monkeypatch):
     monkeypatch.delenv(PART_PAGES_ENV, raising=False)
-    assert part_pages() is None  # the default: parts only above search.AUTO_ABOVE_PAGES
+    assert part_pages() is None  # the default: bundles only above search.AUTO_ABOVE_PAGES
     monkeypatch.setenv(PART_PAGES_ENV, "10000")
     assert part_pages() == 10_000
     monkeypatch.setenv(PART_PAGES_ENV, "0")
@@ -912,6 +931,45 @@ def test_bad_part_setting_fails_before_building(tmp_path, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]  # nothing built, nothing lost
 
 
+def test_a_search_limited_to_a_region_searches_its_bundle_only(split_site):
+    """The reader's region (?scope=, from the page the search started on)
+    limits a search to its bundle and the site-wide one: from 路南区, the
+    pages of its city, 唐山市, are all found as a search everywhere finds
+    them, and no page of another region is."""
+    tangshan = ("/agencies/130202-", "/agencies/130209-", "/agencies/130225-")
+    others = ("/agencies/130535-", "/agencies/622925")
+    queries = [{"q": q, "limit": 300} for q in ("经费", "满意度", "和政县")]
+    everywhere = run_queries(split_site, queries)["results"]
+    scoped = run_queries(split_site, queries, scope="130202")["results"]
+    for a, b in zip(everywhere, scoped):
+        assert {u for u in urls(b) if u.startswith(tangshan)} == {u for u in urls(a) if u.startswith(tangshan)}, a["q"]
+        assert not [u for u in urls(b) if u.startswith(others)], a["q"]
+    assert [u for u in urls(everywhere[2]) if u.startswith(others)]  # 和政县: found everywhere, not from 路南区
+
+
+def test_an_edit_re_indexes_only_its_regions_bundle(tmp_path, monkeypatch):
+    """A cached rebuild after an edit of one filing indexes again only the
+    bundles whose pages changed: its region's and the site-wide one; the
+    others stay as they were, file for file."""
+    from conftest import copy_project, edit
+
+    monkeypatch.setenv(PART_PAGES_ENV, str(PARTS_OF))
+    root, out = copy_project(tmp_path / "proj"), tmp_path / "public"
+    build(root, out, search=True)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pagefind" / "b").rglob("*") if p.is_file()}
+    edit(root / "content/filings/622925-2024.yaml", "和政县机关事务管理局", "和政县机关事务管理局（改）")
+    report = build(root, out, search=True)
+    assert report.search["indexed_bundles"] == 2 and report.search["bundles"] == 4
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pagefind" / "b").rglob("*") if p.is_file()}
+    for key in ("1302", "1305"):
+        mine = {k: v for k, v in before.items() if k.startswith(f"pagefind/b/{key}/")}
+        assert mine and all(after.get(k) == v for k, v in mine.items()), key
+    assert {k for k in before if k.startswith("pagefind/b/62/")} != {k for k in after if k.startswith("pagefind/b/62/")}
+    found = run_queries(out, [{"q": "管理局（改）", "limit": 10}])["results"][0]
+    assert any(u.startswith("/agencies/622925") for u in urls(found))
+    assert build(root, out, search=True).search is None  # nothing changed: nothing indexed
+
+
 SORTED_QUERIES = [{"q": q, "filters": f, "sort": {"预算金额": d}, "limit": 100}
                   for q, f in [(None, {"页面类型": "项目"}), ("经费", None), ("满意度", None), ("接待", {"年度": "2025"})]
                   for d in ("desc", "asc")]
@@ -921,7 +979,7 @@ def test_split_sort_is_exact(site, split_site):
     one = run_queries(site, SORTED_QUERIES)["results"]
     parts = run_queries(split_site, SORTED_QUERIES)["results"]
     for q, a, b in zip(SORTED_QUERIES, one, parts):
-        assert amounts(b) == amounts(a), q  # the same order (pages of equal amount may swap)
+        assert amounts(b)[:50] == amounts(a)[:50], q  # the same order (search/parts.js: MERGED); equal amounts may swap
         assert sorted(urls(b)) == sorted(urls(a)), q
         assert len(amounts(b)) >= 2
 
@@ -1001,8 +1059,31 @@ def test_each_part_is_searched_once_per_search(page, split_server):
         const urls = await Promise.all(found.results.map(async (r) => (await r.data()).url));
         return { timings: found.timings.length, urls, total: found.unfilteredResultCount };
     }""")
-    assert got["timings"] == 3  # one search in each of the three parts
+    assert got["timings"] == 4  # one search in each of the four bundles
     assert JIEDAI_LT in got["urls"] and len(got["urls"]) == len(set(got["urls"]))
     page.wait_for_load_state("networkidle")
     sizes = sorted(n for url, n in wasm if "/wasm." in url)
-    assert len(sizes) == 3 and sizes[:2] == [len(PART_WASM_STUB)] * 2 and sizes[2] > 10_000, wasm
+    assert len(sizes) == 4 and sizes[:3] == [len(PART_WASM_STUB)] * 3 and sizes[3] > 10_000, wasm
+
+
+def test_ui_a_search_from_a_region_fetches_its_bundle_only(page, split_server):
+    """A search started on 路南区's pages (the header form carries its region)
+    fetches the site-wide bundle and 唐山市's, says where it searched, and
+    one click searches everywhere."""
+    fetched = []
+    page.on("response", lambda r: fetched.append(urlsplit(r.url).path))
+    page.goto(f"{split_server}/agencies/130202-430001/2025/")
+    page.locator("#site-search").fill("经费")
+    page.locator("#site-search").press("Enter")
+    results(page)
+    page.wait_for_load_state("networkidle")
+    assert "scope=130202" in page.url
+    bundles = {p.split("/")[3] for p in fetched if p.startswith("/pagefind/b/")}
+    assert bundles == {"site", "1302"}
+    where = page.locator(".search-scope")
+    expect(where).to_contain_text("在 河北省唐山市 中搜索")
+    where.get_by_role("link", name="搜索全部地区").click()
+    results(page)
+    page.wait_for_load_state("networkidle")
+    assert "scope" not in page.url and "q=" in page.url
+    assert {p.split("/")[3] for p in fetched if p.startswith("/pagefind/b/")} == SEED_BUNDLES

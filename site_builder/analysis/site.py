@@ -36,6 +36,17 @@ def year_span(years: Iterable[int]) -> str:
     return "、".join(map(str, ys)) + "年"
 
 
+def significant_code(code: str) -> str:
+    """A six-digit division code without its trailing zero pairs: a
+    province's two digits (130000 → 13), a city's four (130200 → 1302), a
+    county's six. Codes of one region's places start with its digits."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
 def share(part: Decimal, whole: Decimal) -> Decimal | None:
     """Percentage with one decimal, for display; None when the whole is 0."""
     if not whole:

@@ -13,13 +13,13 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from ..analysis.site import SiteModel, build_site_model
+from ..analysis.site import SiteModel, build_site_model, significant_code
 from ..cache import CODE_FINGERPRINT, BuildCache, CachedFiling, FilingStore, State, no_gc, payload, sha
 from ..errors import BuildError
 from ..content.load import Problem, files_under
 from ..output import MARKER, Stage, remove_detached, search_folder, uninterrupted
 from ..render import Renderer, template_problem
-from ..search import BUNDLE_DIR, index_site
+from ..search import BUNDLE_DIR, BUNDLES_DIR, index_site, indexed_pages, plan_bundles
 from ..content.validate import check_across
 from . import workers
 from .downloads import SITE_DATA_FILES, Downloads
@@ -133,10 +133,11 @@ class Builder:
                             hashes = self.write_all(stage, plan, site, inputs, renderer, jobs, say)
                         else:
                             hashes = self.write_changes(stage, plan, site, inputs, renderer, report, verify_output)
-                        if search and (plan.full or self.state.search_id != plan.content_id
-                                       or not (self.out_dir / "pagefind").is_dir()):
-                            report.search = self.index(stage, None if plan.full else hashes, say, jobs)
-                        self.remember(plan, hashes, searched=search)
+                        if search:
+                            report.search = self.index(stage, hashes, report, site, say, jobs, full=plan.full)
+                        elif plan.full:
+                            self.state.search_indexed, self.state.search_bundles = set(), {}
+                        self.remember(plan, hashes)
                         self.publish(stage, plan.content_id)
                 finally:
                     self._close_pool()
@@ -301,30 +302,57 @@ class Builder:
                 report.deleted.append(rel)
         return hashes
 
-    def index(self, stage: Stage, hashes: dict[str, str] | None, say: Callable[[str], None], jobs: int) -> dict:
-        """The search bundle of the staged version, made in the stage and
-        checked (search.index_site). A full stage is the whole site; for a
-        partial one (``hashes``: every file of the new version) Pagefind is
-        shown the new version's pages: the staged ones and the unchanged
-        published ones."""
-        pages = None
-        if hashes is not None:
-            pages = {rel: (Path(stage.file(rel)) if os.path.exists(stage.file(rel)) else self.out_dir / rel)
-                     for rel in hashes if rel.endswith(".html")}
+    def index(self, stage: Stage, hashes: dict[str, str], report: BuildReport, site: SiteModel,
+              say: Callable[[str], None], jobs: int, *, full: bool) -> dict | None:
+        """The search bundles of the staged version (search.index_site), made
+        in the stage and checked: all of them for a full stage; for a partial
+        one, only the bundles whose pages changed (their fingerprints: each
+        page's output path and hash), with Pagefind shown their pages as the
+        new version has them, staged or published. None when no bundle
+        changed."""
+        state = self.state
+        written = set(report.written)
+        pages = {rel: (stage.path / rel if full or rel in written else self.out_dir / rel)
+                 for rel in hashes if rel.endswith(".html")}
+        if full or not state.search_bundles:
+            indexed = indexed_pages(pages)
+            changed_pages = set(pages)
+        else:
+            changed_pages = {rel for rel in report.written if rel in pages}
+            indexed = {rel for rel in state.search_indexed if rel in pages and rel not in changed_pages}
+            indexed |= indexed_pages({rel: pages[rel] for rel in changed_pages})
+        plan = plan_bundles(indexed)
+        fps = {key: sha("\0".join(f"{rel}={hashes[rel]}" for rel in rels).encode())[:20] for key, rels in plan.items()}
+        bundle_dir = self.out_dir / BUNDLE_DIR / BUNDLES_DIR
+        if full or not state.search_bundles:
+            todo = set(plan)
+        else:
+            todo = {key for key in plan if state.search_bundles.get(key) != fps[key] or not (bundle_dir / key).is_dir()}
+        gone = set(state.search_bundles) - set(plan) if not full else set()
+        if not todo and not gone and (self.out_dir / BUNDLE_DIR / "merged" / "pagefind.js").is_file():
+            state.search_indexed = indexed
+            return None
+        if not full and not state.search_bundles:  # no bundles of ours yet: the whole folder anew
+            stage.folder(BUNDLE_DIR)
+        elif not full:
+            for key in todo:
+                stage.folder(f"{BUNDLE_DIR}/{BUNDLES_DIR}/{key}")
+            for key in gone:
+                stage.remove_folder(f"{BUNDLE_DIR}/{BUNDLES_DIR}/{key}")
+        names = {significant_code(code): region.name for code, region in site.regions.items()}
         scratch = search_folder(self.out_dir)
         try:
-            return index_site(stage.path, stage.folder(BUNDLE_DIR), pages=pages, scratch=scratch, log=say, jobs=jobs)
+            result = index_site(stage.path, stage.path / BUNDLE_DIR, pages=pages, bundles=plan, only=todo,
+                                names=names, scratch=scratch, log=say, jobs=jobs)
         finally:
             remove_detached(scratch)
+        state.search_indexed, state.search_bundles = indexed, fps
+        return result
 
     # -- what the output holds now ------------------------------------------
-    def remember(self, plan: Plan, hashes: dict[str, str], *, searched: bool) -> None:
+    def remember(self, plan: Plan, hashes: dict[str, str]) -> None:
         """The state of the output this build is about to publish."""
         state = self.state
-        if searched:
-            state.search_id = plan.content_id
-        elif plan.full:
-            state.search_id = ""
         state.out_dir = str(self.out_dir)
         state.version = CODE_FINGERPRINT
         state.page_fps = {**{o: state.page_fps[o] for o in plan.kept_outputs}, **plan.fps}

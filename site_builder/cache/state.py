@@ -97,7 +97,8 @@ class State:
     group_fps: dict[str, str] = field(default_factory=dict)  # agency slug -> fingerprint of its page group
     group_urls: dict[str, list[str]] = field(default_factory=dict)  # agency slug -> URLs of its page group
     content_id: str = ""  # what the output holds: its inputs' identity (content_identity), as in its marker
-    search_id: str = ""  # the content_id the output's search bundle was made for ("": none)
+    search_indexed: set[str] = field(default_factory=set)  # output paths of the pages the search bundles index
+    search_bundles: dict[str, str] = field(default_factory=dict)  # search bundle key -> fingerprint of its pages
 
     def describes(self, out_dir: Path) -> bool:
         """This state was made by this code for the output folder as it is."""

@@ -133,7 +133,7 @@ def _agency(draft: Draft, agency: str | None) -> dict[str, Any]:
              if n and not any(w in n for w in lex.not_agency)]
     skipped = [n for _p, _c, n, _s in draft.agency_lines if n and any(w in n for w in lex.not_agency)]
     title = draft.title_line[1] if draft.title_line else "\n".join(draft.all_text.split("\n")[:5])
-    from .recognize import agency_name
+    from .recognize.project import agency_name
 
     named = [agency_name(n)[0] for _p, n in draft.implementers if n and agency_name(n)[0] in title]
     if lines and named and not any(n in title for _p, _c, n, _s in lines):
@@ -154,7 +154,7 @@ def _agency(draft: Draft, agency: str | None) -> dict[str, Any]:
         if ascope:
             ag["scope"] = ascope
     elif draft.implementers and not ag.get("name"):
-        from .recognize import agency_name
+        from .recognize.project import agency_name
 
         (name, _), = Counter(agency_name(n)[0] for _p, n in draft.implementers).most_common(1)
         ag["name"] = name

@@ -170,6 +170,7 @@ class Stage:
         self._made: set[str] = {self._root}  # folders known to exist (a mkdir per file was a tenth of a build)
         self.deleted: set[str] = set()  # output paths to delete (partial stages)
         self.bundles: set[str] = set()  # staged folders that replace the output's folder as a whole
+        self.removed: set[str] = set()  # the output's folders to delete as a whole (partial stages)
         self.marked = False  # the stage holds the output's new marker (mark())
         self.published = False
 
@@ -205,6 +206,10 @@ class Stage:
         of that name as a whole (the search bundle)."""
         self.bundles.add(safe_relpath(rel))
         return self.path / rel
+
+    def remove_folder(self, rel: str) -> None:
+        """Delete the output's folder ``rel`` as a whole when published."""
+        self.removed.add(safe_relpath(rel))
 
     def mark(self, content: str) -> None:
         """The output's marker, naming what this version holds."""
@@ -281,7 +286,8 @@ class _Journal:
         staged = [rel for rel in _files(stage.path) if (rel != MARKER or stage.marked) and not _under(rel, stage.bundles)]
         ops = ([("file", rel) for rel in sorted(staged)]
                + [("delete", rel) for rel in sorted(stage.deleted - set(staged))]
-               + [("folder", rel) for rel in sorted(stage.bundles)])
+               + [("folder", rel) for rel in sorted(stage.bundles)]
+               + [("rmfolder", rel) for rel in sorted(stage.removed)])
         if not ops:
             return
         journal = _make_side(out, "journal")
@@ -291,10 +297,12 @@ class _Journal:
             for i, (kind, rel) in enumerate(ops):
                 target = out / rel
                 kept = journal / str(i)
-                if kind == "folder":
+                if kind in ("folder", "rmfolder"):
                     if target.exists():
                         os.rename(target, kept)
-                    os.rename(stage.path / rel, target)
+                    if kind == "folder":
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        os.rename(stage.path / rel, target)
                     continue
                 if target.exists():
                     os.link(target, kept)  # the old bytes, should the apply be undone
@@ -331,7 +339,7 @@ def _roll_back(out: Path, journal: Path) -> None:
         target = out / rel
         kept = journal / str(i)
         # the new file or folder was moved in when it is no longer in the stage
-        moved_in = kind != "delete" and not (stage / rel).exists()
+        moved_in = kind in ("file", "folder") and not (stage / rel).exists()
         if moved_in and (target.exists() or target.is_symlink()):
             if target.is_dir():
                 os.rename(target, journal / f"new-{i}")  # deleted with the journal

@@ -20,7 +20,7 @@ from ..analysis.views import SiteViews, site_views
 from . import search_fields
 from . import summary
 from ..analysis import urls
-from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns
+from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns, significant_code
 from ..content.load import parse_text
 from ..analysis.notes import NOTE_TYPES
 
@@ -157,13 +157,15 @@ def data_date(infos: Iterable[FilingInfo]) -> str:
 
 
 def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str, kind: str = "",
-         head_title: str = "", date: str = "") -> dict[str, Any]:
+         head_title: str = "", date: str = "", region: str = "") -> dict[str, Any]:
     """A page's metadata. ``description``: the meta description and share
     preview text (every page has one); ``head_title``: the <title> and share
     title when the heading alone says too little (a project's name without
-    its agency and year)."""
+    its agency and year); ``region``: the division code of the region the
+    page is about, which a search started from it is limited to."""
     return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind,
-            "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表"), "date": date}
+            "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表"), "date": date,
+            "scope": significant_code(region) if region else ""}
 
 
 def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
@@ -194,7 +196,7 @@ def agency_context(ag: AgencyInfo) -> dict[str, Any]:
     description = summary.agency_summary(ag)
     return {
         "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency",
-                     date=data_date(ag.filings)),
+                     date=data_date(ag.filings), region=ag.filings[0].filing.region.code),
         "agency": ag, "search_fields": search_fields.agency(ag, description), "stats": summary.agency_stats(ag),
         "summary": description,
     }
@@ -365,7 +367,7 @@ def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, tit
     description = summary.region_summary(r) if first else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）"
     return {
         "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region",
-                     date=data_date(r.filings if first else part)),
+                     date=data_date(r.filings if first else part), region=r.code),
         "region": r, "children": r.child_regions, "filings": part, "pager": pager,
         "stats": summary.region_stats(r), "search_fields": search_fields.region(r, description) if first else "",
     }
@@ -389,7 +391,7 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
     return {
         "page": meta(info.title, info.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url), (f"{f.year}年", info.url)),
                      description, kind="filing", head_title=f"{f.agency.name} {f.year}年部门预算绩效目标",
-                     date=data_date([info])),
+                     date=data_date([info]), region=f.region.code),
         "info": info, "filing": f, "bars": bars, "unit_groups": info.unit_groups,
         "unit_columns": indicator_columns(f.unit_budget.indicators if f.unit_budget else ()),
         "provenance": summary.provenance(f), "source_line": summary.source_line(f), "stats": summary.filing_stats(info),
@@ -418,7 +420,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
         "page": meta(p.name, proj.url, crumbs(("单位", "/agencies/"), (f.agency.name, urls.agency(info.agency_slug)), (f"{f.year}年", info.url),
                                               (p.name, proj.url)),
                      description, kind="project", head_title=f"{p.name} · {f.agency.name} {f.year}年",
-                     date=data_date([info])),
+                     date=data_date([info]), region=f.region.code),
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),

@@ -28,10 +28,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import cbor2
 
+from ..analysis.site import significant_code
 from ..process import die_with_parent
 from ..errors import BuildError
 from ..pages.search_fields import SORT_KEY
@@ -116,9 +117,9 @@ def _size(path: Path) -> tuple[int, int]:
 
 
 def part_pages() -> int | None:
-    """Most pages one Pagefind run indexes as $SITE_BUILDER_SEARCH_PART_PAGES
-    sets it: N, 0 for one run over the whole site, or None when it is not
-    set (parts only above AUTO_ABOVE_PAGES)."""
+    """Most pages one bundle holds as $SITE_BUILDER_SEARCH_PART_PAGES sets
+    it: N, 0 for one index over the whole site, or None when it is not set
+    (bundles by region only above AUTO_ABOVE_PAGES)."""
     raw = os.environ.get(PART_PAGES_ENV, "").strip()
     if not raw:
         return None
@@ -131,44 +132,77 @@ def part_pages() -> int | None:
     return value
 
 
-def plan_parts(pages: dict[str, Path], limit: int, above: int | None = None) -> list[list[str]] | None:
-    """Split the pages Pagefind would index (``pages``: output path → file)
-    into parts of at most ``limit`` pages when there are more than ``above``
-    (default ``limit``) of them (None: one run over the whole site will do).
+SITE_KEY = "site"  # the bundle of the pages no region owns (home, listings), and of a small site's every page
+LEVELS = (2, 4, 6)  # a division code's province, city and county digits
 
-    The parts hold consecutive ranges of the 预算金额 sort value, highest
-    first, so the search page can give an exact sorted search over all of
-    them without knowing any amount (search/parts.js). Pages without the
-    sort (listings) are dealt out in turn. Only pages that carry
-    ``data-pagefind-body`` are indexed by Pagefind, so only they count."""
-    above = limit if above is None else above
+
+def region_of(rel: str) -> str:
+    """The division code a page belongs to, from its output path ("": none):
+    an agency's pages (/agencies/<region>-<agency>/…) and a region's page
+    (/regions/<code>/)."""
+    parts = rel.split("/")
+    code = ""
+    if len(parts) > 1 and parts[0] == "agencies":
+        code = parts[1].split("-", 1)[0]
+    elif len(parts) > 1 and parts[0] == "regions":
+        code = parts[1]
+    return significant_code(code) if code.isdigit() and len(code) == 6 else ""
+
+
+def indexed_pages(pages: dict[str, Path]) -> set[str]:
+    """The pages Pagefind indexes: those whose <main> carries data-pagefind-body."""
+    return {rel for rel, path in pages.items() if BODY_MARK in path.read_bytes()}
+
+
+def plan_bundles(indexed: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:
+    """The indexed pages grouped into bundles, each searchable alone: one
+    bundle (SITE_KEY) for a small site; above the limit (``limit``, else
+    $SITE_BUILDER_SEARCH_PART_PAGES, else AUTO_PART_PAGES above
+    AUTO_ABOVE_PAGES pages), a bundle per region — a province's pages
+    together if they are at most the limit, else each of its cities', else
+    each of a city's counties', and a county over the limit in chunks — and
+    SITE_KEY for the pages no region owns. A bundle's key is the division
+    code its pages share (a chunk's: the county's and its number), so a
+    reader's region picks the bundles to search, and an edit re-indexes only
+    its region's bundle (and SITE_KEY's)."""
+    pages = sorted(indexed)
+    setting = part_pages() if limit is None else limit
+    if setting == 0:
+        return {SITE_KEY: pages}
+    limit, above = (setting, setting) if setting else (AUTO_PART_PAGES, AUTO_ABOVE_PAGES)
     if len(pages) <= above:
-        return None
-    ranked: list[tuple[Decimal, str]] = []
-    unranked: list[str] = []
-    for rel in sorted(pages):
-        data = pages[rel].read_bytes()
-        if BODY_MARK not in data:
-            continue
-        at = data.find(SORT_MARK)
-        amount = None
-        if at >= 0:
-            start = at + len(SORT_MARK)
-            try:
-                amount = Decimal(data[start:data.index(b"<", start)].decode())
-            except (ValueError, ArithmeticError):
-                amount = None
-        if amount is None or not amount.is_finite():
-            unranked.append(rel)
+        return {SITE_KEY: pages}
+    bundles: dict[str, list[str]] = {SITE_KEY: []}
+
+    def place(group: list[tuple[str, str]], prefix: str, level: int) -> None:
+        if len(group) <= limit or level >= len(LEVELS):
+            if len(group) <= limit:
+                bundles[prefix] = [rel for _, rel in group]
+            else:  # one county over the limit: consecutive chunks
+                for n, at in enumerate(range(0, len(group), limit), start=1):
+                    bundles[f"{prefix}-{n}"] = [rel for _, rel in group[at:at + limit]]
+            return
+        digits = LEVELS[level]
+        below: dict[str, list[tuple[str, str]]] = {}
+        for code, rel in group:
+            if len(code) < digits:  # the region's own page above this level: no bundle of its own
+                bundles[SITE_KEY].append(rel)
+            else:
+                below.setdefault(code[:digits], []).append((code, rel))
+        for sub, members in sorted(below.items()):
+            place(members, sub, level + 1)
+
+    by_province: dict[str, list[tuple[str, str]]] = {}
+    for rel in pages:
+        code = region_of(rel)
+        if code:
+            by_province.setdefault(code[:LEVELS[0]], []).append((code, rel))
         else:
-            ranked.append((amount, rel))
-    count = len(ranked) + len(unranked)
-    if count <= above:
-        return None
-    ranked.sort(key=lambda t: (-t[0], t[1]))
-    k = -(-count // limit)
-    n = len(ranked)
-    return [[rel for _, rel in ranked[i * n // k:(i + 1) * n // k]] + unranked[i::k] for i in range(k)]
+            bundles[SITE_KEY].append(rel)
+    for province, members in sorted(by_province.items()):
+        place(members, province, 1)
+    bundles[SITE_KEY].sort()
+    return bundles
 
 
 def site_pages(site: Path) -> dict[str, Path]:
@@ -262,87 +296,102 @@ def _scratch(site: Path, given: str | os.PathLike[str] | None) -> Iterator[Path]
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def index_site(site_dir: str | os.PathLike[str], bundle: str | os.PathLike[str] | None = None, *,
-               pages: dict[str, Path] | None = None, scratch: str | os.PathLike[str] | None = None,
-               log: Callable[[str], None] | None = None, binary: str | os.PathLike[str] | None = None,
-               jobs: int = 1) -> dict:
-    """Index a built site into ``bundle`` (default ``site_dir/pagefind/``).
+def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | None = None, *,
+               pages: dict[str, Path] | None = None, bundles: dict[str, list[str]] | None = None,
+               only: Iterable[str] | None = None, names: dict[str, str] | None = None,
+               scratch: str | os.PathLike[str] | None = None, log: Callable[[str], None] | None = None,
+               binary: str | os.PathLike[str] | None = None, jobs: int = 1) -> dict:
+    """Index a built site's pages into search bundles under ``root`` (default
+    ``site_dir/pagefind/``).
 
-    ``pages`` (output path → file) are the pages to index when they are not
-    all in ``site_dir`` (a cached rebuild's: the changed ones staged, the
-    others published); Pagefind then reads them through links in
-    ``scratch``, a folder for the work (default: a new one beside the site).
+    ``pages`` (output path → file, default: every page in ``site_dir``) are
+    the site's pages, staged or published; Pagefind reads each bundle's
+    pages through links in ``scratch``, a folder for the work (default: a
+    new one beside the site). ``bundles`` is the plan (default:
+    ``plan_bundles`` over the pages that carry data-pagefind-body); only the
+    bundles in ``only`` are indexed (default: all), into
+    ``root/b/<key>/``, up to ``jobs`` Pagefind runs at a time, each checked
+    before it is used (verify_bundle: Pagefind has exited 0 after writing
+    empty files on a full disk). Pagefind's scripts go to ``root`` itself
+    when the SITE_KEY bundle is indexed, and ``root/merged/pagefind.js``
+    (search/parts.js with every bundle of the plan and its region's name,
+    from ``names``) is the module the search page loads.
 
-    A site of more than AUTO_ABOVE_PAGES indexed pages (or, with
-    $SITE_BUILDER_SEARCH_PART_PAGES=N, of more than N) is indexed in parts,
-    up to ``jobs`` Pagefind runs at a time: part 0 in /pagefind/, part i in
-    /pagefind/part-i/ (plan_parts says which pages go where). Either way the
-    search page loads /pagefind/merged/pagefind.js (search/parts.js with the
-    parts filled in), which searches all parts as one.
-
-    Every part's bundle is checked before it is used (verify_bundle):
-    Pagefind has exited 0 after writing empty files on a full disk.
-
-    Returns a small report: pages and words indexed (words summed over the
-    parts), filters and sorts, parts, the bundle's file count and bytes (and
-    those of the index chunks alone), the Pagefind version and the time taken.
-    Raises SearchIndexError (a BuildError) on any failure, so the build never
-    publishes a site without working search.
+    Returns a small report: pages and words indexed, filters and sorts, the
+    bundles indexed and in all, the files and bytes written, the Pagefind
+    version and the time taken. Raises SearchIndexError (a BuildError) on
+    any failure, so the build never publishes a site without working search.
     """
     say = log or (lambda s: None)
     site = Path(site_dir).resolve()
-    bundle = Path(bundle) if bundle is not None else site / BUNDLE_DIR
+    root = Path(root) if root is not None else site / BUNDLE_DIR
     exe = find_binary(binary)
-    limit = part_pages()
     t0 = time.perf_counter()
-    if bundle.exists():
-        raise SearchIndexError(f"{bundle} already exists; the index is written into a site without one")
+    listed = pages if pages is not None else site_pages(site)
+    plan = bundles if bundles is not None else plan_bundles(indexed_pages(listed))
+    todo = [key for key in plan if only is None or key in set(only)]
     with _scratch(site, scratch) as work:
-        size, above = (AUTO_PART_PAGES, AUTO_ABOVE_PAGES) if limit is None else (limit, limit)
-        listed = pages if pages is not None else site_pages(site)
-        plan = plan_parts(listed, size, above) if size else None
-        if plan is None and pages is None:
-            sources = [site]
-        else:
-            plan = plan or [sorted(listed)]
-            sources = [work / f"site-{i}" for i in range(len(plan))]
-            for part, source in zip(plan, sources):
-                _link_tree({rel: listed[rel] for rel in part}, source)
-        outputs = [work / f"bundle-{i}" for i in range(len(sources))]
+        sources = [work / f"site-{n}" for n in range(len(todo))]
+        for key, source in zip(todo, sources):
+            _link_tree({rel: listed[rel] for rel in plan[key]}, source)
+            if not plan[key]:  # a bundle Pagefind can run over: a site whose every page is a region's
+                source.mkdir(parents=True, exist_ok=True)
+                (source / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
+        outputs = [work / f"bundle-{n}" for n in range(len(todo))]
         runs = _run_all(exe, list(zip(sources, outputs)), work, jobs)
-        _move(outputs[0], bundle)
-        folders = ["../"]
-        for i, output in enumerate(outputs[1:], start=1):
-            _slim_part(output)
-            _move(output, bundle / f"part-{i}")
-            folders.append(f"../part-{i}/")
-    merged = bundle / MERGED_DIR
-    merged.mkdir()
-    (merged / "pagefind.js").write_text(merged_module(folders), encoding="utf-8")
-    files, size = _size(bundle)
-    index_size = sum(_size(p)[1] for p in [bundle / "index", *bundle.glob("part-*/index")])
+        for key, output in zip(todo, outputs):
+            if key == SITE_KEY:  # its instance is made first: it keeps Pagefind's worker and real WebAssembly
+                _scripts(output, root)
+            else:
+                _slim_part(output)
+            target = root / BUNDLES_DIR / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                raise SearchIndexError(f"{target} already exists; a bundle is written where there is none")
+            _move(output, target)
+    merged = root / MERGED_DIR
+    merged.mkdir(parents=True, exist_ok=True)
+    (merged / "pagefind.js").write_text(merged_module(plan, names or {}), encoding="utf-8")
+    files, size = _size(root)
     report = {
         "pages": sum(r["pages"] for r in runs),
         "words": sum(r["words"] for r in runs),
-        "filters": max(r["filters"] for r in runs),
-        "sorts": max(r["sorts"] for r in runs),
-        "parts": len(runs),
+        "filters": max((r["filters"] for r in runs), default=0),
+        "sorts": max((r["sorts"] for r in runs), default=0),
+        "bundles": len(plan),
+        "indexed_bundles": len(runs),
         "files": files,
         "bytes": size,
-        "index_bytes": index_size,
-        "version": runs[0]["version"],
+        "index_bytes": sum(_size(p)[1] for p in (root / BUNDLES_DIR).glob("*/index")),
+        "version": runs[0]["version"] if runs else PAGEFIND_VERSION,
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    parts = f" in {len(runs)} parts" if len(runs) > 1 else ""
-    say(f"search index: {report['pages']} pages{parts}, {report['words']} words, {report['filters']} filters, "
-        f"{size / 1024:.0f} KB in /{BUNDLE_DIR}/ (Pagefind {report['version']} extended, {report['seconds']} s)")
+    say(f"search index: {report['pages']} pages in {len(runs)} of {len(plan)} bundle(s), {report['words']} words, "
+        f"{report['filters']} filters, {size / 1024:.0f} KB written (Pagefind {report['version']} extended, "
+        f"{report['seconds']} s)")
     return report
+
+
+BUNDLES_DIR = "b"  # /pagefind/b/<key>/: one folder per bundle
+# A page Pagefind can index when a bundle has none of its own (Pagefind fails on a folder without pages).
+EMPTY_PAGE = '<!doctype html><html lang="zh-CN"><head><title>.</title></head><body><main data-pagefind-body>.</main></body></html>'
+SCRIPTS = ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-worker.js", "pagefind-highlight.js",
+           "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css")
+
+
+def _scripts(output: Path, root: Path) -> None:
+    """Pagefind's scripts and styles (the same for every bundle of a version)
+    to ``root``, where the search page loads them."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SCRIPTS:
+        if (output / name).is_file():
+            shutil.copyfile(output / name, root / name)
 
 
 # Pagefind's files are gzip streams whose content starts with this signature
 # (then CBOR for the metadata, index and filter chunks, JSON for fragments).
 SIGNATURE = b"pagefind_dcd"
-PROBE_WORD = "预算"  # on every page of the site (the header and every filing's totals)
+PROBE_WORD = "预算"  # on nearly every page (a bundle without it is queried for its own first word)
 
 
 def _decoded(path: Path) -> bytes:
@@ -394,7 +443,10 @@ def verify_bundle(bundle: Path, probe: str = PROBE_WORD) -> int:
                            + [(p[0], bundle / "fragment" / f"{p[0]}.pf_fragment") for p in pages]):
             if not path.is_file() or path.stat().st_size == 0:
                 raise SearchIndexError(f"the bundle's {path.relative_to(bundle)} is missing or empty")
-        found += _query(bundle, pages, chunks, probe)
+        hits = _query(bundle, pages, chunks, probe)
+        if not hits and probe == PROBE_WORD and chunks:  # a bundle without the word: its own first word
+            hits = _query(bundle, pages, chunks, chunks[0][0])
+        found += hits
     if found == 0:
         raise SearchIndexError(f"a test query for {probe!r} finds no page in the bundle")
     return found
@@ -433,9 +485,11 @@ PART_KEEPS = ("pagefind-entry.json", "*.pf_meta", "index", "filter", "fragment")
 
 
 def _slim_part(folder: Path) -> None:
-    """Keep in a part's bundle only what its instance reads: its entry,
+    """Keep in a region's bundle only what its instance reads: its entry,
     metadata, index, filter and fragment files, and a stub for its
-    WebAssembly. The UI scripts and styles are the first part's."""
+    WebAssembly. The scripts, Pagefind's worker (one for every instance,
+    started from the first instance's folder) and the real WebAssembly are
+    the SITE_KEY bundle's, whose instance the search module makes first."""
     keep = {p for pattern in PART_KEEPS for p in folder.glob(pattern)}
     for path in folder.iterdir():
         if path.name.startswith("wasm.") and path.name.endswith(".pagefind"):
@@ -451,10 +505,14 @@ def _move(src: Path, dst: Path) -> None:
         shutil.move(str(src), str(dst))
 
 
-def merged_module(folders: list[str]) -> str:
-    """search/parts.js with its list of part folders (relative to /pagefind/merged/)."""
+def merged_module(plan: dict[str, list[str]], names: dict[str, str]) -> str:
+    """search/parts.js with the list of bundles: each one's key, folder
+    (relative to /pagefind/merged/) and the name of the region it holds."""
     source = (Path(__file__).with_name("parts.js")).read_text(encoding="utf-8")
-    placeholder = 'const PARTS = ["../"];'
+    placeholder = 'const BUNDLES = [{ key: "site", folder: "../b/site/" }];'
     if placeholder not in source:
-        raise SearchIndexError("search/parts.js has lost its PARTS line")
-    return source.replace(placeholder, f"const PARTS = {json.dumps(folders)};", 1)
+        raise SearchIndexError("search/parts.js has lost its BUNDLES line")
+    listed = [{"key": key, "folder": f"../{BUNDLES_DIR}/{key}/", "pages": len(rels),
+               **({"name": names[key.split("-")[0]]} if key.split("-")[0] in names else {})}
+              for key, rels in sorted(plan.items(), key=lambda kv: (kv[0] != SITE_KEY, kv[0]))]
+    return source.replace(placeholder, f"const BUNDLES = {json.dumps(listed, ensure_ascii=False)};", 1)

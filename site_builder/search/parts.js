@@ -1,57 +1,87 @@
-// One search over every part of a site's Pagefind index.
+// One search over the bundles of a site's Pagefind index, or over those of
+// the reader's region.
 //
-// site_builder/search.py builds a large site's index in parts (Pagefind holds
-// a run's whole index in memory: ~2.4 GB per 10,000 of our pages) and copies
-// this file to /pagefind/merged/pagefind.js with PARTS filled in. The search
-// page gives Pagefind UI /pagefind/merged/ as its bundle, so the UI imports
-// this module instead of Pagefind's own and calls the same functions; the
-// tests do the same in Node and Chromium.
+// site_builder/search/ indexes a province-sized site in bundles by region
+// (plan_bundles: a province's pages, or each city's, or each county's, and
+// one bundle for the pages no region owns) and copies this file to
+// /pagefind/merged/pagefind.js with BUNDLES filled in. The search page gives
+// Pagefind UI /pagefind/merged/ as its bundle, so the UI imports this module
+// instead of Pagefind's own and calls the same functions; the tests do the
+// same in Node and Chromium.
 //
-// Each part is its own Pagefind instance (Pagefind's createInstance()), and
-// a search runs once in each part's index (Pagefind's mergeIndex() runs a
-// search in every merged index and filters afterwards: with a filter per
-// part, each search did every part's work again). Searching the parts apart also keeps two things right that Pagefind's
-// merged search gets wrong across indexes:
-// - with a sort, Pagefind scores each result by its position among its own
-//   part's pages, so parts would interleave out of 预算金额 order. The parts
-//   hold consecutive ranges of 预算金额, listed here from the highest, so
-//   the parts' sorted results one after another are the exact order, with
-//   no amount fetched;
-// - a part that lacks a query word matches stand-ins for it (see
+// Before the first search the page may name a region (scope(code)): only the
+// bundles that hold its pages are searched, with the site-wide one, so a
+// reader's first search fetches one region's index, not the province's.
+// Without a scope every bundle is searched.
+//
+// Each bundle is its own Pagefind instance (createInstance()), searched once
+// (Pagefind's mergeIndex() runs a search in every merged index and filters
+// afterwards). Searching the bundles apart also keeps two things right that
+// Pagefind's merged search gets wrong across indexes:
+// - with a sort, each bundle's results are in order; the bundles' are merged
+//   by the amount each result's page carries, for the first MERGED results
+//   (their fragments are fetched; the rest follow bundle by bundle);
+// - a bundle that lacks a query word matches stand-ins for it (see
 //   withoutStandIns), which one index over the whole site would not.
-// By relevance, results are ordered by score, as mergeIndex() does, and
-// filter counts are added up (the parts hold different pages). Each
-// instance fetches its own part's WebAssembly file, but only the first
-// part's is real: the others are 12-byte stubs that Pagefind never compiles
-// (search.py, PART_WASM_STUB; see merge()).
+// By relevance, results are ordered by score, and filter counts are added up
+// (the bundles hold different pages). Only the site-wide bundle's
+// WebAssembly file is real; its instance is made first, and the others,
+// 12-byte stubs, are never compiled (search/__init__.py, PART_WASM_STUB).
 import * as pagefind from "../pagefind.js";
 
-/** Bundle folders, relative to this file, highest 预算金额 first; the first
- * is the one beside the pagefind.js imported above. */
-const PARTS = ["../"]; // filled in by site_builder/search.py
+/** The bundles, the site-wide one first: key (a division code, or "site"),
+ * folder (relative to this file), pages, and the region's name. */
+const BUNDLES = [{ key: "site", folder: "../b/site/" }]; // filled in by site_builder/search/
+
+/** Results of a sorted search merged exactly across bundles. */
+export const MERGED = 50;
 
 let settings = {};
-let parts = null; // one Pagefind instance per part, once there are two or more parts
-let ready = null; // resolves to the filters and their counts, once every part has them
+let chosen = null; // the region code a search is limited to (null: everywhere)
+let parts = null; // one Pagefind instance per searched bundle
+let ready = null; // resolves to the filters and their counts, once every bundle has them
 
-/** Every part's instance made and every filter's data loaded, once.
- * Pagefind's search() loads only the filters it is asked to filter by and
- * counts results over the filters it has loaded; Pagefind UI replaces its
- * filter panel with a search's counts, so a first search that beat the UI's
- * own filters() call showed a panel missing filters (seen on a loaded CI
- * machine: four of five). The UI loads all the filter data at start anyway
- * (at 10,000 filings ~1.5-2 MB: docs/search.md); this only orders it. */
+/** The bundles there are (for the page's choice of region). */
+export function bundles() {
+  return BUNDLES.map(({ key, name, pages }) => ({ key, name, pages }));
+}
+
+/** Whether bundle ``key`` holds pages of region ``code``: the bundle of a
+ * province, city or county that contains the region, or one inside it. */
+function holds(key, code) {
+  const k = key.split("-")[0];
+  return k.startsWith(code) || code.startsWith(k);
+}
+
+/** Limit the searches to region ``code`` (a division code; null: everywhere).
+ * Called before the first search; returns the bundles it searches. */
+export function scope(code) {
+  chosen = code && BUNDLES.some((b) => b.key !== "site" && holds(b.key, code)) ? String(code) : null;
+  return searched().map((b) => b.key);
+}
+
+function searched() {
+  return BUNDLES.filter((b) => b.key === "site" || !chosen || holds(b.key, chosen));
+}
+
+/** Every searched bundle's instance made and every filter's data loaded,
+ * once. Pagefind's search() loads only the filters it is asked to filter by
+ * and counts results over the filters it has loaded; Pagefind UI replaces
+ * its filter panel with a search's counts, so a first search that beat the
+ * UI's own filters() call showed a panel missing filters (seen on a loaded
+ * CI machine: four of five). The UI loads all the filter data at start
+ * anyway; this only orders it. */
 function merge() {
   ready ??= (async () => {
-    if (PARTS.length < 2) return pagefind.filters();
-    const make = (folder) => pagefind.createInstance({ ...settings, basePath: new URL(folder, import.meta.url).href });
-    // The first part's instance loads the WebAssembly before the others are
-    // made: instances made together each compiled it, and the last one
-    // replaced the module the earlier ones had put their index in ("memory
-    // access out of bounds"). Made later, they reuse it.
-    const first = make(PARTS[0]);
+    const make = (b) => pagefind.createInstance({ ...settings, basePath: new URL(b.folder, import.meta.url).href });
+    const [site, ...rest] = searched();
+    // The site-wide bundle's instance loads the WebAssembly before the
+    // others are made: instances made together each compiled it, and the
+    // last one replaced the module the earlier ones had put their index in
+    // ("memory access out of bounds"). Made later, they reuse it.
+    const first = make(site);
     const counts = [await first.filters()];
-    parts = [first, ...PARTS.slice(1).map(make)];
+    parts = [first, ...rest.map(make)];
     counts.push(...(await Promise.all(parts.slice(1).map((part) => part.filters()))));
     return addUp(counts);
   })();
@@ -72,13 +102,11 @@ function addUp(counts) {
 export async function options(opts = {}) {
   settings = { ...settings, ...opts };
   if (parts) await Promise.all(parts.map((part) => part.options(opts)));
-  else await pagefind.options(opts);
 }
 
 export async function init() {
   await merge();
-  if (parts) await Promise.all(parts.map((part) => part.init()));
-  else await pagefind.init();
+  await Promise.all(parts.map((part) => part.init()));
 }
 
 export async function filters() {
@@ -87,24 +115,23 @@ export async function filters() {
 
 export async function preload(term, opts = {}) {
   await merge();
-  if (parts) await Promise.all(parts.map((part) => part.preload(term, opts)));
-  else await pagefind.preload(term, opts);
+  await Promise.all(parts.map((part) => part.preload(term, opts)));
 }
 
 export async function search(term, opts = {}) {
   await merge();
-  const found = parts ? await searchParts(term, opts) : await pagefind.search(term, opts);
+  const found = await searchParts(term, opts);
   if (!found || term === null || term === undefined) return found;
   return namesFirst(await asTyped(found, term), term);
 }
 
 async function searchParts(term, opts) {
   const byPart = await Promise.all(parts.map((part) => part.search(term, opts)));
-  const kept = await withoutStandIns(byPart, term);
+  const kept = parts.length > 1 ? await withoutStandIns(byPart, term) : byPart;
   const direction = Object.values(opts.sort || {})[0];
-  const ordered = direction === "asc" ? [...kept].reverse() : kept;
-  const results = ordered.flatMap((found) => found.results);
-  if (direction !== "asc" && direction !== "desc") results.sort((a, b) => b.score - a.score);
+  const results = direction === "asc" || direction === "desc"
+    ? await sortedMerge(kept.map((found) => found.results), direction)
+    : kept.flatMap((found) => found.results).sort((a, b) => b.score - a.score);
   return {
     results,
     unfilteredResultCount: byPart.reduce((n, found) => n + found.unfilteredResultCount, 0),
@@ -112,6 +139,50 @@ async function searchParts(term, opts) {
     filters: addUp(kept.map((found) => found.filters)),
     timings: byPart.flatMap((found) => found.timings ?? []),
   };
+}
+
+/** Results sorted by amount across bundles whose own results are sorted:
+ * the first MERGED by their pages' sort value (a result without one last),
+ * the rest bundle by bundle. */
+async function sortedMerge(lists, direction) {
+  // Pagefind leaves out of a sorted search the pages without the sort, but
+  // a bundle none of whose pages has it (the site-wide one) ignores the sort
+  // and lists everything: its results are none of one index's.
+  const firsts = await Promise.all(lists.map((l) => (l.length ? l[0].data() : null)));
+  lists = lists.filter((l, i) => l.length && Number.isFinite(Number.parseFloat(
+    String(firsts[i]?.meta?.amount || "").replace(/,/g, ""))));
+  if (lists.length < 2) return lists.flat();
+  // a page's sort value is not in its fragment; its amount is, printed
+  // ("1,234.56 万元", pages/search_fields.py): the same number
+  const value = async (r) => {
+    const v = Number.parseFloat(String((await r.data()).meta?.amount || "").replace(/,/g, ""));
+    return Number.isFinite(v) ? v : null;
+  };
+  const heads = lists.map(() => 0);
+  const cache = new Map();
+  const at = async (i) => {
+    const r = lists[i][heads[i]];
+    if (!cache.has(r)) cache.set(r, await value(r));
+    return cache.get(r);
+  };
+  const out = [];
+  while (out.length < MERGED) {
+    let best = -1;
+    let bestValue = null;
+    for (let i = 0; i < lists.length; i++) {
+      if (heads[i] >= lists[i].length) continue;
+      const v = await at(i);
+      const better = best < 0 || (bestValue === null && v !== null)
+        || (v !== null && bestValue !== null && (direction === "desc" ? v > bestValue : v < bestValue));
+      if (better) {
+        best = i;
+        bestValue = v;
+      }
+    }
+    if (best < 0) break;
+    out.push(lists[best][heads[best]++]);
+  }
+  return [...out, ...lists.flatMap((l, i) => l.slice(heads[i]))];
 }
 
 // ---------------------------------------------------------------- the query as typed
@@ -249,6 +320,5 @@ export async function debouncedSearch(term, opts = {}, waitMs = 300) {
 
 export async function destroy() {
   if (parts) await Promise.all(parts.map((part) => part.destroy()));
-  else await pagefind.destroy();
   parts = ready = null;
 }

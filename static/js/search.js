@@ -149,7 +149,7 @@ const SORTS = {
   "amount-asc": { 预算金额: "asc" },
 };
 
-function start() {
+async function start() {
   const root = document.getElementById("search");
   if (!root) return;
   const fallback = document.getElementById("search-fallback");
@@ -166,9 +166,34 @@ function start() {
   const header = document.getElementById("site-search");
   if (header && term) header.value = term;
 
+  // The region searched: the one of the page the search came from (?scope=,
+  // from the header's form), or everywhere. A province's bundles are the
+  // search module's (search/parts.js); one region's is a few hundred kB.
+  const bundle = await import(new URL("pagefind.js", new URL(root.dataset.bundle, window.location.href)).href);
+  const wanted = params.get("scope") || "";
+  const searched = bundle.scope(wanted || null);
+  const regions = bundle.bundles().filter((b) => b.key !== "site");
+  const scopeName = regions.filter((b) => searched.includes(b.key)).map((b) => b.name).filter(Boolean).join("、");
+
   // Sort control (Pagefind UI has none of its own).
   const bar = document.createElement("div");
   bar.className = "search-sort";
+  if (wanted && searched.length < regions.length + 1) {
+    const where = document.createElement("p");
+    where.className = "search-scope";
+    const everywhere = new URL(window.location.href);
+    everywhere.searchParams.delete("scope");
+    where.append(`在 ${scopeName || "本地区"} 中搜索 · `);
+    const link = document.createElement("a");
+    link.href = everywhere.href;
+    link.textContent = "搜索全部地区";
+    link.addEventListener("click", () => {
+      everywhere.searchParams.set("q", term); // the box's query, not the one the page opened with
+      link.href = everywhere.href;
+    });
+    where.append(link);
+    bar.append(where);
+  }
   const label = document.createElement("label");
   label.htmlFor = "search-sort";
   label.textContent = "排序";
@@ -199,7 +224,7 @@ function start() {
     document.title = (term ? `搜索：${term} · ` : "搜索 · ") + document.title.replace(/^搜索(：.*?)? · /, "");
   };
 
-  let searched = term; // the term of the search whose results are shown (for marking excerpts)
+  let shown = term; // the term of the search whose results are shown (for marking excerpts)
   const box = () => root.querySelector(".pagefind-ui__search-input");
   let ui = null;
   const mount = () => {
@@ -216,12 +241,12 @@ function start() {
       sort: SORTS[select.value] || undefined,
       translations: TRANSLATIONS,
       processTerm: (t) => {
-        searched = t.trim();
+        shown = t.trim();
         term = (box()?.value ?? t).trim();
         syncUrl();
         return t;
       },
-      processResult: (r) => decorate(r, searched),
+      processResult: (r) => decorate(r, shown),
     });
     labelSearchBox(root);
     if (term) ui.triggerSearch(term);

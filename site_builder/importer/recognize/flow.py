@@ -31,6 +31,7 @@ from ..grid import Pos
 from ..lexicon import Label, lexicon
 from .lines import Line as GridLine
 from .overview import PART2_RE, SECTION_TITLES, find_title, overview_from, plan_from_values
+from .project import agency_name
 
 Line = tuple[str, Pos]
 
@@ -151,8 +152,6 @@ def _agency_label(t: str, n: Pos, draft: Draft) -> bool:
     if found is None or found[0].key != "agency" or found[0].kind != "field":
         return False
     if found[1]:
-        from . import agency_name
-
         name, code = agency_name(found[1])
         draft.agency_lines.append((n, code, name, ""))
     return True

@@ -27,6 +27,7 @@ from ..lexicon import lexicon, nfkc, norm
 from ..units import read_amount, unit_in
 from .indicators import Column, Header, IndicatorReader, target_like
 from .lines import Line, Tok
+from .project import ProjectReader, _footer, _title_kind
 
 _ENUM_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．](?!\d))\s*")
 _ITEM_RE = re.compile(r"^\s*指标\s*\d+\s*[:：]\s*")  # 指标1: — a template that prints the value in brackets after the name
@@ -101,8 +102,6 @@ def _value_line(text: str) -> bool:
 
 
 def read(lines: list[Line], draft: Draft) -> None:
-    from . import ProjectReader, _footer, _title_kind
-
     lex = lexicon()
     entries = _entries(lines)
     margin = min((e.indent for e in entries), default=0)
