@@ -184,6 +184,15 @@ def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:
     assert import_text(text).data["year"] == 2024
 
 
+def test_a_year_of_a_period_or_a_plan_horizon_is_not_the_budget_year() -> None:
+    # a list of projects before the table names a plan 2021-2035; the table's title prints the year
+    text = "林地保护利用规划(2021-2035年)8.5万元\n落实2035年远景目标的绩效任务\n项目绩效目标表 |\n(2022年度) |\n" \
+           "项目名称 | 绿化美化项目 |\n年度资金总额 | 153.5 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n" \
+           "产出指标 | 数量指标 | 绿化公路 | =3500米 |\n"
+    assert import_text(text).data["year"] == 2022
+    assert "year" not in import_text(text.replace("(2022年度) |\n", "")).data
+
+
 # ---------------------------------------------------------------- PDF text broken inside cells
 
 PDF_TEXT = """ 1.大型设备运行保障经费绩效目标表

@@ -8,13 +8,15 @@ from collections import Counter
 from typing import Any
 
 from . import regions
-from .common import DIVISION_RE, Draft
+from .common import DIVISION_RE, Draft, budget_year
 from .grid import Pos
 from .lexicon import lexicon, nfkc, norm
 
 ORDER = ("schema", "year", "region", "agency", "source", "unit", "overview", "unit_budget", "projects", "review")
 START = Pos(line=1)
 HEAD_LINES = 40
+_YEAR_OF_RE = re.compile(r"(20\d\d)\s*年度")
+_YEAR_TITLE_RE = re.compile(r"(20\d\d)\s*年[^\n]{0,40}(绩效|预算)")
 
 
 def finish(draft: Draft, *, region: str | None = None, agency: str | None = None, year: int | None = None) -> None:
@@ -94,7 +96,7 @@ def _year(draft: Draft, code_info: dict[str, list[str]], year: int | None, head:
             at = 0
             for ln in text.split("\n") if short else [text]:
                 if not short or len(ln.strip()) <= 60:
-                    m = re.search(r"(20\d\d)\s*年度", ln) or re.search(r"(20\d\d)\s*年[^\n]{0,40}(绩效|预算)", ln)
+                    m = budget_year(_YEAR_OF_RE, ln) or budget_year(_YEAR_TITLE_RE, ln)
                     if m:
                         break
                 at += len(ln) + 1

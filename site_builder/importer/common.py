@@ -56,6 +56,20 @@ ENUM_RE = re.compile(
 )
 
 
+# a year that starts or ends a period (2021-2035年, 2019年--2021年) or names a plan's horizon (2035年远景目标)
+_PERIOD_BEFORE_RE = re.compile(r"20\d\d\s*年?度?\s*[-－—–~～至到]+\s*$")
+_PERIOD_AFTER_RE = re.compile(r"^\s*年?度?\s*(?:[-－—–~～至到]+\s*20\d\d|远景)")
+
+
+def budget_year(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``rx`` whose year (group 1) may be a budget year: not
+    a year of a period or a plan's horizon, which a filing of any year cites."""
+    for m in rx.finditer(text):
+        if not (_PERIOD_BEFORE_RE.search(text[: m.start(1)]) or _PERIOD_AFTER_RE.match(text[m.end(1):])):
+            return m
+    return None
+
+
 def is_wide(ch: str) -> bool:
     """CJK ideographs and full-width punctuation."""
     return unicodedata.east_asian_width(ch) in ("W", "F")

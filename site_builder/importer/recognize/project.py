@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, as_printed,
-                      clean_cell, compact, join_wrapped, strip_enum)
+                      budget_year, clean_cell, compact, join_wrapped, strip_enum)
 from ..grid import Pos
 from ..lexicon import Label, lexicon, nfkc, norm
 from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
@@ -144,7 +144,7 @@ def read(lines: list[Line], draft: Draft) -> None:
     paras = [(line.text, line.pos) for line in part1 if line.kind != "cells" or len(line.values()) <= 1]
     find_title(paras, draft)
     for line in part1:
-        m = YEAR_RE.search(line.text)
+        m = budget_year(YEAR_RE, line.text)
         if m:
             draft.year_hints.append((line.pos, int(m.group(1)), "a heading (年度)"))
     ov = overview_from(paras)
@@ -253,7 +253,7 @@ class ProjectReader:
                 self.draft.agency_lines.append((line.pos, ma.group("code") or "", ma.group("name").strip(), ma.group("scope")))
                 continue
             if _title_kind(line):
-                m2 = YEAR_RE.search(line.text)
+                m2 = budget_year(YEAR_RE, line.text)
                 if m2:
                     self.draft.year_hints.append((line.pos, int(m2.group(1)), "the table's title"))
                 if not self._title_with_labels(line):
