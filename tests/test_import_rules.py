@@ -193,6 +193,30 @@ def test_a_year_of_a_period_or_a_plan_horizon_is_not_the_budget_year() -> None:
     assert "year" not in import_text(text.replace("(2022年度) |\n", "")).data
 
 
+# ---------------------------------------------------------------- region
+
+TABLE = "项目名称 | 会展奖励 |\n资金总额 | 2430.30 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n" \
+        "产出指标 | 数量指标 | 会展业综合收入 | ≥280亿元 |\n"
+
+
+def test_a_short_name_inside_a_paragraph_names_no_division() -> None:
+    # 和政 (和政县's name without 县) inside 和政府: two characters in running text are words
+    para = "为支持我省会展业发展,此项资金列政府支出功能分类科目“2011308招商引资”和政府支出经济分类科目,请按照《海南省" \
+           "支持会展业发展资金管理办法》等有关规定执行。"
+    r = import_text(para + "\n项目绩效目标表 |\n" + TABLE, year=2022)
+    assert r.data["region"] == {"code": "460000", "province": "海南省"}
+
+
+def test_a_division_named_by_its_short_name_agrees_with_every_place_named() -> None:
+    title = "2021年金寨开发区会展项目绩效目标表\n"
+    r = import_text(title + TABLE)
+    assert r.data["region"]["county"] == "金寨县"
+    r = import_text(title + "依据:《海南省支持会展业发展资金管理办法》 |\n" + TABLE)
+    assert r.data["region"] == {}
+    [msg] = [w[2] for w in r.warnings if w[1] == "region"]
+    assert "金寨" in msg and "海南省" in msg
+
+
 # ---------------------------------------------------------------- PDF text broken inside cells
 
 PDF_TEXT = """ 1.大型设备运行保障经费绩效目标表

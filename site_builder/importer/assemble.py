@@ -191,10 +191,15 @@ def _region(draft: Draft, code_info: dict[str, list[str]], region: str | None, h
     if not code:
         names = " ".join([draft.title_line[1] if draft.title_line else "", ag.get("name", ""),
                           " ".join(n for _p, n in draft.implementers), " ".join(n for _p, _c, n, _s in draft.agency_lines),
-                          "\n".join(head.split("\n")[:5])])
+                          # a short line at the top is a title; in a paragraph two characters (和政 in 和政府) are words
+                          "\n".join(ln for ln in head.split("\n")[:5] if len(ln.strip()) <= 60)])
         div, others, why = regions.find(names + "\n" + head, names)
         if div is not None:
             code, how = div.code, f"the division table: {why}"
+        elif why:
+            draft.warn(START, "region", f"{why}: which is meant is not certain; give it with --region")
+            draft.data["region"] = reg
+            return
         elif others:
             draft.warn(START, "region", "the text names several divisions of that name ("
                        + "; ".join(f"{d.code} {d.name}" for d in others[:5]) + "); give the right one with --region")
