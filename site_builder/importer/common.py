@@ -195,7 +195,6 @@ class Draft:
     source_unit: str = ""  # the unit most amounts were printed in
     all_text: str = ""  # the document's text, for year/agency/region
     implementers: list[tuple[Pos, str]] = field(default_factory=list)
-    project_agencies: list[tuple[str, Pos]] = field(default_factory=list)
     last_line: Any = None  # the document's last line (a table that ends there may be cut short)
     table_ends: dict[int, Pos] = field(default_factory=dict)  # project index → its indicator table's last row
     seen: set[tuple[Pos, str, str]] = field(default_factory=set, repr=False)  # the warnings, for a check in O(1)

@@ -199,6 +199,7 @@ class ProjectReader:
         self.units: list[tuple[Pos, str]] = []
         self.label_follows = False  # the line after the one being read starts with a label
         self.warn_start = len(draft.warnings)  # this table's review items come after this index
+        self.named_start = (len(draft.agency_lines), len(draft.implementers))  # the agencies this table names after
 
     # ------------------------------------------------------------ driving
 
@@ -795,11 +796,12 @@ class ProjectReader:
             out["indicators"] = indicators
         elif not had_header:
             d.warn(self.seg[-1].pos, P + ("indicators",), "no indicator table (一级指标 / 二级指标 …) in this project")
-        if self.agency:
-            d.project_agencies.append(self.agency[0])
         if not self.budget and not indicators and not had_header:
-            # a 项目名称 label in another kind of table (a list of allocations): no project here
+            # a 项目名称 label in another kind of table (a list of allocations): no project here, and the
+            # agencies it names are not the filing's (its 单位名称 may be a heading run together: 会展项目名称)
             d.drop_warnings(_path(P), self.warn_start)
+            del d.agency_lines[self.named_start[0]:]
+            del d.implementers[self.named_start[1]:]
             if self.proj.get("name"):
                 d.warn(self.pos.get("name", self.seg[0].pos), "", f"'{self.proj['name']}' has no amount and no "
                        "indicator table: not read as a project")
