@@ -176,6 +176,35 @@ def test_a_wide_table_split_at_spaces() -> None:
     assert len(r.data["projects"]) == 1 and any("do not fit" in w[2] for w in r.warnings)
 
 
+RUN_TOGETHER = (
+    "省卫生健康委员会、省林业局:为支持我省会展业发展,现下达你单位2021年第四季度省级会展项目奖励资金,附件:1.项目奖励资金分配表"
+    "2.项目绩效目标表海南省财政厅2022年6月29日附件1项目奖励资金分配表序号单位名称会展项目名称分配金额(万元)1省卫生健康委"
+    "2021第五届海南国际健康产业博览会5002省林业局2021年中国林草经济发展博鳌大会287.9合计787.9附件2项目绩效目标表"
+    "主管部门:省商务厅资金总额:787.90项目负责人电话:65239479财政拨款:787.90其他资金:总体目标目标1:全年实现会展业综合收入"
+    "不低于280亿元目标2:培育一批具有影响力的品牌会展项目一级指标*二级指标*三级指标*绩效指标性质*绩效指标值*绩效度量单位"
+    "权重*指标方向性*产出指标数量指标全年实现会展业综合收入≥280亿元30%正向指标"
+)
+
+
+def test_a_notice_run_together_with_an_allocation_list_before_its_table() -> None:
+    r = import_text(RUN_TOGETHER, year=2022)
+    # the list's 单位名称 is the heading 会展项目名称 cut at 项目名称: the list names no agency
+    assert r.data["agency"] == {"name": "省商务厅"}
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "787.90", "fiscal": "787.90"}  # ":787.90" after its label
+    assert p["goals"] == ["全年实现会展业综合收入不低于280亿元", "培育一批具有影响力的品牌会展项目"]
+    # 一级指标* is 一级指标; the row run together splits where each piece holds what its column holds
+    assert p["indicators"] == [{"level1": "产出指标", "level2": "数量指标", "name": "全年实现会展业综合收入",
+                                "target": "≥280亿元"}]
+
+
+def test_a_row_run_together_is_split_by_its_columns_only_where_certain() -> None:
+    # no unit between the number and the weight: 28030% is not told apart
+    r = import_text(RUN_TOGETHER.replace("≥280亿元30%", "≥28030%"), year=2022)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert "target" not in ind and "projects[0].indicators[0]" in fields(r)
+
+
 # ---------------------------------------------------------------- year
 
 def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:

@@ -28,8 +28,9 @@ def nfkc(text: str) -> str:
 
 def norm(text: str) -> str:
     """A label's normal form: NFKC, spaces and line breaks removed, a leading
-    enumeration and 其中 dropped, trailing colons dropped."""
-    t = re.sub(r"\s+", "", nfkc(text))
+    enumeration and 其中 dropped, trailing colons dropped, the asterisk of a
+    required field (一级指标*) dropped."""
+    t = re.sub(r"\s+", "", nfkc(text)).strip("*")
     t = _ENUM_LABEL.sub("", t)
     t = re.sub(r"^其中[:]?", "", t)
     return t.rstrip(":")

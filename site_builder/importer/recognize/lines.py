@@ -128,9 +128,12 @@ def explode(line: Line) -> list[Line]:
             continue
         for w, kind in words:
             if t.startswith(w, i):
-                cuts.append((i, i + len(w), kind))
+                end = i + len(w)
+                if kind == "label" and t.startswith("*", end):
+                    end += 1  # the asterisk of a required field (一级指标*) is the label's
+                cuts.append((i, end, kind))
                 n_labels += kind == "label"
-                i += len(w)
+                i = end
                 break
         else:
             i += 1

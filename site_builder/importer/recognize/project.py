@@ -513,6 +513,8 @@ class ProjectReader:
         return True
 
     def _value(self, t: Tok, line: Line) -> None:
+        if re.match(r"^\s*[:：]\s*\S", t.text):  # ":2430.30": the label's colon, cut from the label in run-together text
+            t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if self.queue:
             # a label broken over two lines: 主管部门 / 及编码
             lab, ltok = self.queue[-1]
@@ -1001,8 +1003,18 @@ def agency_name(text: str) -> tuple[str, str]:
 _ENUM_SPLIT_RE = re.compile(r"(?:(?<=[。；;])|\s+)(?=(?:目标\s*\d+\s*[:：]|\d+\s*[、.．](?!\d)|[（(]\d+[)）]))")
 
 
+_GOAL_NUMBER_RE = re.compile(r"目标\s*(\d+)\s*[:：]")
+
+
 def _enumerated(text: str) -> list[str]:
-    """'1、改善… 2、水泥路…' → the numbered items (only when numbered from 1)."""
+    """'1、改善… 2、水泥路…' → the numbered items (only when numbered from 1).
+    '目标1:…目标2:…' needs no space or full stop before its numbers when they
+    run 1, 2, 3 …: a 目标N: in the middle of a sentence would break the run."""
+    marks = list(_GOAL_NUMBER_RE.finditer(text))
+    if len(marks) > 1 and marks[0].start() == len(text) - len(text.lstrip()) \
+            and [int(m.group(1)) for m in marks] == list(range(1, len(marks) + 1)):
+        ends = [m.start() for m in marks[1:]] + [len(text)]
+        return [text[m.start():e].strip() for m, e in zip(marks, ends)]
     parts = [p.strip() for p in _ENUM_SPLIT_RE.split(text) if p.strip()]
     if len(parts) > 1 and re.match(r"^(目标\s*1\s*[:：]|1\s*[、.．]|[（(]1[)）])", parts[0]):
         return parts
