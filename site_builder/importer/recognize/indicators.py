@@ -200,6 +200,7 @@ class IndicatorReader:
         self.spill: tuple[dict[str, Tok], Any] | None = None  # a row whose value is on the line after it
         self.spill_tail = False  # the line after a spilled value may hold the row's score
         self.lex = lexicon()
+        self.warn_start = len(draft.warnings)  # the review items of this table's rows come after this index
 
     # ---------------------------------------------------------------- rows
 
@@ -732,6 +733,9 @@ class IndicatorReader:
                 self._close()
                 return
             self.cur["_unsplit"] = True
+            self.cur[col.kind] = t
+            self._close()  # nothing more of this row follows: a 一级指标 after it heads the next
+            return
         self.cur[col.kind] = t
         if not self.cur_cols:
             self._close()
