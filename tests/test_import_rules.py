@@ -205,6 +205,37 @@ def test_a_row_run_together_is_split_by_its_columns_only_where_certain() -> None
     assert "target" not in ind and "projects[0].indicators[0]" in fields(r)
 
 
+PREVIEW = (
+    "文档简介\n\n项目绩效目标表(2021年度)填报单位(盖章):宁乡市坝塘镇人民政府 项目名称镇域内基础设施建设项目属性新增项目□延续项目√"
+    "主管部门坝塘镇项目单位坝塘镇年度资金总额:10606.7522万元项目绩效目标长期目标年度目标改善镇域内基础设施,振兴乡村经济"
+    "全面完成集镇立面改造长期绩效指标一级指标二级指标指标内容指标值备注产出指标数量指标88100…效益指标经济效益指标68100"
+    "年度绩效指标一级指标二级指标指标内容指标值备注产出指标数量指标87100…效益指标经济效益指标67100"
+)
+
+
+def test_a_preview_run_together_with_an_ellipsis() -> None:
+    # … becomes ... under NFKC: the cuts are still made, at the printed positions
+    r = import_text(PREVIEW)
+    assert r.data["agency"]["name"] == "宁乡市坝塘镇人民政府"  # 填报单位(盖章) is one label, its value after the colon
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "10606.7522"}
+    # the period's and the year's goals run together under 长期目标年度目标: where one ends is not known
+    assert "goals" not in p and "projects[0].goals" in fields(r)
+    # the year's indicators, not the whole period's printed before them; bare numbers run together are not split
+    assert [(i["level1"], i["level2"], i["name"]) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "87100…"), ("效益指标", "经济效益指标", "67100")]
+    assert {"projects[0].indicators[0]", "projects[0].indicators[1]"} <= set(fields(r))
+
+
+def test_a_title_run_together_holds_no_label() -> None:
+    # 项目绩效目标 is a goal label, but in 项目绩效目标表 it is the table's title
+    from site_builder.importer.grid import Pos
+    from site_builder.importer.recognize.lines import Tok, split_run_together
+
+    tok = Tok("项目绩效目标表(2021年度)填报单位:宁乡市坝塘镇人民政府", Pos(line=1))
+    assert [t.text for t in split_run_together(tok)] == [tok.text]
+
+
 # ---------------------------------------------------------------- year
 
 def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:

@@ -211,7 +211,7 @@ class Draft:
 
     def drop_warnings(self, path: str, since: int = 0) -> None:
         """Forget the review items of a field and the fields below it (added from index ``since``)."""
-        kept = [w for w in self.warnings[since:] if not (w[1] == path or w[1].startswith(path + "."))]
+        kept = [w for w in self.warnings[since:] if not (w[1] == path or w[1].startswith((path + ".", path + "[")))]
         self.seen.difference_update(set(self.warnings[since:]) - set(kept))
         self.warnings[since:] = kept
 

@@ -222,10 +222,20 @@ class ProjectReader:
         separated = sum(1 for k in filled if k + 1 < len(lines) and not lines[k + 1].values())
         blank_lines_are_cells = not (filled and separated >= 0.8 * len(filled))  # not a separator after every cell
         last_label_line = 0
+        block = heading = ""  # the whole period's or the year's indicators (长期绩效指标, 年度绩效指标): the one read, the next
         for k_line, line in enumerate(lines):
+            heading = self._block_heading(line) or heading
             if mode == "indicators":
                 assert reader is not None and header is not None
                 h = header_of(line)
+                if h is not None and block == "period" and heading == "year":
+                    # the year's indicators after the whole period's: the year's are the filing's
+                    self.draft.drop_warnings(_path(self.P + ("indicators",)), reader.warn_start)
+                    reader = self._indicator_reader(h, blank_lines_are_cells)
+                    header, block, heading = h, heading, ""
+                    self.draft.comment(self.P + ("indicators",), f"the year's indicators ({line.pos}); those printed "
+                                                                 "for the whole period before them are left out")
+                    continue
                 if h is not None:
                     reader.h = h
                     header = h
@@ -270,9 +280,8 @@ class ProjectReader:
                     self.wide = self._read_wide(h, rest)
                     return None
                 header = h
-                reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
-                reader.keep_blanks = self.stream and blank_lines_are_cells and any(
-                    c.kind == "ignored" for c in h.value_columns())
+                reader = self._indicator_reader(h, blank_lines_are_cells)
+                block, heading = heading, ""
                 mode = "indicators"
                 self._flush()
                 continue
@@ -296,6 +305,18 @@ class ProjectReader:
         if reader is not None:
             self.draft.table_ends[self.P[1]] = reader.last_pos
         return self._assemble(indicators, header is not None)
+
+    def _indicator_reader(self, h: Any, blank_lines_are_cells: bool) -> IndicatorReader:
+        reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
+        reader.keep_blanks = self.stream and blank_lines_are_cells and any(c.kind == "ignored" for c in h.value_columns())
+        return reader
+
+    def _block_heading(self, line: Line) -> str:
+        """'period' / 'year' for a heading of a block of indicators (长期绩效指标,
+        年度绩效指标), alone on its line or before the header's labels."""
+        vals = line.values()
+        lab = self.lex.label(vals[0].text) if vals else None
+        return self.lex.group_of(vals[0].text) if lab is not None and lab.kind == "section" else ""
 
     def _read_wide(self, header: Any, rows: list[Line]) -> list[tuple[dict[str, Any], Pos, Pos]]:
         """A header that holds project fields and indicator columns side by
@@ -465,10 +486,16 @@ class ProjectReader:
                     self.last_field = ""  # a heading ends the field above it
                     continue
                 if lab.kind in ("field", "year", "ignored"):
-                    if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded:
-                        # run-together text: a label right after a label had an empty cell
-                        self.queue.pop()
-                        self.queue_line.pop()
+                    if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded \
+                            and not (lab.key == "goals" and self._period_goals(self.queue[-1])):
+                        # run-together text: a label right after a label had an empty cell — but the
+                        # period's and the year's goal labels (长期目标年度目标) head a row of two cells below,
+                        # unless another goal label follows them (实施期目标年度目标总体目标: their cells were empty)
+                        popped, _ = self.queue.pop(), self.queue_line.pop()
+                        if lab.key == "goals" and popped[0].key == "goals":
+                            keep = [k for k, q in enumerate(self.queue) if not self._period_goals(q)]
+                            self.queue = [self.queue[k] for k in keep]
+                            self.queue_line = [self.queue_line[k] for k in keep]
                     if line.data.get("exploded"):
                         self.last_exploded = id(line)
                     if lab.kind == "ignored" and any(w in nfkc(text) for w in self.lex.period_marks):
@@ -655,6 +682,10 @@ class ProjectReader:
                 if g:
                     self.goals.append(_clean(g))
         self.last_field = "goals"
+
+    def _period_goals(self, queued: tuple[Label, Tok]) -> bool:
+        lab, tok = queued
+        return lab.kind == "ignored" and self._period(tok) and "目标" in nfkc(tok.text)
 
     def _period(self, tok: Tok) -> bool:
         return any(w in nfkc(tok.text) for w in self.lex.period_marks + ["中期"])
