@@ -176,12 +176,105 @@ def test_a_wide_table_split_at_spaces() -> None:
     assert len(r.data["projects"]) == 1 and any("do not fit" in w[2] for w in r.warnings)
 
 
+RUN_TOGETHER = (
+    "省卫生健康委员会、省林业局:为支持我省会展业发展,现下达你单位2021年第四季度省级会展项目奖励资金,附件:1.项目奖励资金分配表"
+    "2.项目绩效目标表海南省财政厅2022年6月29日附件1项目奖励资金分配表序号单位名称会展项目名称分配金额(万元)1省卫生健康委"
+    "2021第五届海南国际健康产业博览会5002省林业局2021年中国林草经济发展博鳌大会287.9合计787.9附件2项目绩效目标表"
+    "主管部门:省商务厅资金总额:787.90项目负责人电话:65239479财政拨款:787.90其他资金:总体目标目标1:全年实现会展业综合收入"
+    "不低于280亿元目标2:培育一批具有影响力的品牌会展项目一级指标*二级指标*三级指标*绩效指标性质*绩效指标值*绩效度量单位"
+    "权重*指标方向性*产出指标数量指标全年实现会展业综合收入≥280亿元30%正向指标"
+)
+
+
+def test_a_notice_run_together_with_an_allocation_list_before_its_table() -> None:
+    r = import_text(RUN_TOGETHER, year=2022)
+    # the list's 单位名称 is the heading 会展项目名称 cut at 项目名称: the list names no agency
+    assert r.data["agency"] == {"name": "省商务厅"}
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "787.90", "fiscal": "787.90"}  # ":787.90" after its label
+    assert p["goals"] == ["全年实现会展业综合收入不低于280亿元", "培育一批具有影响力的品牌会展项目"]
+    # 一级指标* is 一级指标; the row run together splits where each piece holds what its column holds
+    assert p["indicators"] == [{"level1": "产出指标", "level2": "数量指标", "name": "全年实现会展业综合收入",
+                                "target": "≥280亿元"}]
+
+
+def test_a_row_run_together_is_split_by_its_columns_only_where_certain() -> None:
+    # no unit between the number and the weight: 28030% is not told apart
+    r = import_text(RUN_TOGETHER.replace("≥280亿元30%", "≥28030%"), year=2022)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert "target" not in ind and "projects[0].indicators[0]" in fields(r)
+
+
+PREVIEW = (
+    "文档简介\n\n项目绩效目标表(2021年度)填报单位(盖章):宁乡市坝塘镇人民政府 项目名称镇域内基础设施建设项目属性新增项目□延续项目√"
+    "主管部门坝塘镇项目单位坝塘镇年度资金总额:10606.7522万元项目绩效目标长期目标年度目标改善镇域内基础设施,振兴乡村经济"
+    "全面完成集镇立面改造长期绩效指标一级指标二级指标指标内容指标值备注产出指标数量指标88100…效益指标经济效益指标68100"
+    "年度绩效指标一级指标二级指标指标内容指标值备注产出指标数量指标87100…效益指标经济效益指标67100"
+)
+
+
+def test_a_preview_run_together_with_an_ellipsis() -> None:
+    # … becomes ... under NFKC: the cuts are still made, at the printed positions
+    r = import_text(PREVIEW)
+    assert r.data["agency"]["name"] == "宁乡市坝塘镇人民政府"  # 填报单位(盖章) is one label, its value after the colon
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "10606.7522"}
+    # the period's and the year's goals run together under 长期目标年度目标: where one ends is not known
+    assert "goals" not in p and "projects[0].goals" in fields(r)
+    # the year's indicators, not the whole period's printed before them; bare numbers run together are not split
+    assert [(i["level1"], i["level2"], i["name"]) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "87100…"), ("效益指标", "经济效益指标", "67100")]
+    assert {"projects[0].indicators[0]", "projects[0].indicators[1]"} <= set(fields(r))
+
+
+def test_a_title_run_together_holds_no_label() -> None:
+    # 项目绩效目标 is a goal label, but in 项目绩效目标表 it is the table's title
+    from site_builder.importer.grid import Pos
+    from site_builder.importer.recognize.lines import Tok, split_run_together
+
+    tok = Tok("项目绩效目标表(2021年度)填报单位:宁乡市坝塘镇人民政府", Pos(line=1))
+    assert [t.text for t in split_run_together(tok)] == [tok.text]
+
+
 # ---------------------------------------------------------------- year
 
 def test_the_year_of_a_title_line_wins_over_a_year_in_a_paragraph() -> None:
     text = "2024年祁东县部门整体支出绩效目标表\n部门名称 祁东县疾控中心\n整体绩效目标 根据《关于印发湖南省2020年度艾滋病防治项目" \
            "实施方案的通知》等文件要求完成绩效目标。\n"
     assert import_text(text).data["year"] == 2024
+
+
+def test_a_year_of_a_period_or_a_plan_horizon_is_not_the_budget_year() -> None:
+    # a list of projects before the table names a plan 2021-2035; the table's title prints the year
+    text = "林地保护利用规划(2021-2035年)8.5万元\n落实2035年远景目标的绩效任务\n项目绩效目标表 |\n(2022年度) |\n" \
+           "项目名称 | 绿化美化项目 |\n年度资金总额 | 153.5 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n" \
+           "产出指标 | 数量指标 | 绿化公路 | =3500米 |\n"
+    assert import_text(text).data["year"] == 2022
+    assert "year" not in import_text(text.replace("(2022年度) |\n", "")).data
+
+
+# ---------------------------------------------------------------- region
+
+TABLE = "项目名称 | 会展奖励 |\n资金总额 | 2430.30 |\n一级指标 | 二级指标 | 三级指标 | 指标值 |\n" \
+        "产出指标 | 数量指标 | 会展业综合收入 | ≥280亿元 |\n"
+
+
+def test_a_short_name_inside_a_paragraph_names_no_division() -> None:
+    # 和政 (和政县's name without 县) inside 和政府: two characters in running text are words
+    para = "为支持我省会展业发展,此项资金列政府支出功能分类科目“2011308招商引资”和政府支出经济分类科目,请按照《海南省" \
+           "支持会展业发展资金管理办法》等有关规定执行。"
+    r = import_text(para + "\n项目绩效目标表 |\n" + TABLE, year=2022)
+    assert r.data["region"] == {"code": "460000", "province": "海南省"}
+
+
+def test_a_division_named_by_its_short_name_agrees_with_every_place_named() -> None:
+    title = "2021年金寨开发区会展项目绩效目标表\n"
+    r = import_text(title + TABLE)
+    assert r.data["region"]["county"] == "金寨县"
+    r = import_text(title + "依据:《海南省支持会展业发展资金管理办法》 |\n" + TABLE)
+    assert r.data["region"] == {}
+    [msg] = [w[2] for w in r.warnings if w[1] == "region"]
+    assert "金寨" in msg and "海南省" in msg
 
 
 # ---------------------------------------------------------------- PDF text broken inside cells

@@ -8,13 +8,15 @@ from collections import Counter
 from typing import Any
 
 from . import regions
-from .common import DIVISION_RE, Draft
+from .common import DIVISION_RE, Draft, budget_year
 from .grid import Pos
 from .lexicon import lexicon, nfkc, norm
 
 ORDER = ("schema", "year", "region", "agency", "source", "unit", "overview", "unit_budget", "projects", "review")
 START = Pos(line=1)
 HEAD_LINES = 40
+_YEAR_OF_RE = re.compile(r"(20\d\d)\s*年度")
+_YEAR_TITLE_RE = re.compile(r"(20\d\d)\s*年[^\n]{0,40}(绩效|预算)")
 
 
 def finish(draft: Draft, *, region: str | None = None, agency: str | None = None, year: int | None = None) -> None:
@@ -94,7 +96,7 @@ def _year(draft: Draft, code_info: dict[str, list[str]], year: int | None, head:
             at = 0
             for ln in text.split("\n") if short else [text]:
                 if not short or len(ln.strip()) <= 60:
-                    m = re.search(r"(20\d\d)\s*年度", ln) or re.search(r"(20\d\d)\s*年[^\n]{0,40}(绩效|预算)", ln)
+                    m = budget_year(_YEAR_OF_RE, ln) or budget_year(_YEAR_TITLE_RE, ln)
                     if m:
                         break
                 at += len(ln) + 1
@@ -189,10 +191,15 @@ def _region(draft: Draft, code_info: dict[str, list[str]], region: str | None, h
     if not code:
         names = " ".join([draft.title_line[1] if draft.title_line else "", ag.get("name", ""),
                           " ".join(n for _p, n in draft.implementers), " ".join(n for _p, _c, n, _s in draft.agency_lines),
-                          "\n".join(head.split("\n")[:5])])
+                          # a short line at the top is a title; in a paragraph two characters (和政 in 和政府) are words
+                          "\n".join(ln for ln in head.split("\n")[:5] if len(ln.strip()) <= 60)])
         div, others, why = regions.find(names + "\n" + head, names)
         if div is not None:
             code, how = div.code, f"the division table: {why}"
+        elif why:
+            draft.warn(START, "region", f"{why}: which is meant is not certain; give it with --region")
+            draft.data["region"] = reg
+            return
         elif others:
             draft.warn(START, "region", "the text names several divisions of that name ("
                        + "; ".join(f"{d.code} {d.name}" for d in others[:5]) + "); give the right one with --region")

@@ -56,6 +56,20 @@ ENUM_RE = re.compile(
 )
 
 
+# a year that starts or ends a period (2021-2035年, 2019年--2021年) or names a plan's horizon (2035年远景目标)
+_PERIOD_BEFORE_RE = re.compile(r"20\d\d\s*年?度?\s*[-－—–~～至到]+\s*$")
+_PERIOD_AFTER_RE = re.compile(r"^\s*年?度?\s*(?:[-－—–~～至到]+\s*20\d\d|远景)")
+
+
+def budget_year(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``rx`` whose year (group 1) may be a budget year: not
+    a year of a period or a plan's horizon, which a filing of any year cites."""
+    for m in rx.finditer(text):
+        if not (_PERIOD_BEFORE_RE.search(text[: m.start(1)]) or _PERIOD_AFTER_RE.match(text[m.end(1):])):
+            return m
+    return None
+
+
 def is_wide(ch: str) -> bool:
     """CJK ideographs and full-width punctuation."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
@@ -181,7 +195,6 @@ class Draft:
     source_unit: str = ""  # the unit most amounts were printed in
     all_text: str = ""  # the document's text, for year/agency/region
     implementers: list[tuple[Pos, str]] = field(default_factory=list)
-    project_agencies: list[tuple[str, Pos]] = field(default_factory=list)
     last_line: Any = None  # the document's last line (a table that ends there may be cut short)
     table_ends: dict[int, Pos] = field(default_factory=dict)  # project index → its indicator table's last row
     seen: set[tuple[Pos, str, str]] = field(default_factory=set, repr=False)  # the warnings, for a check in O(1)
@@ -198,7 +211,7 @@ class Draft:
 
     def drop_warnings(self, path: str, since: int = 0) -> None:
         """Forget the review items of a field and the fields below it (added from index ``since``)."""
-        kept = [w for w in self.warnings[since:] if not (w[1] == path or w[1].startswith(path + "."))]
+        kept = [w for w in self.warnings[since:] if not (w[1] == path or w[1].startswith((path + ".", path + "[")))]
         self.seen.difference_update(set(self.warnings[since:]) - set(kept))
         self.warnings[since:] = kept
 

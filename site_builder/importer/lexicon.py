@@ -4,7 +4,7 @@ matches printed labels against it.
 A printed label matches when its normalised form (:func:`norm`) equals a
 lexicon entry's normalised form. The recognizer asks what a piece of text
 *is* (:meth:`Lexicon.label`) or where labels start inside run-together text
-(:meth:`Lexicon.find_labels`).
+(:meth:`Lexicon.split_labels`).
 """
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def nfkc(text: str) -> str:
 
 def norm(text: str) -> str:
     """A label's normal form: NFKC, spaces and line breaks removed, a leading
-    enumeration and 其中 dropped, trailing colons dropped."""
-    t = re.sub(r"\s+", "", nfkc(text))
+    enumeration and 其中 dropped, trailing colons dropped, the asterisk of a
+    required field (一级指标*) dropped."""
+    t = re.sub(r"\s+", "", nfkc(text)).strip("*")
     t = _ENUM_LABEL.sub("", t)
     t = re.sub(r"^其中[:]?", "", t)
     return t.rstrip(":")
@@ -90,6 +91,7 @@ class Lexicon:
                                      key=len, reverse=True)
         self._levels = sorted(set(self.level1) | set(self.level2), key=len, reverse=True)
         self._inner_all = sorted(set(self._inner) | set(self._inner_columns), key=len, reverse=True)
+        self._titles = sorted((w for w in self.project_titles + self.unit_titles if len(w) >= 5), key=len, reverse=True)
 
     def label(self, text: str) -> Label | None:
         n = norm(text)
@@ -162,14 +164,17 @@ class Lexicon:
         lexicon label starts run together with other text."""
         t = nfkc(text)
         words = self._inner_all
+        titles = self._titles
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(t):
-            for w in words:
-                if t.startswith(w, i):
-                    spans.append((i, i + len(w)))
-                    i += len(w)
-                    break
+            label = next((w for w in words if t.startswith(w, i)), None)
+            title = next((w for w in titles if t.startswith(w, i)), None)
+            if title is not None and (label is None or len(title) > len(label)):
+                i += len(title)  # a table's title holds no label (项目绩效目标 in 项目绩效目标表(2021年度))
+            elif label is not None:
+                spans.append((i, i + len(label)))
+                i += len(label)
             else:
                 i += 1
         return spans

@@ -104,7 +104,9 @@ def find(text: str, names: str = "") -> tuple[Division | None, list[Division], s
     Full names count anywhere in ``text``. A county outranks the city and
     province it belongs to, a full name outranks a short one; a tie between
     divisions of the same name that nothing in the text decides returns
-    (None, candidates, '')."""
+    (None, candidates, ''). A division found by its short name only must
+    agree with every province and city the text names in full; otherwise
+    (None, [it], why)."""
     t = re.sub(r"\s+", "", text)
     short_t = re.sub(r"\s+", "", names)
     provinces, cities, counties = _names()
@@ -119,14 +121,23 @@ def find(text: str, names: str = "") -> tuple[Division | None, list[Division], s
         if st == 3 and name in short_t:
             short_t = short_t.replace(name, "|")
     scores: dict[str, int] = {}
+    by_short: set[str] = set()  # divisions found by a short name only
     for name, code, strength in counties:
         if named(name, strength):
             s = (30 if strength == 3 else 20) + (5 if code[:4] in city_hit else 0) + (2 if code[:2] in prov_hit else 0)
             scores[code] = max(scores.get(code, 0), s)
+            if strength == 3:
+                by_short.discard(code)
+            elif s == scores[code]:
+                by_short.add(code)
     for name, code, strength in cities:
         if named(name, strength):
             s = (25 if strength == 3 else 15) + (2 if code[:2] in prov_hit else 0)
             scores[code] = max(scores.get(code, 0), s)
+            if strength == 3:
+                by_short.discard(code)
+            elif s == scores[code]:
+                by_short.add(code)
     for code2 in prov_hit:
         scores.setdefault(code2 + "0000", 10)
     if not scores:
@@ -137,5 +148,18 @@ def find(text: str, names: str = "") -> tuple[Division | None, list[Division], s
         d = lookup(top[0])
         if d is None:
             return None, [], ""
+        if top[0] in by_short:
+            # two characters are often a word (资源, 和政 in 和政府): a division named so must agree with
+            # every province and city the text names in full
+            full_prov = {code[:2] for name, code, st in provinces if st == 3 and name in t}
+            full_city = {code[:4] for name, code, st in cities if st == 3 and name in t}
+            against = sorted((full_prov - {top[0][:2]}) | (full_city - {top[0][:4]}))
+            if against:
+                names = [x.name for x in (lookup(c.ljust(6, "0")) for c in against) if x is not None]
+                return None, [d], f"the text names {d.name} by its short name {short_of(d)}, but also {'、'.join(names)}"
         return d, [], "the text names " + (d.county or d.city or d.province)
     return None, [lookup(c) for c in sorted(top) if lookup(c)], ""
+
+
+def short_of(d: Division) -> str:
+    return short(d.county or d.city or d.province)

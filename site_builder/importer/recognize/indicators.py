@@ -200,6 +200,7 @@ class IndicatorReader:
         self.spill: tuple[dict[str, Tok], Any] | None = None  # a row whose value is on the line after it
         self.spill_tail = False  # the line after a spilled value may hold the row's score
         self.lex = lexicon()
+        self.warn_start = len(draft.warnings)  # the review items of this table's rows come after this index
 
     # ---------------------------------------------------------------- rows
 
@@ -716,9 +717,10 @@ class IndicatorReader:
             self.cur = {"_pos": t.pos}
             self.cur_cols = list(cols)
         col = self.cur_cols.pop(0)
-        if col.kind == "name" and line.data.get("exploded") and self._name_then_target():
-            # run-together text: the name and the target are one piece
-            sp = split_name_target(t.text)
+        if col.kind == "name" and line.data.get("exploded"):
+            # run-together text is cut only before labels and levels: the piece holds the rest of the row
+            sp = split_name_target(t.text) if self._name_then_target() else None
+            got = self._split_by_columns(t) if sp is None else None
             if sp is not None:
                 name, target = sp
                 self.cur["name"] = Tok(name, t.pos, t.col)
@@ -726,10 +728,56 @@ class IndicatorReader:
                 self.cur["_split"] = True
                 self._close()
                 return
+            if got is not None:
+                self.cur.update(got)
+                self._close()
+                return
             self.cur["_unsplit"] = True
+            self.cur[col.kind] = t
+            self._close()  # nothing more of this row follows: a 一级指标 after it heads the next
+            return
         self.cur[col.kind] = t
         if not self.cur_cols:
             self._close()
+
+    def _split_by_columns(self, t: Tok) -> dict[str, Tok] | None:
+        """A row run together after its levels, whose columns after the name
+        each hold what can be told by content, in this order: a comparator
+        (which ends the name), the number, its unit, a weight, a direction
+        (全年实现会展业综合收入≥280亿元30%正向指标). Every column must be
+        filled but the direction, and the unit must stand between the number
+        and a weight (28030% is not told apart); otherwise None."""
+        cols = self.h.value_columns()
+        if not cols or cols[0].kind != "name":
+            return None
+        kinds = []
+        for c in cols[1:]:
+            if c.kind in ("target_op", "target", "target_unit"):
+                kinds.append(c.kind)
+            elif c.kind == "ignored" and re.search(r"权重|分值", nfkc(c.text)):
+                kinds.append("weight")
+            elif c.kind == "ignored" and "方向" in nfkc(c.text):
+                kinds.append("direction")
+            else:
+                return None
+        order = ["target_op", "target", "target_unit", "weight", "direction"]
+        if "target" not in kinds or kinds != [k for k in order if k in kinds]:
+            return None
+        words = "|".join(re.escape(w) for w in self.lex.comparators)
+        directions = "|".join(re.escape(w) for w in sorted(self.lex.directions, key=len, reverse=True))
+        rx = rf"^(?P<name>[^<>=≥≤≧≦＞＜＝]{{2,}}?)(?P<target_op>{_CMP}|{words})(?P<target>\d+(?:\.\d+)?)"
+        if "target_unit" in kinds or "weight" in kinds:
+            rx += r"(?P<target_unit>%|[^\d\s%.,;；。，、:：]{1,6}?)"
+        if "weight" in kinds:
+            rx += r"(?P<weight>\d+(?:\.\d+)?%?)"
+        if "direction" in kinds:
+            rx += rf"(?P<direction>{directions})?"
+        m = re.match(rx + "$", nfkc(t.text).strip())
+        if m is None or m.group("name")[-1].isdigit() or \
+                ("target_unit" in m.groupdict() and not unit_like(m.group("target_unit"))):
+            return None
+        return {k: Tok(m.group(k), t.pos, t.col) for k in ("name", "target_op", "target", "target_unit")
+                if m.groupdict().get(k)}
 
     def _close(self) -> None:
         if self.cur is None:

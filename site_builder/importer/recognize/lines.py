@@ -111,9 +111,11 @@ def explode(line: Line) -> list[Line]:
     text = line.text
     if line.kind != "spaces" or len(text) < 150:
         return [line]
-    t = nfkc(text)
-    if len(t) != len(text):
+    # NFKC may change the length (… → ...): cut positions in ``t`` are mapped back to the printed text
+    t = "".join(nfkc(c) for c in text)
+    if t != nfkc(text):
         return [line]
+    at = [k for k, c in enumerate(text) for _ in nfkc(c)] + [len(text)]
     words = [(w, "label") for w in lex._inner_all] + [(w, "title") for w in lex.project_titles if len(w) >= 5]
     words += [(w, "level") for w in lex._levels if len(w) >= 4]
     words.sort(key=lambda x: len(x[0]), reverse=True)
@@ -128,9 +130,15 @@ def explode(line: Line) -> list[Line]:
             continue
         for w, kind in words:
             if t.startswith(w, i):
-                cuts.append((i, i + len(w), kind))
+                end = i + len(w)
+                if kind == "label" and t.startswith("*", end):
+                    end += 1  # the asterisk of a required field (一级指标*) is the label's
+                m = _QUALIFIER_RE.match(t, end) if kind == "label" else None
+                if m and lex.label(w + m.group(1)) is not None:
+                    end = m.end()  # a qualifier that is part of the label: 填报单位(盖章)
+                cuts.append((i, end, kind))
                 n_labels += kind == "label"
-                i += len(w)
+                i = end
                 break
         else:
             i += 1
@@ -146,8 +154,8 @@ def explode(line: Line) -> list[Line]:
             out.append(Line([Tok(piece, pos)], pos, "spaces", piece, line.table, data={"exploded": True}))
 
     for a, b, _kind in cuts:
-        add(prev, a)
-        add(a, b)
+        add(at[prev], at[a])
+        add(at[a], at[b])
         prev = b
-    add(prev, len(text))
+    add(at[prev], len(text))
     return out

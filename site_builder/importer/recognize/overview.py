@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from ..common import Draft, compact, split_items, strip_enum
+from ..common import Draft, budget_year, compact, split_items, strip_enum
 from ..units import Num
 from ..grid import Pos
 
 SECTION_TITLES = {"总体绩效目标": "overall_goal", "分项绩效目标": "sub_goals", "工作保障措施": "safeguards"}
+_TITLE_YEAR_RE = re.compile(r"(20\d\d)年")
 PART2_RE = re.compile(r"^(第二部分|预算项目绩效目标|第二部分预算项目绩效目标)$")
 
 
@@ -43,7 +44,7 @@ def find_title(paras: Iterable[tuple[str, Pos]], draft: Draft) -> None:
         t = compact(text)
         if t in ("第一部分", "目录") or n > 12:
             break
-        m = re.search(r"(20\d\d)年", t)
+        m = budget_year(_TITLE_YEAR_RE, t)
         if re.search(r"[>＞»]|当前位置|您的位置", t):
             continue  # a web page's navigation (首页 > 财政预决算 > 部门预算 > 2020年), not a title
         if m and ("绩效" in t or "预算" in t) and len(t) <= 60:

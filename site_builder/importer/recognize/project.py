@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJECT_HEADING_RE, Draft, as_printed,
-                      clean_cell, compact, join_wrapped, strip_enum)
+                      budget_year, clean_cell, compact, join_wrapped, strip_enum)
 from ..grid import Pos
 from ..lexicon import Label, lexicon, nfkc, norm
 from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
@@ -144,7 +144,7 @@ def read(lines: list[Line], draft: Draft) -> None:
     paras = [(line.text, line.pos) for line in part1 if line.kind != "cells" or len(line.values()) <= 1]
     find_title(paras, draft)
     for line in part1:
-        m = YEAR_RE.search(line.text)
+        m = budget_year(YEAR_RE, line.text)
         if m:
             draft.year_hints.append((line.pos, int(m.group(1)), "a heading (年度)"))
     ov = overview_from(paras)
@@ -199,6 +199,7 @@ class ProjectReader:
         self.units: list[tuple[Pos, str]] = []
         self.label_follows = False  # the line after the one being read starts with a label
         self.warn_start = len(draft.warnings)  # this table's review items come after this index
+        self.named_start = (len(draft.agency_lines), len(draft.implementers))  # the agencies this table names after
 
     # ------------------------------------------------------------ driving
 
@@ -221,10 +222,20 @@ class ProjectReader:
         separated = sum(1 for k in filled if k + 1 < len(lines) and not lines[k + 1].values())
         blank_lines_are_cells = not (filled and separated >= 0.8 * len(filled))  # not a separator after every cell
         last_label_line = 0
+        block = heading = ""  # the whole period's or the year's indicators (长期绩效指标, 年度绩效指标): the one read, the next
         for k_line, line in enumerate(lines):
+            heading = self._block_heading(line) or heading
             if mode == "indicators":
                 assert reader is not None and header is not None
                 h = header_of(line)
+                if h is not None and block == "period" and heading == "year":
+                    # the year's indicators after the whole period's: the year's are the filing's
+                    self.draft.drop_warnings(_path(self.P + ("indicators",)), reader.warn_start)
+                    reader = self._indicator_reader(h, blank_lines_are_cells)
+                    header, block, heading = h, heading, ""
+                    self.draft.comment(self.P + ("indicators",), f"the year's indicators ({line.pos}); those printed "
+                                                                 "for the whole period before them are left out")
+                    continue
                 if h is not None:
                     reader.h = h
                     header = h
@@ -253,7 +264,7 @@ class ProjectReader:
                 self.draft.agency_lines.append((line.pos, ma.group("code") or "", ma.group("name").strip(), ma.group("scope")))
                 continue
             if _title_kind(line):
-                m2 = YEAR_RE.search(line.text)
+                m2 = budget_year(YEAR_RE, line.text)
                 if m2:
                     self.draft.year_hints.append((line.pos, int(m2.group(1)), "the table's title"))
                 if not self._title_with_labels(line):
@@ -269,9 +280,8 @@ class ProjectReader:
                     self.wide = self._read_wide(h, rest)
                     return None
                 header = h
-                reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
-                reader.keep_blanks = self.stream and blank_lines_are_cells and any(
-                    c.kind == "ignored" for c in h.value_columns())
+                reader = self._indicator_reader(h, blank_lines_are_cells)
+                block, heading = heading, ""
                 mode = "indicators"
                 self._flush()
                 continue
@@ -295,6 +305,18 @@ class ProjectReader:
         if reader is not None:
             self.draft.table_ends[self.P[1]] = reader.last_pos
         return self._assemble(indicators, header is not None)
+
+    def _indicator_reader(self, h: Any, blank_lines_are_cells: bool) -> IndicatorReader:
+        reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
+        reader.keep_blanks = self.stream and blank_lines_are_cells and any(c.kind == "ignored" for c in h.value_columns())
+        return reader
+
+    def _block_heading(self, line: Line) -> str:
+        """'period' / 'year' for a heading of a block of indicators (长期绩效指标,
+        年度绩效指标), alone on its line or before the header's labels."""
+        vals = line.values()
+        lab = self.lex.label(vals[0].text) if vals else None
+        return self.lex.group_of(vals[0].text) if lab is not None and lab.kind == "section" else ""
 
     def _read_wide(self, header: Any, rows: list[Line]) -> list[tuple[dict[str, Any], Pos, Pos]]:
         """A header that holds project fields and indicator columns side by
@@ -464,10 +486,16 @@ class ProjectReader:
                     self.last_field = ""  # a heading ends the field above it
                     continue
                 if lab.kind in ("field", "year", "ignored"):
-                    if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded:
-                        # run-together text: a label right after a label had an empty cell
-                        self.queue.pop()
-                        self.queue_line.pop()
+                    if line.data.get("exploded") and self.queue and self.queue_line[-1] == self.last_exploded \
+                            and not (lab.key == "goals" and self._period_goals(self.queue[-1])):
+                        # run-together text: a label right after a label had an empty cell — but the
+                        # period's and the year's goal labels (长期目标年度目标) head a row of two cells below,
+                        # unless another goal label follows them (实施期目标年度目标总体目标: their cells were empty)
+                        popped, _ = self.queue.pop(), self.queue_line.pop()
+                        if lab.key == "goals" and popped[0].key == "goals":
+                            keep = [k for k, q in enumerate(self.queue) if not self._period_goals(q)]
+                            self.queue = [self.queue[k] for k in keep]
+                            self.queue_line = [self.queue_line[k] for k in keep]
                     if line.data.get("exploded"):
                         self.last_exploded = id(line)
                     if lab.kind == "ignored" and any(w in nfkc(text) for w in self.lex.period_marks):
@@ -512,6 +540,8 @@ class ProjectReader:
         return True
 
     def _value(self, t: Tok, line: Line) -> None:
+        if re.match(r"^\s*[:：]\s*\S", t.text):  # ":2430.30": the label's colon, cut from the label in run-together text
+            t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if self.queue:
             # a label broken over two lines: 主管部门 / 及编码
             lab, ltok = self.queue[-1]
@@ -652,6 +682,10 @@ class ProjectReader:
                 if g:
                     self.goals.append(_clean(g))
         self.last_field = "goals"
+
+    def _period_goals(self, queued: tuple[Label, Tok]) -> bool:
+        lab, tok = queued
+        return lab.kind == "ignored" and self._period(tok) and "目标" in nfkc(tok.text)
 
     def _period(self, tok: Tok) -> bool:
         return any(w in nfkc(tok.text) for w in self.lex.period_marks + ["中期"])
@@ -795,11 +829,12 @@ class ProjectReader:
             out["indicators"] = indicators
         elif not had_header:
             d.warn(self.seg[-1].pos, P + ("indicators",), "no indicator table (一级指标 / 二级指标 …) in this project")
-        if self.agency:
-            d.project_agencies.append(self.agency[0])
         if not self.budget and not indicators and not had_header:
-            # a 项目名称 label in another kind of table (a list of allocations): no project here
+            # a 项目名称 label in another kind of table (a list of allocations): no project here, and the
+            # agencies it names are not the filing's (its 单位名称 may be a heading run together: 会展项目名称)
             d.drop_warnings(_path(P), self.warn_start)
+            del d.agency_lines[self.named_start[0]:]
+            del d.implementers[self.named_start[1]:]
             if self.proj.get("name"):
                 d.warn(self.pos.get("name", self.seg[0].pos), "", f"'{self.proj['name']}' has no amount and no "
                        "indicator table: not read as a project")
@@ -999,8 +1034,18 @@ def agency_name(text: str) -> tuple[str, str]:
 _ENUM_SPLIT_RE = re.compile(r"(?:(?<=[。；;])|\s+)(?=(?:目标\s*\d+\s*[:：]|\d+\s*[、.．](?!\d)|[（(]\d+[)）]))")
 
 
+_GOAL_NUMBER_RE = re.compile(r"目标\s*(\d+)\s*[:：]")
+
+
 def _enumerated(text: str) -> list[str]:
-    """'1、改善… 2、水泥路…' → the numbered items (only when numbered from 1)."""
+    """'1、改善… 2、水泥路…' → the numbered items (only when numbered from 1).
+    '目标1:…目标2:…' needs no space or full stop before its numbers when they
+    run 1, 2, 3 …: a 目标N: in the middle of a sentence would break the run."""
+    marks = list(_GOAL_NUMBER_RE.finditer(text))
+    if len(marks) > 1 and marks[0].start() == len(text) - len(text.lstrip()) \
+            and [int(m.group(1)) for m in marks] == list(range(1, len(marks) + 1)):
+        ends = [m.start() for m in marks[1:]] + [len(text)]
+        return [text[m.start():e].strip() for m, e in zip(marks, ends)]
     parts = [p.strip() for p in _ENUM_SPLIT_RE.split(text) if p.strip()]
     if len(parts) > 1 and re.match(r"^(目标\s*1\s*[:：]|1\s*[、.．]|[（(]1[)）])", parts[0]):
         return parts

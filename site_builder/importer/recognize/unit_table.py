@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..common import Draft, strip_enum
+from ..common import Draft, budget_year, strip_enum
 from ..lexicon import lexicon, norm
 from ..units import read_amount
 from .indicators import IndicatorReader, header_of
@@ -28,7 +28,7 @@ def read_unit_table(lines: list[Line], draft: Draft) -> dict[str, Any] | None:
     mode = ""
     for line in lines:
         if line.kind != "cells":
-            m = YEAR_RE.search(line.text)
+            m = budget_year(YEAR_RE, line.text)
             if m:
                 draft.year_hints.append((line.pos, int(m.group(1)), "the table heading (年度)"))
             if mode != "indicators":
