@@ -1,0 +1,65 @@
+"""What the 三公经费 pages print: the three per year for the site, a region,
+its child regions and its agencies (sums from analysis.sangong)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..analysis import urls
+from ..analysis.sangong import YearSums, year_sums
+from ..analysis.site import RegionInfo, SiteModel
+
+LEVELS = {"province": "省级", "city": "市级", "county": "县级"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of a 三公 table: whose (a region or an agency), which year, the sums."""
+
+    label: str
+    url: str
+    year: int
+    sums: YearSums
+    note: str = ""  # a line under the name: the region's level, or the agency's region
+
+
+def _rows(label: str, url: str, sums: list[YearSums], note: str = "") -> list[Row]:
+    return [Row(label, url, ys.year, ys, note) for ys in sums]
+
+
+def common(site: SiteModel) -> dict[str, Any]:
+    tax = site.taxonomy
+    return {"groups": tax.sangong, "categories": {c.slug: c for c in tax.categories}}
+
+
+def index(site: SiteModel, part: Iterable[tuple[str, int]], first: bool) -> dict[str, Any]:
+    """/sangong/: on page 1 the site's sums per year; on every page its rows
+    (region, year)."""
+    tax = site.taxonomy
+    made: dict[str, list[YearSums]] = {}
+    rows = []
+    for code, year in part:
+        r = site.regions[code]
+        if code not in made:
+            made[code] = year_sums(r.filings, tax)
+        ys = next(s for s in made[code] if s.year == year)
+        rows.append(Row(r.name, urls.sangong_region(code), year, ys, f"{LEVELS.get(r.level, '')} · {ys.filings} 份文件"))
+    return {**common(site), "years": year_sums(site.filings, tax) if first else [], "rows": rows}
+
+
+def region(site: SiteModel, r: RegionInfo, part: Iterable[int], first: bool) -> dict[str, Any]:
+    """/sangong/<region>/: on page 1 the region's sums per year and its child
+    regions'; on every page its part of the agencies' rows (positions in
+    ``r.filings``)."""
+    tax = site.taxonomy
+    children: list[Row] = []
+    if first:
+        for c in r.child_regions:
+            children.extend(_rows(c.short_name, urls.sangong_region(c.code), year_sums(c.filings, tax)))
+    agencies = []
+    for k in part:
+        f = r.filings[k]
+        agencies.extend(_rows(f.filing.agency.name, f.url, year_sums([f], tax),
+                              f.filing.region.name if r.level != "county" else ""))
+    return {**common(site), "region": r, "years": year_sums(r.filings, tax) if first else [],
+            "children": children, "agencies": agencies, "region_url": r.url}
