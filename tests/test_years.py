@@ -319,6 +319,24 @@ def test_sangong_totals_equal_the_sum_of_their_projects(project, site):
     assert any(a.get("href", "").endswith("/sangong/") for a in home.iter(f"{{{NS['h']}}}a"))
 
 
+def test_the_sangong_groups_are_checked_like_the_rest_of_the_taxonomy():
+    from site_builder.analysis.categories import TaxonomyError, load_taxonomy, parse_taxonomy_text
+
+    text = (REPO / "content/taxonomy.yaml").read_text(encoding="utf-8")
+    shipped = load_taxonomy(REPO / "content/taxonomy.yaml").sangong
+    assert [(g.name, g.categories) for g in shipped] == [
+        ("公务接待", ("reception",)), ("公务用车购置及运行", ("vehicle-purchase", "vehicles", "vehicle-platform")),
+        ("因公出国（境）", ("overseas",))]
+    bad = text.replace("categories: [reception]", "categories: [receptoin, vehicles]")
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy_text(bad, "taxonomy.yaml")
+    messages = [(p.field, p.message) for p in err.value.problems]
+    assert ("sangong[0].categories[0]", "no category has the slug 'receptoin'; did you mean 'reception'?") in messages
+    assert ("sangong[1].categories[1]", "category 'vehicles' is already counted in sangong[0]") in messages
+    assert all(p.line > 1 for p in err.value.problems)
+    assert parse_taxonomy_text(text.split("\nsangong:")[0], "t.yaml").sangong == ()  # no lens: no groups
+
+
 def test_sangong_unit_costs_only_where_the_units_agree(site):
     costs = section(site, "/sangong/", "years")
     # 2025 receptions: 曹妃甸 90.50 for ≥45 批次 and 乐亭 80.00 for 45 批次: 170.50 / 90
