@@ -377,6 +377,17 @@ def test_year_over_year_pages_follow_edits_of_either_year(tmp_path):
     assert not any(p.startswith(AGENCY) for p in r.rendered)
     assert "regions/130200/changes/2025/index.html" in r.rendered  # it counts 路南 among the uncompared
     equals_clean()
+    # an earlier year arrives: 2024 gets a page of its own, and the 2025 page links it
+    earlier = SEED.read_text(encoding="utf-8").replace("year: 2024", "year: 2023").replace("13020924P", "13020923P")
+    (root / "content/filings/130209-442001-2023.yaml").write_text(earlier.replace("2024年部门", "2023年部门"),
+                                                                  encoding="utf-8")
+    r = build(root, out, search=False)
+    assert "regions/130200/changes/2024/index.html" in r.written
+    assert 'href="/regions/130200/changes/2024/"' in (out / "regions/130200/changes/2025/index.html").read_text(
+        encoding="utf-8")
+    equals_clean()
+    (root / "content/filings/130209-442001-2023.yaml").unlink()
+    build(root, out, search=False)
     # the second year goes: the sections and pages go with it
     (root / "content/filings/130209-442001-2025.yaml").unlink()
     r = build(root, out, search=False)

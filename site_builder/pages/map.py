@@ -379,9 +379,12 @@ def add_change_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
     the region's filings of the two years."""
     cache = PairCache(site.memo)
     for region in site.regions.values():
-        for y in comparable_years(region.filings):
+        years = comparable_years(region.filings)
+        for y in years:
             url = urls.region_changes(region.code, y)
-            deps = frozenset(f.dep for f in region.filings if f.year in (y, y - 1))
+            # the page links the region's other years' pages: their list is an input too
+            deps = frozenset(f.dep for f in region.filings if f.year in (y, y - 1)) | {
+                f"const:{','.join(map(str, years))}"}
             add(Page(url, "region_changes.html", deps,
                      lambda r=region, y=y, url=url: region_changes_context(site, r, y, url, cache)))
 
