@@ -293,7 +293,7 @@ def test_the_matches_and_changes_are_in_the_open_data(site):
 
 
 def test_sangong_totals_equal_the_sum_of_their_projects(project, site):
-    from site_builder.analysis.sangong import category_groups, year_sums
+    from site_builder.analysis.sangong import category_groups, region_sums, year_sums
     from site_builder.build import Builder, Project
 
     _inputs, _renderer, model = Builder(Project(project), project / "unused").load()
@@ -308,6 +308,14 @@ def test_sangong_totals_equal_the_sum_of_their_projects(project, site):
         got = {(ys.year, g.group.slug): g.amount for ys in year_sums(region.filings, model.taxonomy)
                for g in ys.groups if g.projects}
         assert got == expected, region.code
+        # the pages sum a region from its child regions' sums: the same figures
+        def figures(sums):
+            return [(ys.year, ys.filings, [(g.amount, len(g.projects), sorted(
+                (k, c.projects, c.counted, c.budget, c.quantity) for k, c in g.costs.items())) for g in ys.groups])
+                for ys in sums]
+
+        assert figures(region_sums(region, model.taxonomy, model.memo)) == figures(
+            year_sums(region.filings, model.taxonomy))
     # on the page: per county, per year, the agencies and their projects
     assert rows(site, "/sangong/130209/", "三公经费相关项目（万元") == [
         ["2025年", "90.50", "12.00", "—", "102.50", "2"], ["2024年", "100.80", "18.00", "—", "118.80", "2"]]

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Iterable, Optional
 
 from .categories import CENT, UNIT_COST_PRECISION, Category, SangongGroup, Taxonomy
-from .site import ZERO, FilingInfo, ProjectInfo
+from .site import ZERO, FilingInfo, ProjectInfo, RegionInfo
 from .views import CompareRow, compare_rows
 
 
@@ -71,6 +71,18 @@ class GroupSum:
     projects: list[ProjectInfo] = field(default_factory=list)
     costs: dict[str, CostSum] = field(default_factory=dict)  # category slug → unit cost (categories with units)
 
+    def merge(self, other: "GroupSum") -> None:
+        self.amount += other.amount
+        self.projects.extend(other.projects)
+        for slug, c in other.costs.items():
+            mine = self.costs.get(slug)
+            if mine is None:
+                mine = self.costs[slug] = CostSum(c.category)
+            mine.projects += c.projects
+            mine.counted += c.counted
+            mine.budget += c.budget
+            mine.quantity += c.quantity
+
     def add(self, row: CompareRow) -> None:
         p = row.project
         self.amount += p.project.budget.total
@@ -124,3 +136,39 @@ def year_sums(infos: Iterable[FilingInfo], taxonomy: Taxonomy) -> list[YearSums]
         for group, row in items:
             by_slug[group.slug].add(row)
     return [years[y] for y in sorted(years, reverse=True)]
+
+
+def merge(parts: Iterable[list[YearSums]], taxonomy: Taxonomy) -> list[YearSums]:
+    """The sums of several disjoint sets of filings (each ``year_sums``)."""
+    years: dict[int, YearSums] = {}
+    for part in parts:
+        for ys in part:
+            into = years.get(ys.year)
+            if into is None:
+                into = years[ys.year] = YearSums(ys.year, [GroupSum(g) for g in taxonomy.sangong])
+            into.filings += ys.filings
+            for mine, theirs in zip(into.groups, ys.groups):
+                mine.merge(theirs)
+    return [years[y] for y in sorted(years, reverse=True)]
+
+
+def region_sums(region: RegionInfo, taxonomy: Taxonomy, store: dict) -> list[YearSums]:
+    """``year_sums`` of a region's filings, made from its child regions' and
+    its own filings' and kept in ``store`` (``SiteModel.memo``): /sangong/
+    sums every region, and an edit applied in place makes only its own
+    region's and their parents' sums again."""
+    memo: dict[str, tuple[tuple, int, list[YearSums]]] = store.setdefault("sangong", {})
+    children = [(c.code, region_sums(c, taxonomy, store)) for c in region.child_regions]
+    own = [f for f in region.filings if f.filing.region.code == region.code]
+    key = (tuple(f.content_hash for f in own), tuple(memo[code][1] for code, _ in children))
+    hit = memo.get(region.code)
+    if hit is not None and hit[0] == key:
+        return hit[2]
+    sums = merge([year_sums(own, taxonomy), *(part for _, part in children)], taxonomy)
+    serial = store["sangong_serial"] = store.get("sangong_serial", 0) + 1  # a new version of this region's sums
+    memo[region.code] = (key, serial, sums)
+    return sums
+
+
+def site_sums(roots: Iterable[RegionInfo], taxonomy: Taxonomy, store: dict) -> list[YearSums]:
+    return merge((region_sums(r, taxonomy, store) for r in roots), taxonomy)

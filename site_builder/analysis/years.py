@@ -211,10 +211,11 @@ def pair(old: FilingInfo, new: FilingInfo) -> YearPair:
                     [new.projects[j] for j in added], [old.projects[i] for i in ended])
 
 
-def agency_pairs(ag: AgencyInfo) -> list[YearPair]:
+def agency_pairs(ag: AgencyInfo, cache: "PairCache | None" = None) -> list[YearPair]:
     """Each of the agency's filings with the one before it, newest first."""
     fs = ag.filings  # newest first
-    return [pair(fs[k + 1], fs[k]) for k in range(len(fs) - 1)]
+    make = cache.pair if cache is not None else pair
+    return [make(fs[k + 1], fs[k]) for k in range(len(fs) - 1)]
 
 
 class Sighting(NamedTuple):
@@ -390,29 +391,43 @@ def pair_targets(p: YearPair, old_rows: list[list[Row]] | None = None,
 
 
 class PairCache:
-    """Comparisons of indicators by pair of filings (their content hashes),
-    made once per build for the pages and downloads that list many pairs
-    (a province's page and each of its cities' and counties')."""
+    """Pairs of filings and the comparisons of their indicators, by the two
+    filings' content, made once for the pages and downloads that list many
+    pairs (a province's page and each of its cities' and counties'; an edit
+    applied in place makes only its own pairs again). ``store``: a dict
+    that lives as long as the site model (``SiteModel.memo``)."""
 
     def __init__(self, store: dict | None = None) -> None:
-        self._made: dict[tuple[str, str, str, str], list[tuple[ProjectChange, IndicatorDiff]]] = (
-            store.setdefault("pair_targets", {}) if store is not None else {})
+        store = store if store is not None else {}
+        # (old dep, new dep) → (their contents, what was made of them): an edit replaces its pairs' entries
+        self._pairs: dict[tuple[str, str], tuple[tuple[str, str], YearPair]] = store.setdefault("pairs", {})
+        self._targets: dict[tuple[str, str], tuple[tuple[str, str], list[tuple[ProjectChange, IndicatorDiff]]]] = (
+            store.setdefault("pair_targets", {}))
+
+    def pair(self, old: FilingInfo, new: FilingInfo) -> YearPair:
+        key, content = (old.dep, new.dep), (old.content_hash, new.content_hash)
+        hit = self._pairs.get(key)
+        if hit is None or hit[0] != content or hit[1].old is not old or hit[1].new is not new:
+            hit = self._pairs[key] = (content, pair(old, new))
+        return hit[1]
 
     def targets(self, p: YearPair) -> list[tuple[ProjectChange, IndicatorDiff]]:
-        key = (p.old.dep, p.old.content_hash, p.new.dep, p.new.content_hash)
-        hit = self._made.get(key)
-        if hit is None:
-            hit = self._made[key] = pair_targets(p)
-        return hit
+        key, content = (p.old.dep, p.new.dep), (p.old.content_hash, p.new.content_hash)
+        hit = self._targets.get(key)
+        if hit is None or hit[0] != content:
+            hit = self._targets[key] = (content, pair_targets(p))
+        return hit[1]
 
 
 # --------------------------------------------------------------------------- a region's year
 
 
-def region_year_pairs(filings: Iterable[FilingInfo], year: int) -> tuple[list[YearPair], list[FilingInfo], list[FilingInfo]]:
+def region_year_pairs(filings: Iterable[FilingInfo], year: int, cache: PairCache | None = None
+                      ) -> tuple[list[YearPair], list[FilingInfo], list[FilingInfo]]:
     """The region's agencies with filings in ``year`` and ``year - 1``: their
     pairs (site order), the ``year`` filings without a previous year's, and the
     previous year's filings without one in ``year``."""
+    make = cache.pair if cache is not None else pair
     by_agency: dict[str, dict[int, FilingInfo]] = {}
     for f in filings:
         if f.year in (year, year - 1):
@@ -420,7 +435,7 @@ def region_year_pairs(filings: Iterable[FilingInfo], year: int) -> tuple[list[Ye
     pairs, new_only, old_only = [], [], []
     for ys in by_agency.values():
         if year in ys and year - 1 in ys:
-            pairs.append(pair(ys[year - 1], ys[year]))
+            pairs.append(make(ys[year - 1], ys[year]))
         elif year in ys:
             new_only.append(ys[year])
         else:
@@ -490,8 +505,8 @@ def region_changes(filings: Sequence[FilingInfo], year: int, parts: list[tuple[s
     for each child region, and for the agencies filed at the region itself
     (deps None: the part is the agency, named by the label and url of its
     filing's agency)."""
-    pairs, new_only, old_only = region_year_pairs(filings, year)
     cache = cache or PairCache()
+    pairs, new_only, old_only = region_year_pairs(filings, year, cache)
     rows: list[Part] = []
     for label, url, deps in parts:
         mine = [p for p in pairs if deps is not None and p.new.dep in deps]

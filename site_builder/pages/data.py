@@ -289,8 +289,8 @@ def write_site_data(open_file: Callable[[str], BinaryIO], site: SiteModel, absol
         for fh in outs.values():
             fh.close()
     # year over year: pairs of filings, so not per-filing chunks; matched from the light filings
-    pairs = [p for ag in site.agencies for p in reversed(agency_pairs(ag))]
     cache = PairCache(site.memo)
+    pairs = [p for ag in site.agencies for p in reversed(agency_pairs(ag, cache))]
     with open_file("data/project_changes.csv") as fh:
         fh.write(to_csv(PROJECT_CHANGE_COLUMNS, project_change_rows(pairs, absolute)))
     with open_file("data/target_changes.csv") as fh:

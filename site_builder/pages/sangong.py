@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..analysis import urls
-from ..analysis.sangong import YearSums, year_sums
+from ..analysis.sangong import YearSums, region_sums, site_sums, year_sums
 from ..analysis.site import RegionInfo, SiteModel
 
 LEVELS = {"province": "省级", "city": "市级", "county": "县级"}
@@ -35,31 +35,28 @@ def common(site: SiteModel) -> dict[str, Any]:
 def index(site: SiteModel, part: Iterable[tuple[str, int]], first: bool) -> dict[str, Any]:
     """/sangong/: on page 1 the site's sums per year; on every page its rows
     (region, year)."""
-    tax = site.taxonomy
-    made: dict[str, list[YearSums]] = {}
+    tax, memo = site.taxonomy, site.memo
     rows = []
     for code, year in part:
         r = site.regions[code]
-        if code not in made:
-            made[code] = year_sums(r.filings, tax)
-        ys = next(s for s in made[code] if s.year == year)
+        ys = next(s for s in region_sums(r, tax, memo) if s.year == year)
         rows.append(Row(r.name, urls.sangong_region(code), year, ys, f"{LEVELS.get(r.level, '')} · {ys.filings} 份文件"))
-    return {**common(site), "years": year_sums(site.filings, tax) if first else [], "rows": rows}
+    return {**common(site), "years": site_sums(site.region_roots, tax, memo) if first else [], "rows": rows}
 
 
 def region(site: SiteModel, r: RegionInfo, part: Iterable[int], first: bool) -> dict[str, Any]:
     """/sangong/<region>/: on page 1 the region's sums per year and its child
     regions'; on every page its part of the agencies' rows (positions in
     ``r.filings``)."""
-    tax = site.taxonomy
+    tax, memo = site.taxonomy, site.memo
     children: list[Row] = []
     if first:
         for c in r.child_regions:
-            children.extend(_rows(c.short_name, urls.sangong_region(c.code), year_sums(c.filings, tax)))
+            children.extend(_rows(c.short_name, urls.sangong_region(c.code), region_sums(c, tax, memo)))
     agencies = []
     for k in part:
         f = r.filings[k]
         agencies.extend(_rows(f.filing.agency.name, f.url, year_sums([f], tax),
                               f.filing.region.name if r.level != "county" else ""))
-    return {**common(site), "region": r, "years": year_sums(r.filings, tax) if first else [],
+    return {**common(site), "region": r, "years": region_sums(r, tax, memo) if first else [],
             "children": children, "agencies": agencies, "region_url": r.url}
