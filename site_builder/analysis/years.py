@@ -390,18 +390,39 @@ def pair_targets(p: YearPair, old_rows: list[list[Row]] | None = None,
             for c in p.continued]
 
 
+class TargetSummary(NamedTuple):
+    """What a region's page shows of a pair's indicators: how many targets
+    changed each way, and those that ask less."""
+
+    verdicts: dict[str, int]
+    lowered: list[tuple[ProjectChange, TargetChange]]
+
+
+def target_summary(p: YearPair) -> TargetSummary:
+    verdicts = {v: 0 for v in VERDICTS}
+    lowered = []
+    for c, d in pair_targets(p):
+        for t in d.changed:
+            verdicts[t.verdict] += 1
+            if t.verdict == LOWERED:
+                lowered.append((c, t))
+    return TargetSummary(verdicts, lowered)
+
+
 class PairCache:
-    """Pairs of filings and the comparisons of their indicators, by the two
-    filings' content, made once for the pages and downloads that list many
-    pairs (a province's page and each of its cities' and counties'; an edit
-    applied in place makes only its own pairs again). ``store``: a dict
-    that lives as long as the site model (``SiteModel.memo``)."""
+    """Pairs of filings and a summary of their indicators' changes, by the two
+    filings' content, made once for the pages that list many pairs (a
+    province's page and each of its cities' and counties'; an edit applied
+    in place makes only its own pairs again). Only the summary is kept: the
+    whole comparison of every pair of a province was ~60 MB of rows, which
+    the open data makes again as it writes them. ``store``: a dict that lives
+    as long as the site model (``SiteModel.memo``)."""
 
     def __init__(self, store: dict | None = None) -> None:
         store = store if store is not None else {}
         # (old dep, new dep) → (their contents, what was made of them): an edit replaces its pairs' entries
         self._pairs: dict[tuple[str, str], tuple[tuple[str, str], YearPair]] = store.setdefault("pairs", {})
-        self._targets: dict[tuple[str, str], tuple[tuple[str, str], list[tuple[ProjectChange, IndicatorDiff]]]] = (
+        self._targets: dict[tuple[str, str], tuple[tuple[str, str], TargetSummary]] = (
             store.setdefault("pair_targets", {}))
 
     def pair(self, old: FilingInfo, new: FilingInfo) -> YearPair:
@@ -411,11 +432,11 @@ class PairCache:
             hit = self._pairs[key] = (content, pair(old, new))
         return hit[1]
 
-    def targets(self, p: YearPair) -> list[tuple[ProjectChange, IndicatorDiff]]:
+    def targets(self, p: YearPair) -> TargetSummary:
         key, content = (p.old.dep, p.new.dep), (p.old.content_hash, p.new.content_hash)
         hit = self._targets.get(key)
         if hit is None or hit[0] != content:
-            hit = self._targets[key] = (content, pair_targets(p))
+            hit = self._targets[key] = (content, target_summary(p))
         return hit[1]
 
 
@@ -523,11 +544,10 @@ def region_changes(filings: Sequence[FilingInfo], year: int, parts: list[tuple[s
     lowered: list[Lowered] = []
     verdicts = {v: 0 for v in VERDICTS}
     for p in pairs:
-        for c, d in cache.targets(p):
-            for t in d.changed:
-                verdicts[t.verdict] += 1
-                if t.verdict == LOWERED and len(lowered) < lowered_shown:
-                    lowered.append(Lowered(p, c, t))
+        summary = cache.targets(p)
+        for v, n in summary.verdicts.items():
+            verdicts[v] += n
+        lowered.extend(Lowered(p, c, t) for c, t in summary.lowered[:lowered_shown - len(lowered)])
     by_size = lambda p: (-p.project.budget.total, p.url)  # noqa: E731
     return RegionChanges(
         year=year, pairs=pairs, new_only=new_only, old_only=old_only, parts=rows,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
 from ..analysis.site import ZERO, FilingInfo, ProjectInfo, SiteModel
-from ..analysis.years import PairCache, YearPair, agency_pairs
+from ..analysis.years import PairCache, YearPair, agency_pairs, pair_targets
 from .format import plain
 
 BOM = "\ufeff"
@@ -99,7 +99,7 @@ def project_change_rows(pairs: Iterable[YearPair], absolute) -> Iterable[list[st
 
 def target_change_rows(diffs: Iterable[tuple[YearPair, list]], absolute) -> Iterable[list[str]]:
     """The indicators of each continued project whose target changed, and
-    those added or dropped (``diffs``: each pair with ``analysis.years.PairCache.targets``)."""
+    those added or dropped (``diffs``: each pair with ``analysis.years.pair_targets``)."""
     for p, changes in diffs:
         f_old, f_new = p.old.filing, p.new.filing
         for c, d in changes:
@@ -291,10 +291,14 @@ def write_site_data(open_file: Callable[[str], BinaryIO], site: SiteModel, absol
     # year over year: pairs of filings, so not per-filing chunks; matched from the light filings
     cache = PairCache(site.memo)
     pairs = [p for ag in site.agencies for p in reversed(agency_pairs(ag, cache))]
-    with open_file("data/project_changes.csv") as fh:
-        fh.write(to_csv(PROJECT_CHANGE_COLUMNS, project_change_rows(pairs, absolute)))
+    with open_file("data/project_changes.csv") as fh:  # pair by pair, never the whole file in memory
+        fh.write(to_csv(PROJECT_CHANGE_COLUMNS, ()))
+        for p in pairs:
+            fh.write(csv_rows(project_change_rows([p], absolute)))
     with open_file("data/target_changes.csv") as fh:
-        fh.write(to_csv(TARGET_CHANGE_COLUMNS, target_change_rows(((p, cache.targets(p)) for p in pairs), absolute)))
+        fh.write(to_csv(TARGET_CHANGE_COLUMNS, ()))
+        for p in pairs:
+            fh.write(csv_rows(target_change_rows([(p, pair_targets(p))], absolute)))
     for name, data in (("datapackage.json", dumps(datapackage(title, absolute("/")))),
                        ("filing.schema.json", schema_bytes())):
         with open_file(f"data/{name}") as fh:

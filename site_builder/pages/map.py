@@ -408,8 +408,9 @@ def region_changes_context(site: SiteModel, r: RegionInfo, year: int, url: str, 
 
 def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
     """/sangong/: the three per year and per region (a row per region and year,
-    paginated); /sangong/<region>/: the region's, its child regions' and its
-    agencies' (a row per filing, paginated). A page depends on the filings
+    paginated); /sangong/<region>/: the region's, its child regions' and the
+    agencies' filed at the region itself (a row per filing, paginated: an
+    agency is listed once, at its own region). A page depends on the filings
     with such projects that it sums or lists (the taxonomy is a global
     input). Listings hold positions and codes, read when the page renders."""
     tax = site.taxonomy
@@ -433,7 +434,7 @@ def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
         }))
     for code, deps in region_deps.items():
         r = site.regions[code]
-        positions = [k for k, f in enumerate(r.filings) if f.dep in has]
+        positions = [k for k, f in enumerate(r.filings) if f.dep in has and f.filing.region.code == code]
         url = urls.sangong_region(code)
         for pager, part in paged(url, positions, FILINGS_PER_PAGE):
             title = pager.title(f"{r.name}：三公经费")

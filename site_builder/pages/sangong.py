@@ -20,7 +20,7 @@ class Row:
     url: str
     year: int
     sums: YearSums
-    note: str = ""  # a line under the name: the region's level, or the agency's region
+    note: str = ""  # a line under the name (a region's level)
 
 
 def _rows(label: str, url: str, sums: list[YearSums], note: str = "") -> list[Row]:
@@ -46,8 +46,8 @@ def index(site: SiteModel, part: Iterable[tuple[str, int]], first: bool) -> dict
 
 def region(site: SiteModel, r: RegionInfo, part: Iterable[int], first: bool) -> dict[str, Any]:
     """/sangong/<region>/: on page 1 the region's sums per year and its child
-    regions'; on every page its part of the agencies' rows (positions in
-    ``r.filings``)."""
+    regions'; on every page its part of the rows of the agencies filed at
+    the region itself (positions in ``r.filings``)."""
     tax, memo = site.taxonomy, site.memo
     children: list[Row] = []
     if first:
@@ -56,7 +56,6 @@ def region(site: SiteModel, r: RegionInfo, part: Iterable[int], first: bool) -> 
     agencies = []
     for k in part:
         f = r.filings[k]
-        agencies.extend(_rows(f.filing.agency.name, f.url, year_sums([f], tax),
-                              f.filing.region.name if r.level != "county" else ""))
+        agencies.extend(_rows(f.filing.agency.name, f.url, year_sums([f], tax)))
     return {**common(site), "region": r, "years": region_sums(r, tax, memo) if first else [],
             "children": children, "agencies": agencies, "region_url": r.url}
