@@ -150,8 +150,7 @@ def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
 
 # what a search result says a page is (search.js shows it as a badge)
 KIND_LABELS = {"home": "首页", "agency": "单位", "filing": "绩效目标文件", "project": "项目", "region": "地区",
-               "year": "年度汇总", "quality": "数据质量", "indicators": "指标汇总", "compare": "同类比较", "page": "说明",
-               "changes": "年度变化", "sangong": "三公经费"}
+               "year": "年度汇总", "quality": "数据质量", "indicators": "指标汇总", "compare": "同类比较", "page": "说明"}
 
 
 def data_date(infos: Iterable[FilingInfo]) -> str:
