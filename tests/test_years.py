@@ -164,6 +164,40 @@ def test_indicators_match_by_levels_and_name_then_by_a_unique_name():
     assert d.unchanged == 1
 
 
+def test_a_whole_and_a_light_filing_give_the_same_rows_in_the_same_order(tmp_path):
+    """Pages made from whole filings (render workers) and from light ones
+    (a rebuild in this process) compare the same rows, in one order, even
+    where a table goes back to an 一级指标 it left."""
+    from site_builder.analysis.categories import default_taxonomy
+    from site_builder.analysis.site import analyze_filing, lighten
+    from site_builder.analysis.views import derive
+    from site_builder.analysis.years import project_rows
+    from site_builder.content.validate import validate_file
+
+    text = SEED.read_text(encoding="utf-8")
+    moved = text.replace(
+        '      - level1: 效益指标\n        level2: 经济效益指标\n        name: 资金使用效益\n        description: 资金使用效益\n'
+        '        target: "是否超预算支出"\n        basis: 根据工作计划安排\n      - level1: 满意度指标',
+        '      - level1: 满意度指标', 1)
+    moved = moved.replace('        name: 使用人员满意度（%）\n        description: 使用人员满意度（%）\n        target: "≥90百分比"\n'
+                          '        basis: 根据工作计划安排\n',
+                          '        name: 使用人员满意度（%）\n        description: 使用人员满意度（%）\n        target: "≥90百分比"\n'
+                          '        basis: 根据工作计划安排\n      - level1: 产出指标\n        level2: 数量指标\n'
+                          '        name: 回到产出\n        target: "≥1台"\n', 1)
+    assert "回到产出" in moved
+    for body in (text, moved):
+        path = tmp_path / "f.yaml"
+        path.write_text(body, encoding="utf-8")
+        loaded, problems = validate_file(path)
+        assert loaded is not None, problems
+        whole = analyze_filing(loaded, default_taxonomy())
+        light = lighten(whole)
+        derive(light, whole)
+        assert project_rows(whole) == project_rows(light)
+    # 产出 first (the filing prints it first), then 满意度: the row that went back to 产出 comes with its kind
+    assert [r.name for r in project_rows(whole)[0]][-2:] == ["回到产出", "使用人员满意度（%）"]
+
+
 # --------------------------------------------------------------------------- the agency page
 
 

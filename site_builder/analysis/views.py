@@ -266,6 +266,9 @@ def _indicators_of(infos: list[FilingInfo]):
                 yield info, p, ind
 
 
+indicators_in_order = _indicators_of  # (filing, project or None, indicator), as the listing rows are packed
+
+
 def _indicator_counts(info: FilingInfo) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
     """{一级 slug: {(一级, 二级): (indicators, measurable)}} of one filing."""
     out: dict[str, dict[tuple[str, str], list[int]]] = {}

@@ -38,7 +38,7 @@ from typing import Iterable, NamedTuple, Optional, Sequence
 from ..content.targets import DEADLINE, NUMBER, parse_target, shown
 from . import urls
 from .site import ZERO, AgencyInfo, FilingInfo, ProjectInfo, share
-from .views import unpacked_indicator_rows
+from .views import indicators_in_order, level1_slug, unpacked_indicator_rows
 
 # how a project was matched, and how sure that is (printed on the pages)
 BY_CODE, BY_NAME = "code", "name"
@@ -370,10 +370,17 @@ def diff_indicators(old: Sequence[Row], new: Sequence[Row], old_year: int, new_y
 
 
 def project_rows(info: FilingInfo) -> list[list[Row]]:
-    """Each project's indicators as rows: from the whole filing in table
-    order, or from a light filing's packed listing rows."""
-    if info.projects and hasattr(info.projects[0].project, "indicators"):
-        return [[Row(i.level1, i.level2, i.name, i.target) for i in p.project.indicators] for p in info.projects]
+    """Each project's indicators as rows, in one order whether ``info`` is
+    whole or light: the order of the light filing's packed listing rows
+    (by 一级指标 in the order the filing first prints each, then table
+    order), so that a page made from either says the same."""
+    if not info.projects or hasattr(info.projects[0].project, "indicators"):
+        rank: dict[str, int] = {}
+        for _info, _proj, ind in indicators_in_order([info]):
+            rank.setdefault(level1_slug(ind.level1), len(rank))
+        return [[Row(i.level1, i.level2, i.name, i.target) for _n, i in
+                 sorted(enumerate(p.project.indicators), key=lambda ni: (rank[level1_slug(ni[1].level1)], ni[0]))]
+                for p in info.projects]
     out: list[list[Row]] = [[] for _ in info.projects]
     for l1, l2, name, _desc, target, _measurable, k in unpacked_indicator_rows(info):
         if k is not None:

@@ -20,7 +20,7 @@ from ..analysis.views import SiteViews, site_views
 from . import search_fields
 from . import summary
 from . import sangong as sangong_pages
-from .years import LARGEST_CHANGES, MATCH_RULES, VERDICT_NOTES, agency_years, project_years
+from .years import LARGEST_CHANGES, MATCH_RULES, VERDICT_NOTES, AgencyMemo, agency_years, project_years
 from ..analysis import sangong, urls
 from ..analysis.years import VERDICTS, PairCache, comparable_years, region_changes
 from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns
@@ -193,8 +193,8 @@ def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
 AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
 
 
-def agency_context(ag: AgencyInfo) -> dict[str, Any]:
-    years = agency_years(ag)
+def agency_context(ag: AgencyInfo, memo: AgencyMemo | None = None) -> dict[str, Any]:
+    years = agency_years(ag, memo)
     description = summary.agency_summary(ag, years.pairs[0].pair if years else None)
     return {
         "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency",
@@ -210,27 +210,22 @@ def agency_pages(ag: AgencyInfo) -> list[Page]:
     whole group when none of them changed (at 10,000 filings that is ~85% of
     the site not even listed)."""
     deps = frozenset(f.dep for f in ag.filings)
-    pages = [Page(ag.url, "agency.html", deps, lambda: agency_context(ag))]
+    memo = AgencyMemo(ag)  # the agency's pairs of years, made once for its pages
+    pages = [Page(ag.url, "agency.html", deps, lambda: agency_context(ag, memo))]
     # the site model's filings are light: a filing's own pages print the whole
     # filing, unpickled when they render (FilingInfo.whole)
     for info in ag.filings:
         pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(info.whole())))
-        pages.extend(project_pages(info, deps))
+        pages.extend(project_pages(info, deps, memo))
     return pages
 
 
-def project_pages(info: FilingInfo, deps: frozenset[str]) -> list[Page]:
+def project_pages(info: FilingInfo, deps: frozenset[str], memo: AgencyMemo) -> list[Page]:
     """A filing's project pages. ``deps``: the agency's filings — a project
     page follows the project into the agency's other years."""
-    return [Page(proj.url, "project.html", deps, lambda info=info, k=proj.index: project_page_context(info, k))
+    return [Page(proj.url, "project.html", deps,
+                 lambda info=info, k=proj.index: project_context(info.whole().projects[k], project_years(info, k, memo)))
             for proj in info.projects]
-
-
-def project_page_context(info: FilingInfo, index: int) -> dict[str, Any]:
-    """Project ``index`` of ``info``: its year-over-year section first (it
-    reads the previous year's whole filing), then the whole filing's project."""
-    years = project_years(info, index)
-    return project_context(info.whole().projects[index], years)
 
 
 def build_pages(site: SiteModel, md_pages: list[MarkdownPage]) -> list[Page]:

@@ -81,19 +81,42 @@ def year_bars(filings: list[FilingInfo]) -> list[charts.Bar]:
     return out
 
 
-def agency_years(ag: AgencyInfo) -> Optional[AgencyYears]:
+class AgencyMemo:
+    """What an agency's pages share of its years: its pairs of filings and
+    each filing's indicator rows, made once for all of its pages (which the
+    agency's filings — light or whole — are, the pages say the same)."""
+
+    def __init__(self, ag: AgencyInfo):
+        self.ag = ag
+        self._pairs: Optional[list[YearPair]] = None
+        self._rows: dict[str, list[list[Row]]] = {}
+
+    @property
+    def pairs(self) -> list[YearPair]:
+        if self._pairs is None:
+            self._pairs = agency_pairs(self.ag)
+        return self._pairs
+
+    def rows(self, info: FilingInfo) -> list[list[Row]]:
+        if info.dep not in self._rows:
+            self._rows[info.dep] = project_rows(info)
+        return self._rows[info.dep]
+
+
+def agency_years(ag: AgencyInfo, memo: Optional[AgencyMemo] = None) -> Optional[AgencyYears]:
     """The agency's year-over-year section; None for an agency with one filing
     (no empty section)."""
     if len(ag.filings) < 2:
         return None
-    pairs = agency_pairs(ag)
+    memo = memo or AgencyMemo(ag)
+    pairs = memo.pairs
     rows = []
     for k, info in enumerate(ag.filings):
         p = pairs[k] if k < len(pairs) else None
         rows.append(YearRow(info, p.change if p else None, p.pct if p else None, p.old.year if p else None))
     views = []
     for p in pairs:
-        diffs = pair_targets(p)
+        diffs = pair_targets(p, memo.rows(p.old), memo.rows(p.new))
         verdicts = {v: sum(d.count(v) for _c, d in diffs) for v in VERDICTS}
         views.append(PairView(p, p.largest(LARGEST_CHANGES),
                               [(c, len(d.lowered)) for c, d in diffs if d.lowered], verdicts, pair_sentence(p)))
@@ -116,22 +139,20 @@ class ProjectYears:
         return (self.prev.rule_text, self.prev.confidence) if self.prev else None
 
 
-def project_years(info: FilingInfo, index: int) -> Optional[ProjectYears]:
+def project_years(info: FilingInfo, index: int, memo: Optional[AgencyMemo] = None) -> Optional[ProjectYears]:
     """The year-over-year section of project ``index`` of ``info`` (a filing of
     the site model, or a whole one whose agency holds whole filings); None
-    when the agency has one filing. The previous year's indicators come from
-    its whole filing, read before this one's (a store keeps a few)."""
+    when the agency has one filing."""
     ag = info.agency
     if ag is None or len(ag.filings) < 2:
         return None
-    pairs = agency_pairs(ag)
+    memo = memo or AgencyMemo(ag)
+    pairs = memo.pairs
     before = next((p for p in pairs if p.new.dep == info.dep), None)
     after = next((p for p in pairs if p.old.dep == info.dep), None)
     prev = before.of_new(index) if before else None
     diff = None
     if prev is not None:
-        old_rows: list[Row] = project_rows(before.old.whole())[prev.old.index]
-        new_rows = project_rows(info.whole())[index]
-        diff = diff_indicators(old_rows, new_rows, before.old.year, info.year)
+        diff = diff_indicators(memo.rows(before.old)[prev.old.index], memo.rows(info)[index], before.old.year, info.year)
     return ProjectYears(other_years(pairs, info, index), before.old if before else None, prev, diff,
                         after.new if after else None, after.of_old(index) if after else None)
