@@ -227,7 +227,7 @@ class Renderer:
         self.env.filters.update(
             money=fmt.amount, money_text=fmt.money, percent=fmt.percent, markdown=markdown_to_html, markdown_inline=markdown_inline,
             markdown_page=markdown_page, keep_units=fmt.keep_units,
-            plain=fmt.plain, target=shown_target,
+            plain=fmt.plain, target=shown_target, signed=fmt.signed, signed_percent=fmt.signed_percent,
             href=self.url, asset=self.asset_url, absolute=self.absolute, absolute_asset=self.absolute_asset,
             feedback=self.feedback,
         )

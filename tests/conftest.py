@@ -146,6 +146,27 @@ def wait_for(predicate, timeout: float = 20.0):
 
 
 @contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """``folder`` served over HTTP on a free port (no request log), for a
+    browser to open; yields its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
 def running_preview(project: Path, work: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """``site-builder serve`` of ``project`` on a free port, in its own
     process, its output and log (``serve.log``) in ``work``; yields its base

@@ -161,6 +161,8 @@ def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, 
         "agencies/130209-442001/2024/projects/13020924p00098810001t/index.html",
         "regions/130000/index.html", "regions/130200/index.html", "regions/130209/index.html",
         "years/2024/index.html",
+        # its reception and car projects are in the 三公 sums of its regions
+        "sangong/index.html", "sangong/130000/index.html", "sangong/130200/index.html", "sangong/130209/index.html",
     }
     aggregates = {
         "index.html", "agencies/index.html", "regions/index.html", "years/index.html", "feed.xml",
@@ -173,6 +175,7 @@ def test_one_filing_edit_rebuilds_exactly_its_pages_and_the_aggregates(project, 
     untouched = {
         "agencies/130202-430001/2025/index.html", "agencies/130535-430001/2024/index.html",
         "regions/130202/index.html", "regions/620000/index.html", "years/2025/index.html",
+        "sangong/620000/index.html", "sangong/130535/index.html",
         "pages/about/index.html", "404.html",
         "sitemap.xml",  # it depends on the list of URLs only, and no URL changed
     }

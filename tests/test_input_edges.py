@@ -270,7 +270,7 @@ def end(text: str) -> tuple[int, int]:
      "cannot read file: No such file or directory; it holds the project categories /compare/ is made of"),
     ("taxonomy.yaml", lambda t: t + "  - {slug: unclosed\n", end, "YAML syntax error: did not find expected ',' or '}'"),
     ("taxonomy.yaml", lambda t: t.replace("version: 1", "version: 1\ncolour: red", 1), lambda t: position(t, "colour"),
-     "unknown field 'colour'; allowed here: version, categories (colour)"),
+     "unknown field 'colour'; allowed here: version, categories, sangong (colour)"),
 ], ids=["site-yaml-syntax", "site-unknown-key", "site-wrong-type", "site-bad-url", "taxonomy-missing",
         "taxonomy-syntax", "taxonomy-unknown-key"])
 def test_a_broken_setting_file_is_named_with_its_line(project, file, damage, where, message):

@@ -62,6 +62,8 @@ PAGES = {
     "indicator-level1": "/indicators/output/",
     "compare": "/compare/",
     "compare-category": "/compare/reception/",
+    "sangong": "/sangong/",
+    "sangong-region": "/sangong/130200/",
     "404": "/no-such-page/",
     "search": "/search/?q=" + quote("接待"),
 }

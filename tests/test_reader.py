@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO as ROOT, copy_project, parse_html
+from conftest import REPO as ROOT, copy_project, parse_html, serving
 from site_builder.build import build
 from site_builder.content.validate import validate_file, validate_paths
 
@@ -136,19 +136,8 @@ def test_feed_dates_come_from_the_filings(site):
 
 @pytest.fixture(scope="module")
 def server(site):
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(site) as base:
+        yield base
 
 
 def page_urls(site: Path) -> list[str]:

@@ -39,7 +39,8 @@ CENT = Decimal("0.01")
 
 _CATEGORY_KEYS = ("slug", "name", "keywords", "exclude", "quantity", "unit_cost_label", "caveat")
 _QUANTITY_KEYS = ("level2", "units")
-_TOP_KEYS = ("version", "categories")
+_TOP_KEYS = ("version", "categories", "sangong")
+_SANGONG_KEYS = ("slug", "name", "categories", "caveat")
 
 Keyword = tuple[str, ...]  # all of these must occur
 
@@ -97,9 +98,21 @@ class Match:
 
 
 @dataclass(frozen=True)
+class SangongGroup:
+    """One of the 三公经费 (公务接待, 公务用车购置及运行, 因公出国（境）): the
+    categories whose projects count as it (``sangong:`` in the taxonomy)."""
+
+    slug: str
+    name: str
+    categories: tuple[str, ...]  # category slugs
+    caveat: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     path: str
     categories: tuple[Category, ...]
+    sangong: tuple[SangongGroup, ...] = ()
 
     def by_slug(self, slug: str) -> Category:
         for c in self.categories:
@@ -206,6 +219,25 @@ def _build(doc: Document) -> Taxonomy:
                     out.append((_norm(word),))
         return out
 
+    def entry(raw: dict, at: tuple[str, int], keys: tuple[str, ...], required: tuple[str, ...],
+              seen: dict[str, int]) -> Optional[str]:
+        """An entry of a list (a category, a 三公 group): its keys, its
+        required fields, and its slug, unique in the list (``seen``)."""
+        check_keys(raw, at, keys)
+        for req in required:
+            if req not in raw:
+                err(at, f"required field '{req}' is missing")
+        slug = text(raw["slug"], at + ("slug",), "slug") if "slug" in raw else None
+        if slug is not None:
+            if not SLUG_PATTERN.match(slug):
+                err(at + ("slug",), f"slug must be lower-case ASCII letters, digits and hyphens, such as "
+                                    f"'vehicle-purchase' (it becomes part of a URL); got {slug!r}")
+            elif slug in seen:
+                err(at + ("slug",), f"slug {slug!r} is already used by {at[0]}[{seen[slug]}]")
+            else:
+                seen[slug] = at[1]
+        return slug
+
     data = doc.data
     if not isinstance(data, dict):
         err((), "a taxonomy must be a mapping with a 'categories:' list")
@@ -226,19 +258,7 @@ def _build(doc: Document) -> Taxonomy:
         if not isinstance(raw, dict):
             err(at, "each category must be a mapping (slug:, name:, keywords: …)")
             continue
-        check_keys(raw, at, _CATEGORY_KEYS)
-        for req in ("slug", "name", "keywords"):
-            if req not in raw:
-                err(at, f"required field '{req}' is missing")
-        slug = text(raw["slug"], at + ("slug",), "slug") if "slug" in raw else None
-        if slug is not None:
-            if not SLUG_PATTERN.match(slug):
-                err(at + ("slug",), f"slug must be lower-case ASCII letters, digits and hyphens, such as "
-                                    f"'vehicle-purchase' (it becomes part of a URL); got {slug!r}")
-            elif slug in seen_slug:
-                err(at + ("slug",), f"slug {slug!r} is already used by categories[{seen_slug[slug]}]")
-            else:
-                seen_slug[slug] = i
+        slug = entry(raw, at, _CATEGORY_KEYS, ("slug", "name", "keywords"), seen_slug)
         name = text(raw["name"], at + ("name",), "name") if "name" in raw else None
         if name is not None:
             if name in seen_name:
@@ -276,10 +296,54 @@ def _build(doc: Document) -> Taxonomy:
         caveat = text(raw["caveat"], at + ("caveat",), "caveat") if "caveat" in raw else None
         categories.append(Category(slug or "", name or "", tuple(keywords), tuple(exclude), level2, units, label, caveat))
 
+    sangong = _sangong(data.get("sangong"), seen_slug, err, entry, text) if "sangong" in data else ()
     if problems:
         problems.sort(key=lambda p: (p.line, p.column))
         raise TaxonomyError(problems)
-    return Taxonomy(doc.path, tuple(categories))
+    return Taxonomy(doc.path, tuple(categories), sangong)
+
+
+def _sangong(raw: Any, category_slugs: dict[str, int], err, entry, text) -> tuple[SangongGroup, ...]:
+    """The ``sangong:`` list: each group's slug, name and categories (each
+    category in one group at most)."""
+    if _is_null(raw):
+        return ()
+    if not isinstance(raw, list):
+        err(("sangong",), "'sangong' must be a list of groups (slug:, name:, categories: [...])")
+        return ()
+    groups: list[SangongGroup] = []
+    seen_slug: dict[str, int] = {}
+    owner: dict[str, int] = {}
+    for i, g in enumerate(raw):
+        at = ("sangong", i)
+        if not isinstance(g, dict):
+            err(at, "each sangong group must be a mapping (slug:, name:, categories: [...])")
+            continue
+        slug = entry(g, at, _SANGONG_KEYS, ("slug", "name", "categories"), seen_slug)
+        name = text(g["name"], at + ("name",), "name") if "name" in g else None
+        cats: list[str] = []
+        raw_cats = g.get("categories")
+        if "categories" in g:
+            if not isinstance(raw_cats, list) or not raw_cats:
+                err(at + ("categories",), "categories must be a non-empty list of category slugs, e.g. [reception]")
+            else:
+                for k, c in enumerate(raw_cats):
+                    c_at = at + ("categories", k)
+                    slug_c = text(c, c_at, "each entry of categories")
+                    if slug_c is None:
+                        continue
+                    if slug_c not in category_slugs:
+                        guess = difflib.get_close_matches(slug_c, list(category_slugs), n=1, cutoff=0.6)
+                        err(c_at, f"no category has the slug {slug_c!r}"
+                                  + (f"; did you mean '{guess[0]}'?" if guess else ""))
+                    elif slug_c in owner:
+                        err(c_at, f"category {slug_c!r} is already counted in sangong[{owner[slug_c]}]")
+                    else:
+                        owner[slug_c] = i
+                        cats.append(slug_c)
+        caveat = text(g["caveat"], at + ("caveat",), "caveat") if "caveat" in g else None
+        groups.append(SangongGroup(slug or "", name or "", tuple(cats), caveat))
+    return tuple(groups)
 
 
 @lru_cache(maxsize=8)

@@ -330,6 +330,10 @@ class SiteModel:
     largest_projects: list[ProjectInfo]
     newest_filings: list[FilingInfo]  # for the home page: a fixed number, whatever the corpus size
     taxonomy: Taxonomy
+    # comparisons made while pages and downloads are made, kept for the others
+    # that need them (analysis.years.PairCache: a province's page, its cities'
+    # and the open data list the same pairs); keyed by the filings' content
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def projects(self) -> Iterable[ProjectInfo]:

@@ -52,3 +52,15 @@ def year(y: int) -> str:
 
 def filing_data(slug: str, year: int, ext: str) -> str:
     return f"/data/filings/{slug}-{year}.{ext}"
+
+
+def region_changes(code: str, y: int) -> str:
+    """What changed in a region from the year before ``y`` to ``y``."""
+    return f"/regions/{_safe(code)}/changes/{int(y)}/"
+
+
+SANGONG = "/sangong/"
+
+
+def sangong_region(code: str) -> str:
+    return f"/sangong/{_safe(code)}/"

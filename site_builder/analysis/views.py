@@ -190,6 +190,13 @@ def _pack_indicator_rows(info: FilingInfo) -> bytes:
     return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def unpacked_indicator_rows(info: FilingInfo) -> list[tuple]:
+    """Every row ``_pack_indicator_rows`` packed, slug by slug: (一级, 二级,
+    name, description, target, measurable, project index or None)."""
+    parts = pickle.loads(_derived(info, "indicator_rows", _pack_indicator_rows))
+    return [row for part in parts.values() for row in pickle.loads(zlib.decompress(part))]
+
+
 @dataclass
 class Level2Group:
     level1: str
@@ -257,6 +264,9 @@ def _indicators_of(infos: list[FilingInfo]):
         for p in info.projects:
             for ind in p.project.indicators:
                 yield info, p, ind
+
+
+indicators_in_order = _indicators_of  # (filing, project or None, indicator), as the listing rows are packed
 
 
 def _indicator_counts(info: FilingInfo) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
@@ -372,6 +382,11 @@ def _compare_rows(info: FilingInfo, whole: FilingInfo | None = None
     return [(p, None if p.category is None else
              CompareRow(p, _shown(main_quantity(w.project, p.category)), unit_cost(w.project, p.category)))
             for p, w in zip(info.projects, whole.projects)]
+
+
+def compare_rows(info: FilingInfo) -> list[tuple[ProjectInfo, Optional[CompareRow]]]:
+    """The filing's projects with their comparison rows (None: uncategorised)."""
+    return _derived(info, "compare_rows", _compare_rows)
 
 
 class ShownIndicator(NamedTuple):

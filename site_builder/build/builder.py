@@ -173,7 +173,7 @@ class Builder:
         taxonomy = inputs.taxonomy()
         prerender = None
         if stage is not None:
-            prerender = Prerender(renderer, stage.write, inputs.config.absolute, inputs.global_fp)
+            prerender = Prerender(stage.write, inputs.config.absolute, inputs.global_fp)
         paths = self.project.filing_paths()
         if (prerender is not None and jobs > 1 and len(paths) >= parse.PARSE_POOL_MIN and workers.can_fork()
                 and self._pool is None):
@@ -219,8 +219,8 @@ class Builder:
     def write_all(self, stage: Stage, plan: Plan, site: SiteModel, inputs: Inputs, renderer: Renderer, jobs: int,
                   say: Callable[[str], None]) -> dict[str, str]:
         """Write the whole site into the full stage, but for what parse
-        workers wrote there already (each filing's project pages and
-        downloads): every agency's own pages, the pages that list filings
+        workers wrote there already (each filing's downloads): every
+        agency's own pages, the pages that list filings
         across the site, the downloads and the static files. Returns
         {output path: hash}."""
         state = self.state
@@ -228,9 +228,9 @@ class Builder:
         hashes = {rel: h for c in state.filings.values() if c.written for rel, h in c.written.items()}
         t = time.perf_counter()
         due = downloads.due(site.filings)
-        written = {i.dep for i in site.filings if state.filings[i.loaded.path].written}
+        written = {i.dep for i in site.filings if state.filings[i.loaded.path].written}  # downloads, by Prerender
         wholes = {i.dep: state.filings[i.loaded.path].whole for i in site.filings}
-        groups = [group(ag, wholes, written, due) for ag in site.agencies]
+        groups = [group(ag, wholes, due) for ag in site.agencies]
         page_hashes, made = render_groups(renderer, stage.write, inputs.config.absolute, groups,
                                           list(plan.shared_pages), jobs=jobs, pool=self._pool,
                                           progress=lambda n, total: say(f"rendered {n}/{total} pages"))

@@ -12,7 +12,8 @@ from ..cache import State
 from ..pages.data import filing_chunks, filing_files, site_data_files, write_site_data
 
 SITE_DATA_FILES = frozenset(f"data/{n}" for n in ("filings.csv", "projects.csv", "indicators.csv", "notes.csv",
-                                                  "filings.json", "datapackage.json", "filing.schema.json"))
+                                                  "filings.json", "datapackage.json", "filing.schema.json",
+                                                  "project_changes.csv", "target_changes.csv"))
 
 
 def filing_paths(info: FilingInfo) -> list[str]:

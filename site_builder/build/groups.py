@@ -35,41 +35,34 @@ class Group(NamedTuple):
     (bytes, or where a parse worker set it aside: cache.store)."""
     agency: AgencyInfo
     wholes: list
-    written: list[bool]  # the filing's project pages and downloads are written already (Prerender)
     downloads: list[bool]  # the filing's downloads are still to make
 
 
-def group(ag: AgencyInfo, wholes: dict[str, bytes | Ref], written: set[str], downloads: set[str]
-          ) -> tuple[Group, int]:
+def group(ag: AgencyInfo, wholes: dict[str, bytes | Ref], downloads: set[str]) -> tuple[Group, int]:
     """``ag``'s Group (``wholes``: each filing dep's whole pickle; filing deps
-    whose pages are ``written``, whose ``downloads`` are due) and the number
-    of pages it renders."""
-    g = Group(replace(ag, filings=[]), [wholes[f.dep] for f in ag.filings], [f.dep in written for f in ag.filings],
-              [f.dep in downloads for f in ag.filings])
-    return g, 1 + sum(1 + (0 if f.dep in written else len(f.projects)) for f in ag.filings)
+    whose ``downloads`` are due) and the number of pages it renders."""
+    g = Group(replace(ag, filings=[]), [wholes[f.dep] for f in ag.filings], [f.dep in downloads for f in ag.filings])
+    return g, 1 + sum(1 + len(f.projects) for f in ag.filings)
 
 
 def render_group(renderer: Renderer, write: Callable[[str, bytes], None], absolute: Callable[[str], str],
                  g: Group) -> tuple[dict[str, str], dict[str, dict[str, bytes]]]:
-    """Render and write one agency's pages but those already written, and
-    the downloads due; ({output: hash}, {filing dep: chunks of the site-wide
-    downloads}). The same pages as ``agency_pages`` of the site model's
-    agency: made by that function, from the whole filings."""
+    """Render and write one agency's pages and the downloads due; ({output:
+    hash}, {filing dep: chunks of the site-wide downloads}). The same pages
+    as ``agency_pages`` of the site model's agency: made by that function,
+    from the whole filings (a project page compares its filing with the
+    agency's previous one)."""
     ag = g.agency
     ag.filings = [pickle.loads(payload(b)) for b in g.wholes]
     hashes: dict[str, str] = {}
     chunks: dict[str, dict[str, bytes]] = {}
     try:
-        skip = set()
-        for info, done in zip(ag.filings, g.written):
+        for info in ag.filings:
             info.agency = ag
-            if done:
-                skip.update(p.url for p in info.projects)
         for page in agency_pages(ag):
-            if page.url not in skip:
-                data = render_page(renderer, page)
-                write(page.output, data)
-                hashes[page.output] = sha(data)
+            data = render_page(renderer, page)
+            write(page.output, data)
+            hashes[page.output] = sha(data)
         for info, due in zip(ag.filings, g.downloads):
             if due:
                 files, chunks[info.dep] = filing_downloads(info, absolute)

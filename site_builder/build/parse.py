@@ -1,7 +1,7 @@
 """Filings in: each file read, parsed, validated and analysed once per
 content (the cache keeps it by hash), in worker processes when there are
-many. A full build also writes each filing's own project pages and
-downloads as soon as it is analysed (``Prerender``)."""
+many. A full build also writes each filing's own downloads as soon as it is
+analysed (``Prerender``)."""
 from __future__ import annotations
 
 import os
@@ -15,11 +15,8 @@ from ..analysis.site import FilingInfo, analyze_filing, lighten, release, whole_
 from ..cache import CachedFiling, PackWriter, State, sha
 from ..pages.data import filing_downloads
 from ..analysis.views import derive
-from ..pages.map import project_pages
-from ..render import Renderer
 from ..content.validate import LoadedFiling, validate_file
 from . import workers
-from .groups import render_page
 
 PARSE_CHUNK = 64  # files a parse worker hands back at a time
 PARSE_POOL_MIN = 200  # fewer files than this are parsed in this process
@@ -28,24 +25,19 @@ PARSE_POOL_MIN = 200  # fewer files than this are parsed in this process
 @dataclass
 class Prerender:
     """A full build writes into a full stage that only a successful build
-    publishes, so each filing's pages that depend on it alone (its project
-    pages, three in four of the site's) and its downloads are written as
-    soon as the whole filing is analysed, in the parse worker: the whole
-    filing is never unpickled again for them. (A build that fails later
-    discards the stage with them.)"""
+    publishes, so what depends on one filing alone — its downloads and its
+    rows of the site-wide ones — is written as soon as the whole filing is
+    analysed, in the parse worker. (A build that fails later discards the
+    stage with them.) Its project pages follow the project into the
+    agency's other filings, so they are rendered with the agency's pages."""
 
-    renderer: Renderer
     write: Callable[[str, bytes], None]
     absolute: Callable[[str], str]
     global_fp: str  # the chunks of the site-wide downloads are made with these settings
 
     def filing(self, whole: FilingInfo) -> tuple[dict[str, str], dict[str, bytes]]:
-        """Write ``whole``'s project pages and downloads; ({output: hash}, chunks)."""
+        """Write ``whole``'s downloads; ({output: hash}, chunks)."""
         written: dict[str, str] = {}
-        for page in project_pages(whole):
-            data = render_page(self.renderer, page)
-            self.write(page.output, data)
-            written[page.output] = sha(data)
         files, chunks = filing_downloads(whole, self.absolute)
         for rel, data in files.items():
             self.write(rel, data)

@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
-from ..analysis.site import FilingInfo, ProjectInfo, SiteModel
+from ..analysis.site import ZERO, FilingInfo, ProjectInfo, SiteModel
+from ..analysis.years import PairCache, YearPair, agency_pairs, pair_targets
 from .format import plain
 
 BOM = "\ufeff"
@@ -51,6 +52,66 @@ NOTE_COLUMNS = [
     ("field", "string", "提示所指的字段路径"), ("message", "string", "提示内容"),
     ("url", "string", "项目（或单位文件）页面地址"),
 ]
+
+
+PROJECT_CHANGE_COLUMNS = [
+    ("region_code", "string", "行政区划代码"), ("agency_code", "string", "单位代码"), ("agency_name", "string", "单位名称"),
+    ("year_from", "integer", "上一份文件的预算年度"), ("year_to", "integer", "本份文件的预算年度"),
+    ("status", "string", "continued（延续）、new（新增）或 ended（未再列出）"),
+    ("match", "string", "对应方式：code（项目编码，不计年份）或 name（规范化的项目名称）；新增和未再列出的为空"),
+    ("project_code_from", "string", "上一年度的项目编码"), ("project_name_from", "string", "上一年度的项目名称"),
+    ("project_code_to", "string", "本年度的项目编码"), ("project_name_to", "string", "本年度的项目名称"),
+    ("budget_from", "number", "上一年度预算数（万元）"), ("budget_to", "number", "本年度预算数（万元）"),
+    ("change", "number", "预算数的变化（万元，精确值；新增的为本年度预算数，未再列出的为负的上一年度预算数）"),
+    ("url_from", "string", "上一年度项目页面地址"), ("url_to", "string", "本年度项目页面地址"),
+]
+TARGET_CHANGE_COLUMNS = [
+    ("region_code", "string", "行政区划代码"), ("agency_code", "string", "单位代码"),
+    ("year_from", "integer", "上一份文件的预算年度"), ("year_to", "integer", "本份文件的预算年度"),
+    ("project_code_to", "string", "本年度的项目编码"), ("project_name_to", "string", "本年度的项目名称"),
+    ("match", "string", "项目的对应方式：code 或 name"),
+    ("status", "string", "lowered（要求降低）、raised（要求提高）、value（数值改变，未写比较方向）、"
+                         "wording（表述改变）、added（新增的指标）或 dropped（不再列出的指标）"),
+    ("level1", "string", "一级指标"), ("level2", "string", "二级指标"),
+    ("name_from", "string", "上一年度的三级指标"), ("name_to", "string", "本年度的三级指标"),
+    ("target_from", "string", "上一年度的指标值（原文）"), ("target_to", "string", "本年度的指标值（原文）"),
+    ("url_to", "string", "本年度项目页面地址"),
+]
+
+
+def project_change_rows(pairs: Iterable[YearPair], absolute) -> Iterable[list[str]]:
+    """Each agency's consecutive filings: every project of either, matched,
+    new or ended, with both years' keys and the exact change."""
+    for p in pairs:
+        f_old, f_new = p.old.filing, p.new.filing
+        head = [f_new.region.code, f_new.agency.code or "", f_new.agency.name, str(f_old.year), str(f_new.year)]
+        for c in p.continued:
+            yield head + ["continued", c.rule, c.old.project.code or "", c.old.name, c.new.project.code or "",
+                          c.new.name, plain(c.before), plain(c.after), plain(c.change), absolute(c.old.url),
+                          absolute(c.new.url)]
+        for a in p.added:
+            b = a.project.budget.total
+            yield head + ["new", "", "", "", a.project.code or "", a.name, "", plain(b), plain(b), "", absolute(a.url)]
+        for e in p.ended:
+            b = e.project.budget.total
+            yield head + ["ended", "", e.project.code or "", e.name, "", "", plain(b), "", plain(ZERO - b), absolute(e.url), ""]
+
+
+def target_change_rows(diffs: Iterable[tuple[YearPair, list]], absolute) -> Iterable[list[str]]:
+    """The indicators of each continued project whose target changed, and
+    those added or dropped (``diffs``: each pair with ``analysis.years.pair_targets``)."""
+    for p, changes in diffs:
+        f_old, f_new = p.old.filing, p.new.filing
+        for c, d in changes:
+            head = [f_new.region.code, f_new.agency.code or "", str(f_old.year), str(f_new.year),
+                    c.new.project.code or "", c.new.name, c.rule]
+            url = absolute(c.new.url)
+            for t in d.changed:
+                yield head + [t.verdict, t.new.level1, t.new.level2, t.old.name, t.new.name, t.old.target, t.new.target, url]
+            for r in d.added:
+                yield head + ["added", r.level1, r.level2, "", r.name, "", r.target, url]
+            for r in d.dropped:
+                yield head + ["dropped", r.level1, r.level2, r.name, "", r.target, "", url]
 
 
 def project_row(p: ProjectInfo, absolute) -> list[str]:
@@ -156,6 +217,10 @@ def datapackage(config_title: str, base: str) -> dict[str, Any]:
             resource("projects", "projects.csv", PROJECT_COLUMNS, "预算项目（每个项目一行）"),
             resource("indicators", "indicators.csv", INDICATOR_COLUMNS, "绩效指标（每条指标一行）"),
             resource("notes", "notes.csv", NOTE_COLUMNS, "一致性提示（每条提示一行）"),
+            resource("project_changes", "project_changes.csv", PROJECT_CHANGE_COLUMNS,
+                     "历年对比：每个单位相邻两份文件的项目对应与预算变化"),
+            resource("target_changes", "target_changes.csv", TARGET_CHANGE_COLUMNS,
+                     "历年对比：延续项目中指标值有变化、新增或不再列出的指标"),
         ],
     }
 
@@ -223,11 +288,25 @@ def write_site_data(open_file: Callable[[str], BinaryIO], site: SiteModel, absol
     finally:
         for fh in outs.values():
             fh.close()
+    # year over year: pairs of filings, so not per-filing chunks; matched from the light filings
+    cache = PairCache(site.memo)
+    pairs = [p for ag in site.agencies for p in reversed(agency_pairs(ag, cache))]
+    with open_file("data/project_changes.csv") as fh:  # pair by pair, never the whole file in memory
+        fh.write(to_csv(PROJECT_CHANGE_COLUMNS, ()))
+        for p in pairs:
+            fh.write(csv_rows(project_change_rows([p], absolute)))
+    with open_file("data/target_changes.csv") as fh:
+        fh.write(to_csv(TARGET_CHANGE_COLUMNS, ()))
+        for p in pairs:
+            fh.write(csv_rows(target_change_rows([(p, pair_targets(p))], absolute)))
     for name, data in (("datapackage.json", dumps(datapackage(title, absolute("/")))),
                        ("filing.schema.json", schema_bytes())):
         with open_file(f"data/{name}") as fh:
             fh.write(data)
-    return [f"data/{name}" for name in (*joined, "datapackage.json", "filing.schema.json")]
+    return [f"data/{name}" for name in (*joined, *YEAR_FILES, "datapackage.json", "filing.schema.json")]
+
+
+YEAR_FILES = ("project_changes.csv", "target_changes.csv")
 
 
 def filing_summary(info: FilingInfo, absolute) -> dict[str, Any]:

@@ -46,6 +46,24 @@ def amount(value: Decimal | None, empty: str = "—") -> Markup | str:
     return Markup(f'<data value="{format(value, "f")}" title="原文：{exact(value)}">{shown}</data>')
 
 
+def signed(value: Decimal | None, empty: str = "—") -> Markup | str:
+    """A change of an amount: ``+1,234.56``, ``-12.00``, ``0.00``, the exact
+    value kept as ``amount`` keeps it."""
+    if value is None:
+        return empty
+    shown = ("+" if value > 0 else "-" if value < 0 else "") + money(abs(value))
+    if value == value.quantize(CENT):
+        return Markup(shown)
+    return Markup(f'<data value="{format(value, "f")}" title="精确值：{exact(value)}">{shown}</data>')
+
+
+def signed_percent(value: Decimal | None, empty: str = "—") -> str:
+    """A change in percent (display only): ``+5.0%``, ``-1.2%``."""
+    if value is None:
+        return empty
+    return ("+" if value > 0 else "") + percent(value)
+
+
 _AMOUNT_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)? ?万元")
 
 

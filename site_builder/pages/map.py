@@ -19,7 +19,10 @@ from . import charts
 from ..analysis.views import SiteViews, site_views
 from . import search_fields
 from . import summary
-from ..analysis import urls
+from . import sangong as sangong_pages
+from .years import LARGEST_CHANGES, MATCH_RULES, VERDICT_NOTES, AgencyMemo, agency_years, project_years
+from ..analysis import sangong, urls
+from ..analysis.years import VERDICTS, PairCache, comparable_years, region_changes
 from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, indicator_columns, significant_code
 from ..content.load import parse_text
 from ..analysis.notes import NOTE_TYPES
@@ -192,13 +195,14 @@ def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
 AGENCY_TEMPLATES = ("agency.html", "filing.html", "project.html")
 
 
-def agency_context(ag: AgencyInfo) -> dict[str, Any]:
-    description = summary.agency_summary(ag)
+def agency_context(ag: AgencyInfo, memo: AgencyMemo | None = None) -> dict[str, Any]:
+    years = agency_years(ag, memo)
+    description = summary.agency_summary(ag, years.pairs[0].pair if years else None)
     return {
         "page": meta(ag.name, ag.url, crumbs(("单位", "/agencies/"), (ag.name, ag.url)), description, kind="agency",
                      date=data_date(ag.filings), region=ag.filings[0].filing.region.code),
         "agency": ag, "search_fields": search_fields.agency(ag, description), "stats": summary.agency_stats(ag),
-        "summary": description,
+        "summary": description, "years": years, "match_rules": MATCH_RULES, "verdicts": VERDICTS,
     }
 
 
@@ -208,19 +212,21 @@ def agency_pages(ag: AgencyInfo) -> list[Page]:
     whole group when none of them changed (at 10,000 filings that is ~85% of
     the site not even listed)."""
     deps = frozenset(f.dep for f in ag.filings)
-    pages = [Page(ag.url, "agency.html", deps, lambda: agency_context(ag))]
+    memo = AgencyMemo(ag)  # the agency's pairs of years, made once for its pages
+    pages = [Page(ag.url, "agency.html", deps, lambda: agency_context(ag, memo))]
     # the site model's filings are light: a filing's own pages print the whole
     # filing, unpickled when they render (FilingInfo.whole)
     for info in ag.filings:
         pages.append(Page(info.url, "filing.html", deps, lambda info=info: filing_context(info.whole())))
-        pages.extend(project_pages(info))
+        pages.extend(project_pages(info, deps, memo))
     return pages
 
 
-def project_pages(info: FilingInfo) -> list[Page]:
-    """A filing's project pages: they depend on that filing alone."""
-    own = frozenset({info.dep})
-    return [Page(proj.url, "project.html", own, lambda info=info, k=proj.index: project_context(info.whole().projects[k]))
+def project_pages(info: FilingInfo, deps: frozenset[str], memo: AgencyMemo) -> list[Page]:
+    """A filing's project pages. ``deps``: the agency's filings — a project
+    page follows the project into the agency's other years."""
+    return [Page(proj.url, "project.html", deps,
+                 lambda info=info, k=proj.index: project_context(info.whole().projects[k], project_years(info, k, memo)))
             for proj in info.projects]
 
 
@@ -286,7 +292,10 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
             # the methodology page explains every consistency note; one source: notes.NOTE_TYPES
             "note_types": list(NOTE_TYPES.items()) if mp.slug == "methodology" else [],
         }))
-    add_explore_pages(views or site_views(site), add)
+    views = views or site_views(site)
+    add_explore_pages(views, add)
+    add_change_pages(site, add)
+    add_sangong_pages(site, add)
     add(Page("/404.html", "404.html", frozenset(), lambda: {
         "page": meta("页面不存在", "/404.html", [], "您要找的页面不存在或已移动。", kind="404")}))
     add(Page("/search/", "search.html", frozenset(), lambda: {
@@ -360,6 +369,91 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
             }))
 
 
+def add_change_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
+    """What changed in each region from one year to the next, for each year in
+    which some of its agencies also filed the year before. A page depends on
+    the region's filings of the two years."""
+    cache = PairCache(site.memo)
+    for region in site.regions.values():
+        years = comparable_years(region.filings)
+        for y in years:
+            url = urls.region_changes(region.code, y)
+            # the page links the region's other years' pages: their list is an input too
+            deps = frozenset(f.dep for f in region.filings if f.year in (y, y - 1)) | {
+                f"const:{','.join(map(str, years))}"}
+            add(Page(url, "region_changes.html", deps,
+                     lambda r=region, y=y, url=url: region_changes_context(site, r, y, url, cache)))
+
+
+def region_changes_context(site: SiteModel, r: RegionInfo, year: int, url: str, cache: PairCache) -> dict[str, Any]:
+    parts = []
+    for child in r.child_regions:
+        deps = {f.dep for f in child.filings}
+        parts.append((child.short_name, urls.region_changes(child.code, year), deps))
+    changes = region_changes(r.filings, year, parts, cache, top=LARGEST_CHANGES)
+    title = f"{r.name}：{year}年与{year - 1}年相比"
+    description = summary.region_changes_summary(r, changes)
+    return {
+        "page": meta(title, url, crumbs(*region_crumbs(site, r.code), (f"{year}年变化", url)), description,
+                     kind="changes", date=data_date(p.new for p in changes.pairs)),
+        "region": r, "changes": changes, "summary": description, "match_rules": MATCH_RULES,
+        "verdicts": VERDICTS, "verdict_notes": VERDICT_NOTES, "top": LARGEST_CHANGES,
+        "others": [(y, urls.region_changes(r.code, y)) for y in comparable_years(r.filings) if y != year],
+    }
+
+
+def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
+    """/sangong/: the three per year and per region (a row per region and year,
+    paginated); /sangong/<region>/: the region's, its child regions' and the
+    agencies' filed at the region itself (a row per filing, paginated: an
+    agency is listed once, at its own region). A page depends on the filings
+    with such projects that it sums or lists (the taxonomy is a global
+    input). Listings hold positions and codes, read when the page renders."""
+    tax = site.taxonomy
+    has = {f.dep for f in site.filings if sangong.has_items(f, tax)}
+    every = frozenset(has)
+    rows: list[tuple[str, int]] = []  # (region code, year)
+    region_deps: dict[str, frozenset[str]] = {}
+    for r in site.regions.values():
+        mine = [f for f in r.filings if f.dep in has]
+        if mine:
+            region_deps[r.code] = frozenset(f.dep for f in mine)
+            rows.extend((r.code, y) for y in sorted({f.year for f in mine}, reverse=True))
+    for pager, part in paged(urls.SANGONG, rows, FILINGS_PER_PAGE):
+        title = pager.title("三公经费")
+        deps = part_deps(every, pager, (d for code, _y in part for d in region_deps[code]), title)
+        add(Page(pager.url, "sangong.html", deps, lambda pager=pager, part=part, title=title: {
+            "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG)),
+                         "公务接待、公务用车购置及运行、因公出国（境）项目的预算：按年度、地区和单位汇总，并在计量单位一致时给出单位成本。",
+                         kind="sangong"),
+            "pager": pager, **sangong_pages.index(site, part, pager.number == 1),
+        }))
+    for code, deps in region_deps.items():
+        r = site.regions[code]
+        positions = [k for k, f in enumerate(r.filings) if f.dep in has and f.filing.region.code == code]
+        url = urls.sangong_region(code)
+        for pager, part in paged(url, positions, FILINGS_PER_PAGE):
+            title = pager.title(f"{r.name}：三公经费")
+            page_deps = part_deps(deps, pager, (r.filings[k].dep for k in part), title)
+            add(Page(pager.url, "sangong_region.html", page_deps,
+                     lambda r=r, pager=pager, part=part, title=title: {
+                "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG), *sangong_crumbs(site, r.code)),
+                             f"{r.name}的公务接待、公务用车购置及运行、因公出国（境）项目预算，按年度和单位列出。",
+                             kind="sangong"),
+                "pager": pager, **sangong_pages.region(site, r, part, pager.number == 1),
+            }))
+
+
+def sangong_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
+    chain = []
+    current: str | None = code
+    while current:
+        r = site.regions[current]
+        chain.append((r.short_name, urls.sangong_region(r.code)))
+        current = r.parent
+    return list(reversed(chain))
+
+
 def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, title: str) -> dict[str, Any]:
     """A region's page: its summary (page 1: the region's per-year sums, which
     it depends on; a later page only its part) and, on page 1, its search fields."""
@@ -369,6 +463,9 @@ def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, tit
         "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region",
                      date=data_date(r.filings if first else part), region=r.code),
         "region": r, "children": r.child_regions, "filings": part, "pager": pager,
+        "changes": [(y, urls.region_changes(r.code, y)) for y in comparable_years(r.filings)] if first else [],
+        "sangong_url": urls.sangong_region(r.code) if first and any(
+            sangong.has_items(f, site.taxonomy) for f in r.filings) else None,
         "stats": summary.region_stats(r), "search_fields": search_fields.region(r, description) if first else "",
     }
 
@@ -398,11 +495,13 @@ def filing_context(info: FilingInfo) -> dict[str, Any]:
         "summary": description, "scope_note": summary.SCOPES.get(f.agency.scope or "", ""),
         "transcription": summary.transcription(f),
         "other_years": [o for o in ag.filings if o.dep != info.dep],
+        # the agency page compares this filing with the one before it
+        "compare_url": (f"{ag.url}#y{f.year}" if any(o.year < f.year for o in ag.filings) else None),
         "search_fields": search_fields.filing(info, description),
     }
 
 
-def project_context(proj: ProjectInfo) -> dict[str, Any]:
+def project_context(proj: ProjectInfo, years: Any = None) -> dict[str, Any]:
     info = proj.filing
     f = info.filing
     p = proj.project
@@ -412,7 +511,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
             p.spending_plan.points, p.spending_plan.unit, p.budget.total, "plan",
             f"{p.name}资金支出计划（累计{'百分比' if p.spending_plan.unit == 'percent' else '金额，万元'}）",
         )
-    description = summary.project_summary(proj)
+    description = summary.project_summary(proj, years)
     return {
         # the agency as this filing names it: a project page depends on its
         # own filing only (the agency's current name comes from its newest
@@ -424,7 +523,7 @@ def project_context(proj: ProjectInfo) -> dict[str, Any]:
         "proj": proj, "project": p, "info": info, "filing": f, "chart": chart,
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),
-        "summary": description,
+        "summary": description, "years": years, "match_rules": MATCH_RULES, "verdict_notes": VERDICT_NOTES,
         "search_fields": search_fields.project(proj, description),
     }
 

@@ -17,6 +17,7 @@ from ..content.model import Filing, Project
 
 if TYPE_CHECKING:
     from ..analysis.site import AgencyInfo, FilingInfo, ProjectInfo, RegionInfo, SiteModel, Totals, YearInfo
+    from ..analysis.years import RegionChanges, YearPair
 
 PROJECT_SUM = "项目支出预算合计"  # what every sum of project budgets is called
 UNIT_TOTAL = "单位支出预算合计"  # the unit-level table's 支出预算合计: the agency's whole budget
@@ -213,8 +214,27 @@ def filing_summary(info: "FilingInfo") -> str:
     return "".join(out)
 
 
-def agency_summary(ag: "AgencyInfo") -> str:
-    """An agency's filings, one sentence per year, newest first."""
+def change_words(old: Decimal, new: Decimal) -> str:
+    """"增加 12.00 万元（+5.0%）", "减少 3.00 万元（-1.2%）", "持平"."""
+    from ..analysis.site import share
+
+    d = new - old
+    if not d:
+        return "持平"
+    p = share(d, old)
+    rate = f"（{'+' if d > 0 else ''}{p:f}%）" if p is not None else ""
+    return f"{'增加' if d > 0 else '减少'} {money(abs(d))} 万元{rate}"
+
+
+def pair_sentence(pair: "YearPair") -> str:
+    """What changed from an agency's previous filing to this one, in a sentence."""
+    return (f"{pair.new.year}年项目支出预算合计比{pair.old.year}年{change_words(pair.before, pair.after)}："
+            f"{len(pair.continued)} 个项目延续，新增 {len(pair.added)} 个，{len(pair.ended)} 个未再列出。")
+
+
+def agency_summary(ag: "AgencyInfo", latest: "YearPair | None" = None) -> str:
+    """An agency's filings, one sentence per year, newest first; with two or
+    more, what changed from the previous filing to the newest (``latest``)."""
     years = [f.year for f in ag.filings]
     out = [f"本站收录了{ag.name}（{ag.region_name}）{year_span(years)}的部门预算绩效目标，共 {len(years)} 份。"]
     for info in ag.filings:
@@ -225,16 +245,39 @@ def agency_summary(ag: "AgencyInfo") -> str:
             sentence = sentence[:-1] + (f"，最大的是「{p.name}」（{money(p.project.budget.total)} 万元，"
                                         f"占 {_pct(p.project.budget.total, info.totals.total)}）。")
         out.append(sentence)
+    if latest is not None:
+        out.append(pair_sentence(latest))
     return "".join(out)
 
 
-def project_summary(proj: "ProjectInfo") -> str:
+def project_summary(proj: "ProjectInfo", years=None) -> str:
+    """A project in a few plain sentences; ``years`` (pages.years.ProjectYears):
+    its change from the agency's previous filing, if it has one."""
     f = proj.filing.filing
     p = proj.project
     share = f"，占本单位项目支出预算合计的 {proj.share:f}%" if proj.share is not None and len(proj.filing.projects) > 1 else ""
     n = len(p.indicators)
     targets = f"{n} 条绩效指标中有 {proj.measurable} 条的指标值可以计量。" if n else "原文没有列出绩效指标。"
-    return f"「{p.name}」是{f.agency.name}{f.year}年的预算项目，预算 {money(p.budget.total)} 万元{share}。{targets}"
+    out = f"「{p.name}」是{f.agency.name}{f.year}年的预算项目，预算 {money(p.budget.total)} 万元{share}。{targets}"
+    if years is not None and years.prev is not None:
+        c = years.prev
+        out += f"预算比{c.old.filing.year}年{change_words(c.before, c.after)}"
+        lowered = len(years.diff.lowered) if years.diff else 0
+        out += f"，{lowered} 条指标值的要求降低。" if lowered else "。"
+    elif years is not None and years.prev_filing is not None:
+        out += f"{years.prev_filing.year}年的文件中没有对应的项目。"
+    return out
+
+
+def region_changes_summary(region: "RegionInfo", c: "RegionChanges") -> str:
+    """A region's year over year in a few sentences."""
+    n = len(c.pairs)
+    out = (f"{region.name}有 {n} 个单位在{c.year - 1}年和{c.year}年都有文件，"
+           f"它们的项目支出预算合计{change_words(c.before, c.after)}。")
+    out += f"新增 {c.added_count} 个项目（{money(c.added_total)} 万元），{c.ended_count} 个项目未再列出（{money(c.ended_total)} 万元）。"
+    lowered = c.verdicts.get("lowered", 0)
+    out += f"{lowered} 条指标值的要求降低。" if lowered else "没有指标值的要求降低。"
+    return out
 
 
 def region_summary(region: "RegionInfo") -> str:
