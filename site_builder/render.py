@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from .pages import format as fmt
 from .pages.format import escape_text
+from .pages.map import NAVIGATION
 from .content.targets import shown as shown_target
 from .content.config import SiteConfig
 from .content.load import Problem
@@ -231,7 +232,9 @@ class Renderer:
             href=self.url, asset=self.asset_url, absolute=self.absolute, absolute_asset=self.absolute_asset,
             feedback=self.feedback,
         )
-        self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config)
+        # the header's links as hrefs, made once rather than on each page
+        self.env.globals.update(checkpoint_labels=CHECKPOINT_LABELS, config=config,
+                                navigation=[(label, self.url(path)) for label, path in NAVIGATION])
         self._closure: dict[str, frozenset[str]] = {}
         if cache_dir is not None:
             try:

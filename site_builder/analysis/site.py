@@ -181,6 +181,10 @@ class ProjectInfo:
         return self.project.name
 
     @property
+    def agency_name(self) -> str:
+        return self.filing.agency_name
+
+    @property
     def notes_by_severity(self) -> tuple[list[Note], list[Note]]:
         return ([n for n in self.notes if n.severity == "warning"], [n for n in self.notes if n.severity != "warning"])
 
@@ -227,6 +231,10 @@ class FilingInfo:
     @property
     def key(self) -> tuple[str, str, int]:
         return self.filing.key
+
+    @property
+    def agency_name(self) -> str:
+        return self.filing.agency.name
 
     @property
     def year(self) -> int:

@@ -148,6 +148,12 @@ def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
     return [("首页", "/"), *items]
 
 
+# the header's links, on every page
+NAVIGATION = (("单位", "/agencies/"), ("地区", "/regions/"), ("年度", "/years/"), ("质量", "/quality/"),
+              ("指标", "/indicators/"), ("比较", "/compare/"), ("三公经费", urls.SANGONG), ("数据下载", "/data/"),
+              ("关于", "/pages/about/"), ("方法说明", "/pages/methodology/"))
+
+
 # what a search result says a page is (search.js shows it as a badge)
 KIND_LABELS = {"home": "首页", "agency": "单位", "filing": "绩效目标文件", "project": "项目", "region": "地区",
                "year": "年度汇总", "quality": "数据质量", "indicators": "指标汇总", "compare": "同类比较", "page": "说明"}
@@ -159,16 +165,26 @@ def data_date(infos: Iterable[FilingInfo]) -> str:
     return max((i.updated for i in infos), default="")[:10]
 
 
+# Pages the search does not index: the 404 and search pages themselves, and
+# the what-changed and 三公 pages, whose rows repeat the projects' own pages
+# (docs/decisions.md). Nor does it index a listing's pages after the first:
+# they are slices of rows whose own pages are indexed, and at province scale
+# they filled the top of the results ("满意度指标（第 29 页）", docs/search.md).
+UNSEARCHED_KINDS = frozenset({"404", "search", "changes", "sangong"})
+
+
 def meta(title: str, url: str, breadcrumbs: list[tuple[str, str]], description: str, kind: str = "",
-         head_title: str = "", date: str = "", region: str = "") -> dict[str, Any]:
+         head_title: str = "", date: str = "", region: str = "", pager: Pager | None = None) -> dict[str, Any]:
     """A page's metadata. ``description``: the meta description and share
     preview text (every page has one); ``head_title``: the <title> and share
     title when the heading alone says too little (a project's name without
     its agency and year); ``region``: the division code of the region the
-    page is about, which a search started from it is limited to."""
+    page is about, which a search started from it is limited to; ``pager``:
+    the page's place in a listing."""
     return {"title": title, "url": url, "breadcrumbs": breadcrumbs, "description": description, "kind": kind,
             "head_title": head_title, "kind_label": KIND_LABELS.get(kind, "列表"), "date": date,
-            "scope": significant_code(region) if region else ""}
+            "scope": significant_code(region) if region else "",
+            "searchable": kind not in UNSEARCHED_KINDS and (pager is None or pager.number == 1)}
 
 
 def load_markdown_pages(pages_dir: Path) -> list[MarkdownPage]:
@@ -243,12 +259,13 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     explorer's site-wide views, if already computed (``analysis.views.site_views``)."""
     pages: list[Page] = []
     add = pages.append
-    nav_pages = [(p.title, f"/pages/{p.slug}/") for p in md_pages]
 
     add(Page("/", "home.html", frozenset({ALL}), lambda: {
         # the home page's description is the site's (config.description)
-        "page": meta("首页", "/", [], "", kind="home", date=data_date(site.filings)), "site": site, "nav_pages": nav_pages,
-        "stats": summary.site_stats(site),
+        "page": meta("首页", "/", [], "", kind="home", date=data_date(site.filings)),
+        "stats": summary.site_stats(site), "years": site.years, "regions": site.region_roots,
+        "largest_projects": site.largest_projects, "newest_filings": site.newest_filings,
+        "filing_count": site.totals.filings,
     }))
     for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
         title = pager.title("全部单位")
@@ -256,7 +273,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
                  part_deps(frozenset({ALL}), pager, (f.dep for a in part for f in a.filings), title),
                  lambda pager=pager, part=part, title=title: {
             "page": meta(title, pager.url, crumbs(("单位", "/agencies/")),
-                         "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。"), "agencies": part, "pager": pager,
+                         "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。", pager=pager), "agencies": part, "pager": pager,
             "count": len(site.agencies),
         }))
     for region in site.regions.values():
@@ -273,7 +290,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
                      lambda y=y, pager=pager, part=part, title=title: {
                 "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
                              summary.year_summary(y) if pager.number == 1 else f"{y.year}年的部门预算绩效目标（第 {pager.number} 页）",
-                             kind="year", date=data_date(y.filings if pager.number == 1 else part)),
+                             kind="year", date=data_date(y.filings if pager.number == 1 else part), pager=pager),
                 "year": y, "filings": part, "pager": pager,
                 "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year]),
             }))
@@ -309,7 +326,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         add(Page(pager.url, "data.html", part_deps(own, pager, own, title),
                  lambda pager=pager, part=part, title=title: {
             "page": meta(title, pager.url, crumbs(("开放数据", "/data/")),
-                         "下载全部数据：每份文件、每个项目、每条绩效指标和一致性提示的 CSV 与 JSON，以及填报格式说明。"),
+                         "下载全部数据：每份文件、每个项目、每条绩效指标和一致性提示的 CSV 与 JSON，以及填报格式说明。", pager=pager),
             "filings": part, "pager": pager,
         }))
     return pages
@@ -326,7 +343,7 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
         add(Page(pager.url, "quality.html", part_deps(every, pager, (fq.info.dep for fq in part), title),
                  lambda pager=pager, part=part, title=title: {
             "page": meta(title, pager.url, crumbs(("数据质量", "/quality/")),
-                         "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality"),
+                         "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality", pager=pager),
             "report": report, "filings": part, "pager": pager,
         }))
     ind_pages = views.indicators
@@ -343,7 +360,7 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
             add(Page(pager.url, "indicator_level1.html", part_deps(every, pager, (f.dep for f in part), title + tabs),
                      lambda lp=lp, pager=pager, part=part, title=title: {
                 "page": meta(title, pager.url, crumbs(("绩效指标", "/indicators/"), (lp.title, lp.url)),
-                             f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators"),
+                             f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators", pager=pager),
                 "lp": lp, "level1_pages": ind_pages, "groups": lp.rows_for(part), "pager": pager,
             }))
     index = views.compare
@@ -352,7 +369,7 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
         add(Page(pager.url, "compare.html", part_deps(every, pager, (p.filing.dep for p in part), title),
                  lambda pager=pager, part=part, title=title: {
             "page": meta(title, pager.url, crumbs(("比较", "/compare/")),
-                         "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare"),
+                         "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare", pager=pager),
             "index": index, "uncategorised": part, "pager": pager,
         }))
     for cc in index.categories:
@@ -364,7 +381,7 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
             add(Page(pager.url, "compare_category.html", part_deps(first, pager, (r.info.dep for r in part), title),
                      lambda cc=cc, pager=pager, part=part, title=title: {
                 "page": meta(title, pager.url, crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
-                             f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare"),
+                             f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare", pager=pager),
                 "cc": cc, "index": index, "rows": part, "pager": pager,
             }))
 
@@ -425,7 +442,7 @@ def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
         add(Page(pager.url, "sangong.html", deps, lambda pager=pager, part=part, title=title: {
             "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG)),
                          "公务接待、公务用车购置及运行、因公出国（境）项目的预算：按年度、地区和单位汇总，并在计量单位一致时给出单位成本。",
-                         kind="sangong"),
+                         kind="sangong", pager=pager),
             "pager": pager, **sangong_pages.index(site, part, pager.number == 1),
         }))
     for code, deps in region_deps.items():
@@ -439,7 +456,7 @@ def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
                      lambda r=r, pager=pager, part=part, title=title: {
                 "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG), *sangong_crumbs(site, r.code)),
                              f"{r.name}的公务接待、公务用车购置及运行、因公出国（境）项目预算，按年度和单位列出。",
-                             kind="sangong"),
+                             kind="sangong", pager=pager),
                 "pager": pager, **sangong_pages.region(site, r, part, pager.number == 1),
             }))
 
@@ -461,7 +478,7 @@ def region_context(site: SiteModel, r: RegionInfo, pager: Pager, part: Part, tit
     description = summary.region_summary(r) if first else f"{r.name}的部门预算绩效目标（第 {pager.number} 页）"
     return {
         "page": meta(title, pager.url, crumbs(*region_crumbs(site, r.code)), description, kind="region",
-                     date=data_date(r.filings if first else part), region=r.code),
+                     date=data_date(r.filings if first else part), region=r.code, pager=pager),
         "region": r, "children": r.child_regions, "filings": part, "pager": pager,
         "changes": [(y, urls.region_changes(r.code, y)) for y in comparable_years(r.filings)] if first else [],
         "sangong_url": urls.sangong_region(r.code) if first and any(
