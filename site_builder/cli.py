@@ -87,6 +87,7 @@ def _output_refused(command: str, exc: Exception) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
+    from .build.workers import WorkerLost
     from .errors import BuildError
     from .content.config import ConfigError
     from .output import OutputBusy, OutputRefused, PublishIncomplete
@@ -105,6 +106,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     except PublishIncomplete as exc:
         print(f"site-builder build: failed: {exc}", file=sys.stderr)
+        return 1
+    except WorkerLost as exc:
+        print(f"site-builder build: failed: {exc}; {untouched}.", file=sys.stderr)
         return 1
     except OSError as exc:  # a full disk, a folder without permission, a read-only file system
         print(f"site-builder build: failed: {os_error(exc)}; {untouched}.", file=sys.stderr)

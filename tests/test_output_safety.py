@@ -472,6 +472,81 @@ def test_ctrl_c_and_sigterm_stop_cleanly(site, tmp_path, sig, code, word):
     assert leftovers(tmp_path, out) == []
 
 
+def generated_project(tmp_path: Path, filings: int) -> Path:
+    """A project of ``filings`` generated filings (benchmarks/corpus.py) with
+    the repository's pages, settings, layouts and static files."""
+    from benchmarks import corpus as bench
+
+    root = tmp_path / "proj"
+    bench.generate(filings, root / "content", seed=3, jobs=2)
+    for name in ("pages", "site.yaml", "taxonomy.yaml"):
+        src = REPO / "content" / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / "content" / name)
+    for name in ("layouts", "static"):
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [1.0, 4.0])
+def test_sigterm_to_every_process_of_a_build_with_workers_stops_it(tmp_path, after):
+    """A CI job cancelled, or Ctrl-C in a terminal: the signal reaches the
+    build and its workers at once, some of them idle. The build stops with
+    its message and leaves no process behind (a pool whose worker died
+    holding the task queue's lock waited for ever)."""
+    root = generated_project(tmp_path, 2000)
+    out = tmp_path / "public"
+    proc = start(root, "build", "--out", out, "--no-search", "--jobs", "2")
+    deadline = time.monotonic() + 60
+    while len(descendants(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(descendants(proc.pid)) >= 2, "the build forked no workers"
+    time.sleep(after)
+    kids = descendants(proc.pid)
+    for pid in sorted({proc.pid} | kids):  # as pkill sends it: the build first, then each worker
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the build did not end within 60 s of SIGTERM")
+    if proc.returncode == 0:  # it finished first
+        return
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1].startswith("site-builder build: terminated")
+    assert "Traceback" not in err
+    assert wait_gone(kids) == set()
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_by_the_system_fails_the_build_cleanly(tmp_path):
+    """The kernel's out-of-memory killer ends one worker: the build says so
+    in one line and exits 1 (a pool waited for ever for the lost task), and
+    the output is untouched."""
+    root = generated_project(tmp_path, 2000)
+    out = tmp_path / "public"
+    proc = start(root, "build", "--out", out, "--no-search", "--jobs", "2")
+    deadline = time.monotonic() + 60
+    while len(descendants(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(1.0)
+    os.kill(min(descendants(proc.pid)), signal.SIGKILL)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the build did not end within 120 s of losing a worker")
+    assert proc.returncode == 1, err
+    assert "a worker process was killed" in err and "Traceback" not in err
+    assert not out.exists()
+
+
 def test_leftovers_of_killed_builds_are_removed_at_the_next_start(site, tmp_path):
     root, out = site
     stage = Stage(out, full=True)  # as a killed build leaves it: marked, its process gone
@@ -528,15 +603,7 @@ def test_a_second_build_into_a_busy_folder_refuses_with_a_message(site):
 
 
 def test_two_builds_started_together_never_interleave(tmp_path):
-    from benchmarks import corpus as bench
-
-    root = tmp_path / "proj"
-    bench.generate(220, root / "content", seed=3, jobs=2)
-    for name in ("pages", "site.yaml", "taxonomy.yaml"):
-        src = REPO / "content" / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / "content" / name)
-    for name in ("layouts", "static"):
-        shutil.copytree(REPO / name, root / name)
+    root = generated_project(tmp_path, 220)
     out = tmp_path / "public"
     procs = [start(root, "build", "--out", out, "--no-search", "--jobs", "1") for _ in range(2)]
     results = [(p.wait(timeout=300), p.communicate()[1]) for p in procs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -140,7 +141,7 @@ class Builder:
                         self.remember(plan, hashes)
                         self.publish(stage, plan.content_id)
                 finally:
-                    self._close_pool()
+                    self._close_pool(failed=sys.exc_info()[1] is not None)
             if plan.full:  # packs of earlier builds that this state no longer refers to
                 self.cache.prune(self.state)
         report.rendered = [p.output for p in (plan.pages if plan.full else plan.changed)]
@@ -380,9 +381,9 @@ class Builder:
             if tmp is not None:
                 self.cache.commit(tmp, state)
 
-    def _close_pool(self) -> None:
+    def _close_pool(self, failed: bool = False) -> None:
         if self._pool is not None:
-            self._pool.close()
+            self._pool.close(failed)
             self._pool = None
 
 

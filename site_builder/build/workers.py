@@ -16,6 +16,8 @@ set just before the fork and inherited, so it is never pickled.
 from __future__ import annotations
 
 import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 import signal
 import sys
 from typing import Any, Callable, Iterable, Iterator
@@ -44,29 +46,59 @@ def state(part: str) -> Any:
 
 
 class Workers:
-    """``jobs`` forked processes that inherit ``state`` (see ``state()``)."""
+    """``jobs`` forked processes that inherit ``state`` (see ``state()``).
+
+    An executor rather than ``multiprocessing.Pool``: when a signal ends
+    every process of the build at once (Ctrl-C in a terminal, a CI job
+    cancelled), a Pool's worker dies holding its task queue's lock and
+    ``Pool.terminate`` waits for that lock for ever; the executor notices a
+    dead worker and stops."""
 
     def __init__(self, jobs: int, **state: Any):
         global _STATE
         _STATE = state
+        before = set(mp.active_children())
         try:
-            self._pool = mp.get_context("fork").Pool(jobs, initializer=_child_start)
+            self._pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_child_start)
+            self._pool.submit(_ready).result()  # every worker is forked by the first task, with _STATE set
         finally:
             _STATE = {}  # the workers have their copy
+        self._procs = [p for p in mp.active_children() if p not in before]
 
     def imap(self, fn: Callable, tasks: Iterable) -> Iterator:
-        """Results in task order, as they come (the workers start at once)."""
-        return self._pool.imap(fn, tasks)
+        """Results in task order, as they come (the workers start at once).
+        Raises WorkerLost if a worker is killed (the system out of memory)."""
+        return _lost_as_error(self._pool.map(fn, tasks))
 
-    def close(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
+    def close(self, failed: bool = False) -> None:
+        """Wait for the workers to end; ``failed``: stop them where they are
+        (their work is not wanted)."""
+        if failed:
+            for proc in self._procs:
+                proc.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> "Workers":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind: Any, *exc: Any) -> None:
+        self.close(failed=kind is not None)
+
+
+class WorkerLost(Exception):
+    """A worker process ended in the middle of the build."""
+
+
+def _lost_as_error(results: Iterator) -> Iterator:
+    try:
+        yield from results
+    except BrokenProcessPool:
+        raise WorkerLost("a worker process was killed (by the system when memory runs out, or by a signal); "
+                         "build again, with fewer --jobs if memory is short") from None
+
+
+def _ready() -> None:
+    """The first task: it makes the executor fork its workers."""
 
 
 class InBackground:
