@@ -252,13 +252,15 @@ def _finish(code: int, output: Path, log: Path) -> dict:
             "sorts": _count(output_log, "sort"), "version": version}
 
 
-def _run_all(exe: Path, runs: list[tuple[Path, Path]], logs: Path, jobs: int) -> list[dict]:
-    """Pagefind over each (source, output), ``jobs`` at a time, started and
-    awaited from this thread (the parent-death signal follows the thread
-    that started a child). The first failure stops the others."""
+def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], logs: Path, jobs: int) -> list[dict]:
+    """Pagefind over each (source, output) of ``sizes`` pages, ``jobs`` at a
+    time, the largest first (so that no large bundle is left to run alone
+    at the end), started and awaited from this thread (the parent-death
+    signal follows the thread that started a child). The first failure
+    stops the others."""
     procs: dict[int, tuple[subprocess.Popen, float]] = {}
     results: dict[int, dict] = {}
-    todo = list(range(len(runs)))
+    todo = sorted(range(len(runs)), key=lambda i: -sizes[i])
     try:
         while todo or procs:
             while todo and len(procs) < max(1, jobs):
@@ -338,7 +340,7 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
                 source.mkdir(parents=True, exist_ok=True)
                 (source / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
         outputs = [work / f"bundle-{n}" for n in range(len(todo))]
-        runs = _run_all(exe, list(zip(sources, outputs)), work, jobs)
+        runs = _run_all(exe, list(zip(sources, outputs)), [len(plan[key]) for key in todo], work, jobs)
         for key, output in zip(todo, outputs):
             if key == SITE_KEY:  # its instance is made first: it keeps Pagefind's worker and real WebAssembly
                 _scripts(output, root)
