@@ -51,6 +51,7 @@ the ``<!-- results -->`` markers.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import platform
@@ -291,7 +292,7 @@ def _groups(groups) -> list[dict]:
     return [{"level1": g.level1, "rowspan": g.rowspan, "level2": [
         {"name": l2, "rows": [{"name": i.name, "description": i.description or "", "target": i.target,
                                "measurable": bool(i.parsed.measurable), "note": i.note or "", "basis": i.basis or ""}
-                              for i in rows]} for l2, rows in g.level2_groups]} for g in groups]
+                              for _position, i in rows]} for l2, rows in g.level2_groups]} for g in groups]
 
 
 def _totals(t) -> dict:
@@ -420,7 +421,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     from site_builder.pages import charts
     from site_builder.analysis import views as explore
     from site_builder.build import Builder, Project
-    from site_builder.pages.format import percent
+    from site_builder.pages.format import amount, percent
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc
@@ -470,8 +471,13 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                     "funding": {k: _m(getattr(ub.funding, k)) for k in ("fiscal", "carryover", "other")} if ub.funding else None,
                     "revenue_total": _m(ub.revenue_total), "expenditure_total": _m(ub.expenditure_total),
                     "goals": list(ub.goals), "groups": _groups(info.unit_groups)}
-        chart = charts.project_budgets([(p.name, p.project.budget.total) for p in info.projects], "budgets",
-                                       f"{info.title}各项目预算（万元）")
+        bars = charts.project_bars([(p.name, p.url, p.project.budget.total, p.share) for p in info.projects])
+        chart = ('<figure class="bars-box"><figcaption>各项目预算，从大到小（万元，及占项目支出预算合计的比例）</figcaption>'
+                 '<ol class="bars">' + "".join(
+                     f'<li><a href="{html.escape(config.base_path + b.url.lstrip("/"))}"><span class="bar-name">'
+                     f'{html.escape(b.name)}</span> <span class="bar-figure"><span class="amount">{amount(b.amount)} 万元'
+                     f'</span> · {percent(b.share)}</span><span class="bar w{b.width}"></span></a></li>' for b in bars)
+                 + "</ol></figure>")
         data = {
             "key": _key(info), "url": info.url, "title": info.title, "agency_url": ag.url, "agency_name": ag.name,
             "year": f.year, "region": {"code": f.region.code, "name": f.region.name, "short": f.region.short_name},

@@ -70,3 +70,22 @@ def test_benchmark_with_search_in_parts():
     assert parts >= 2  # the setting reached the search build: more than one bundle
 
 
+
+
+def test_the_hugo_export_holds_every_filing_project_and_indicator(tmp_path):
+    """Hugo's side of the benchmark renders from this export: it must follow
+    the site model as it is (a full run is too long for the suite)."""
+    import json
+
+    import yaml
+
+    dest = tmp_path / "hugo-data"
+    bench.export_for_hugo(ROOT, dest)
+    exported = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((dest / "filings").glob("*.json"))]
+    seeds = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "content/filings").glob("*.yaml"))]
+    assert len(exported) == len(seeds)
+    projects = [p for f in exported for p in f["projects"]]
+    assert len(projects) == sum(len(s["projects"]) for s in seeds)
+    rows = [r for p in projects for g in p["groups"] for l2 in g["level2"] for r in l2["rows"]]
+    assert len(rows) == sum(len(p.get("indicators") or []) for s in seeds for p in s["projects"])
+    assert all(r["name"] and r["target"] for r in rows)
