@@ -1,4 +1,4 @@
-"""Benchmark: from saving a filing to the browser showing the edit (issue 5).
+"""Benchmark: from saving a filing to the browser showing the edit.
 
     python -m benchmarks.preview [--sizes 0,10000] [--edits 5]
 

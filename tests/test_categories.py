@@ -1,4 +1,4 @@
-"""Project categories from content/taxonomy.yaml and unit costs (issue 7)."""
+"""Project categories from content/taxonomy.yaml and unit costs."""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Loading and validation: every bad input of issue 2 is refused with a clear
+"""Loading and validation: every bad input an editor makes is refused with a clear
 message naming file, line, column and field, and ``site-builder check``
 exits 1 printing ``file:line:col: error: message (field)``.
 

@@ -1,4 +1,4 @@
-"""Consistency notes (issue 7): each note type is found on the seeds where it
+"""Consistency notes: each note type is found on the seeds where it
 is printed (or, for types the seeds do not contain, on a seed changed in
 memory), and not where the data is clean."""
 from __future__ import annotations
