@@ -25,7 +25,6 @@ import tempfile
 import time
 import zlib
 from contextlib import contextmanager
-from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -252,20 +251,33 @@ def _finish(code: int, output: Path, log: Path) -> dict:
             "sorts": _count(output_log, "sort"), "version": version}
 
 
-def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], logs: Path, jobs: int) -> list[dict]:
+def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare: Callable[[int], None],
+             logs: Path, jobs: int) -> list[dict]:
     """Pagefind over each (source, output) of ``sizes`` pages, ``jobs`` at a
     time, the largest first (so that no large bundle is left to run alone
     at the end), started and awaited from this thread (the parent-death
-    signal follows the thread that started a child). The first failure
-    stops the others."""
+    signal follows the thread that started a child). ``prepare(i)`` makes
+    run i's source; the next run's is made while the others index, so that
+    the first run starts after one bundle's links, not after every
+    bundle's. The first failure stops the others."""
     procs: dict[int, tuple[subprocess.Popen, float]] = {}
     results: dict[int, dict] = {}
     todo = sorted(range(len(runs)), key=lambda i: -sizes[i])
+    prepared: set[int] = set()
+
+    def ready(i: int) -> None:
+        if i not in prepared:
+            prepare(i)
+            prepared.add(i)
+
     try:
         while todo or procs:
             while todo and len(procs) < max(1, jobs):
                 i = todo.pop(0)
+                ready(i)
                 procs[i] = (_start(exe, runs[i][0], runs[i][1], logs / f"log-{i}"), time.monotonic())
+            if todo:  # the next run's source, while these run
+                ready(todo[0])
             for i, (proc, started) in list(procs.items()):
                 code = proc.poll()
                 if code is None:
@@ -334,13 +346,16 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
     todo = [key for key in plan if only is None or key in set(only)]
     with _scratch(site, scratch) as work:
         sources = [work / f"site-{n}" for n in range(len(todo))]
-        for key, source in zip(todo, sources):
+
+        def prepare(n: int) -> None:
+            key, source = todo[n], sources[n]
             _link_tree({rel: listed[rel] for rel in plan[key]}, source)
             if not plan[key]:  # a bundle Pagefind can run over: a site whose every page is a region's
                 source.mkdir(parents=True, exist_ok=True)
                 (source / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
+
         outputs = [work / f"bundle-{n}" for n in range(len(todo))]
-        runs = _run_all(exe, list(zip(sources, outputs)), [len(plan[key]) for key in todo], work, jobs)
+        runs = _run_all(exe, list(zip(sources, outputs)), [len(plan[key]) for key in todo], prepare, work, jobs)
         for key, output in zip(todo, outputs):
             if key == SITE_KEY:  # its instance is made first: it keeps Pagefind's worker and real WebAssembly
                 _scripts(output, root)
