@@ -25,8 +25,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Builds in tests keep their caches in a folder of the test session's own,
-# not in the repository's .cache/ (subprocesses inherit it).
+# Builds in tests use a cache folder of the test session's own (subprocesses
+# inherit the setting), so the repository's .cache/ holds nothing of theirs.
 if "SITE_BUILDER_CACHE_DIR" not in os.environ:
     TEST_CACHE = os.environ["SITE_BUILDER_CACHE_DIR"] = tempfile.mkdtemp(prefix="site-builder-test-cache-")
 else:
