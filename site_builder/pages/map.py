@@ -144,6 +144,24 @@ def part_deps(first_page_deps: frozenset[str], pager: Pager, part: Any, title: s
     return frozenset(part) | {f"const:{pager.count}:{title}"}
 
 
+def add_listing(add: Callable[[Page], None], listing: list[tuple[Pager, Part]], template: str, heading: str,
+                first_deps: frozenset[str], item_deps: Callable[[Part], Iterable[str]],
+                context: Callable[[Pager, Part, str], dict[str, Any]], shown_too: str = "") -> None:
+    """A listing's pages (``paged``), each titled ``heading`` and its page
+    number: page 1 depends on ``first_deps`` (it carries the listing's
+    summary), a later page on its own items (``item_deps(part)``), its title
+    and ``shown_too`` (anything else it shows); ``context(pager, part,
+    title)`` makes a page's context when it is rendered."""
+    for pager, part in listing:
+        title = pager.title(heading)
+        add(Page(pager.url, template, part_deps(first_deps, pager, item_deps(part), title + shown_too),
+                 lambda pager=pager, part=part, title=title: context(pager, part, title)))
+
+
+def filing_deps(part: Iterable[FilingInfo]) -> Iterable[str]:
+    return (f.dep for f in part)
+
+
 def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
     return [("首页", "/"), *items]
 
@@ -267,33 +285,26 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         "largest_projects": site.largest_projects, "newest_filings": site.newest_filings,
         "filing_count": site.totals.filings,
     }))
-    for pager, part in paged("/agencies/", site.agencies, FILINGS_PER_PAGE):
-        title = pager.title("全部单位")
-        add(Page(pager.url, "agencies.html",
-                 part_deps(frozenset({ALL}), pager, (f.dep for a in part for f in a.filings), title),
-                 lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("单位", "/agencies/")),
-                         "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。", pager=pager), "agencies": part, "pager": pager,
-            "count": len(site.agencies),
-        }))
+    add_listing(add, paged("/agencies/", site.agencies, FILINGS_PER_PAGE), "agencies.html", "全部单位",
+                frozenset({ALL}), lambda part: (f.dep for a in part for f in a.filings),
+                lambda pager, part, title: {
+                    "page": meta(title, pager.url, crumbs(("单位", "/agencies/")),
+                                 "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。", pager=pager),
+                    "agencies": part, "pager": pager, "count": len(site.agencies)})
     for region in site.regions.values():
-        every_filing = frozenset(f.dep for f in region.filings)
-        for pager, part in paged(region.url, region.filings, FILINGS_PER_PAGE):
-            title = pager.title(region.name)
-            add(Page(pager.url, "region.html", part_deps(every_filing, pager, (f.dep for f in part), title),
-                     lambda r=region, pager=pager, part=part, title=title: region_context(site, r, pager, part, title)))
+        add_listing(add, paged(region.url, region.filings, FILINGS_PER_PAGE), "region.html", region.name,
+                    frozenset(f.dep for f in region.filings), filing_deps,
+                    lambda pager, part, title, r=region: region_context(site, r, pager, part, title))
     for y in site.years:
-        every_filing = frozenset(f.dep for f in y.filings)
-        for pager, part in paged(y.url, y.filings, FILINGS_PER_PAGE):
-            title = pager.title(f"{y.year}年")
-            add(Page(pager.url, "year.html", part_deps(every_filing, pager, (f.dep for f in part), title),
-                     lambda y=y, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
-                             summary.year_summary(y) if pager.number == 1 else f"{y.year}年的部门预算绩效目标（第 {pager.number} 页）",
-                             kind="year", date=data_date(y.filings if pager.number == 1 else part), pager=pager),
-                "year": y, "filings": part, "pager": pager,
-                "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year]),
-            }))
+        add_listing(add, paged(y.url, y.filings, FILINGS_PER_PAGE), "year.html", f"{y.year}年",
+                    frozenset(f.dep for f in y.filings), filing_deps,
+                    lambda pager, part, title, y=y: {
+                        "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
+                                     summary.year_summary(y) if pager.number == 1
+                                     else f"{y.year}年的部门预算绩效目标（第 {pager.number} 页）",
+                                     kind="year", date=data_date(y.filings if pager.number == 1 else part), pager=pager),
+                        "year": y, "filings": part, "pager": pager,
+                        "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year])})
     add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
         "page": meta("地区", "/regions/", crumbs(("地区", "/regions/")), "按省、市、县浏览各地区的部门预算绩效目标。"),
         "roots": site.region_roots, "regions": site.regions,
@@ -320,15 +331,14 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
     add_sitemaps([p.url for p in pages] + agency_urls, add)
     add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
-    for pager, part in paged("/data/", site.filings, FILINGS_PER_PAGE):
-        title = pager.title("开放数据")
-        own = frozenset(f.dep for f in part) | {f"const:{pager.count}"}
-        add(Page(pager.url, "data.html", part_deps(own, pager, own, title),
-                 lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("开放数据", "/data/")),
-                         "下载全部数据：每份文件、每个项目、每条绩效指标和一致性提示的 CSV 与 JSON，以及填报格式说明。", pager=pager),
-            "filings": part, "pager": pager,
-        }))
+    data_pages = paged("/data/", site.filings, FILINGS_PER_PAGE)
+    add_listing(add, data_pages, "data.html", "开放数据",  # page 1 lists its own part only, and links the others
+                frozenset(filing_deps(data_pages[0][1])) | {f"const:{len(data_pages)}"}, filing_deps,
+                lambda pager, part, title: {
+                    "page": meta(title, pager.url, crumbs(("开放数据", "/data/")),
+                                 "下载全部数据：每份文件、每个项目、每条绩效指标和一致性提示的 CSV 与 JSON，以及填报格式说明。",
+                                 pager=pager),
+                    "filings": part, "pager": pager})
     return pages
 
 
@@ -338,14 +348,13 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
     global input, like the templates); later pages only their own part."""
     every = frozenset({ALL})
     report = views.quality
-    for pager, part in paged("/quality/", report.filings, DETAIL_FILINGS_PER_PAGE):
-        title = pager.title("数据质量：一致性提示")
-        add(Page(pager.url, "quality.html", part_deps(every, pager, (fq.info.dep for fq in part), title),
-                 lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("数据质量", "/quality/")),
-                         "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality", pager=pager),
-            "report": report, "filings": part, "pager": pager,
-        }))
+    add_listing(add, paged("/quality/", report.filings, DETAIL_FILINGS_PER_PAGE), "quality.html", "数据质量：一致性提示",
+                every, lambda part: (fq.info.dep for fq in part),
+                lambda pager, part, title: {
+                    "page": meta(title, pager.url, crumbs(("数据质量", "/quality/")),
+                                 "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality",
+                                 pager=pager),
+                    "report": report, "filings": part, "pager": pager})
     ind_pages = views.indicators
     add(Page("/indicators/", "indicators.html", every, lambda: {
         "page": meta("绩效指标", "/indicators/", crumbs(("绩效指标", "/indicators/")),
@@ -353,37 +362,33 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
         "level1_pages": ind_pages,
         "total": sum(p.count for p in ind_pages), "measurable": sum(p.measurable for p in ind_pages),
     }))
+    tabs = ",".join(o.slug for o in ind_pages)  # later pages show the tabs too
     for lp in ind_pages:
-        for pager, part in paged(lp.url, lp.filings, DETAIL_FILINGS_PER_PAGE):
-            title = pager.title(lp.title)
-            tabs = ",".join(o.slug for o in ind_pages)  # later pages show the tabs too
-            add(Page(pager.url, "indicator_level1.html", part_deps(every, pager, (f.dep for f in part), title + tabs),
-                     lambda lp=lp, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs(("绩效指标", "/indicators/"), (lp.title, lp.url)),
-                             f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators", pager=pager),
-                "lp": lp, "level1_pages": ind_pages, "groups": lp.rows_for(part), "pager": pager,
-            }))
+        add_listing(add, paged(lp.url, lp.filings, DETAIL_FILINGS_PER_PAGE), "indicator_level1.html", lp.title,
+                    every, filing_deps,
+                    lambda pager, part, title, lp=lp: {
+                        "page": meta(title, pager.url, crumbs(("绩效指标", "/indicators/"), (lp.title, lp.url)),
+                                     f"全部{lp.title}（{lp.count}条）按二级指标分组", kind="indicators", pager=pager),
+                        "lp": lp, "level1_pages": ind_pages, "groups": lp.rows_for(part), "pager": pager},
+                    shown_too=tabs)
     index = views.compare
-    for pager, part in paged("/compare/", index.uncategorised, PROJECTS_PER_PAGE):
-        title = pager.title("同类项目比较")
-        add(Page(pager.url, "compare.html", part_deps(every, pager, (p.filing.dep for p in part), title),
-                 lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("比较", "/compare/")),
-                         "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare", pager=pager),
-            "index": index, "uncategorised": part, "pager": pager,
-        }))
+    add_listing(add, paged("/compare/", index.uncategorised, PROJECTS_PER_PAGE), "compare.html", "同类项目比较",
+                every, lambda part: (p.filing.dep for p in part),
+                lambda pager, part, title: {
+                    "page": meta(title, pager.url, crumbs(("比较", "/compare/")),
+                                 "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare", pager=pager),
+                    "index": index, "uncategorised": part, "pager": pager})
     for cc in index.categories:
         listing = paged(cc.url, cc.rows, PROJECTS_PER_PAGE)
         # page 1 sums this category's projects only; the taxonomy is a global input
-        first = frozenset(r.info.dep for r in cc.rows) | {f"const:{len(listing)}"}
-        for pager, part in listing:
-            title = pager.title(f"{cc.category.name}：同类项目比较")
-            add(Page(pager.url, "compare_category.html", part_deps(first, pager, (r.info.dep for r in part), title),
-                     lambda cc=cc, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
-                             f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare", pager=pager),
-                "cc": cc, "index": index, "rows": part, "pager": pager,
-            }))
+        add_listing(add, listing, "compare_category.html", f"{cc.category.name}：同类项目比较",
+                    frozenset(r.info.dep for r in cc.rows) | {f"const:{len(listing)}"},
+                    lambda part: (r.info.dep for r in part),
+                    lambda pager, part, title, cc=cc: {
+                        "page": meta(title, pager.url, crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
+                                     f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare",
+                                     pager=pager),
+                        "cc": cc, "index": index, "rows": part, "pager": pager})
 
 
 def add_change_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
@@ -436,29 +441,23 @@ def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
         if mine:
             region_deps[r.code] = frozenset(f.dep for f in mine)
             rows.extend((r.code, y) for y in sorted({f.year for f in mine}, reverse=True))
-    for pager, part in paged(urls.SANGONG, rows, FILINGS_PER_PAGE):
-        title = pager.title("三公经费")
-        deps = part_deps(every, pager, (d for code, _y in part for d in region_deps[code]), title)
-        add(Page(pager.url, "sangong.html", deps, lambda pager=pager, part=part, title=title: {
-            "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG)),
-                         "公务接待、公务用车购置及运行、因公出国（境）项目的预算：按年度、地区和单位汇总，并在计量单位一致时给出单位成本。",
-                         kind="sangong", pager=pager),
-            "pager": pager, **sangong_pages.index(site, part, pager.number == 1),
-        }))
+    add_listing(add, paged(urls.SANGONG, rows, FILINGS_PER_PAGE), "sangong.html", "三公经费",
+                every, lambda part: (d for code, _y in part for d in region_deps[code]),
+                lambda pager, part, title: {
+                    "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG)),
+                                 "公务接待、公务用车购置及运行、因公出国（境）项目的预算：按年度、地区和单位汇总，"
+                                 "并在计量单位一致时给出单位成本。", kind="sangong", pager=pager),
+                    "pager": pager, **sangong_pages.index(site, part, pager.number == 1)})
     for code, deps in region_deps.items():
         r = site.regions[code]
         positions = [k for k, f in enumerate(r.filings) if f.dep in has and f.filing.region.code == code]
-        url = urls.sangong_region(code)
-        for pager, part in paged(url, positions, FILINGS_PER_PAGE):
-            title = pager.title(f"{r.name}：三公经费")
-            page_deps = part_deps(deps, pager, (r.filings[k].dep for k in part), title)
-            add(Page(pager.url, "sangong_region.html", page_deps,
-                     lambda r=r, pager=pager, part=part, title=title: {
-                "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG), *sangong_crumbs(site, r.code)),
-                             f"{r.name}的公务接待、公务用车购置及运行、因公出国（境）项目预算，按年度和单位列出。",
-                             kind="sangong", pager=pager),
-                "pager": pager, **sangong_pages.region(site, r, part, pager.number == 1),
-            }))
+        add_listing(add, paged(urls.sangong_region(code), positions, FILINGS_PER_PAGE), "sangong_region.html",
+                    f"{r.name}：三公经费", deps, lambda part, r=r: (r.filings[k].dep for k in part),
+                    lambda pager, part, title, r=r: {
+                        "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG), *sangong_crumbs(site, r.code)),
+                                     f"{r.name}的公务接待、公务用车购置及运行、因公出国（境）项目预算，按年度和单位列出。",
+                                     kind="sangong", pager=pager),
+                        "pager": pager, **sangong_pages.region(site, r, part, pager.number == 1)})
 
 
 def sangong_crumbs(site: SiteModel, code: str) -> list[tuple[str, str]]:
