@@ -565,6 +565,27 @@ def test_leftovers_of_killed_builds_are_removed_at_the_next_start(site, tmp_path
     assert leftovers(tmp_path, out, wait=0) == [".public.notes"]
 
 
+def test_a_side_folder_killed_before_its_marker_is_removed_and_nothing_else(tmp_path):
+    """A build killed between making its stage and writing the stage's
+    marker leaves a folder with our name and no marker: empty, or with the
+    marker half written. The next start removes it; a folder of that name
+    holding anything else is not the tool's to delete."""
+    out = tmp_path / "public"
+    out.mkdir()
+    empty = tmp_path / ".public.stage-999999-0123abcd"
+    empty.mkdir()
+    half = tmp_path / ".public.search-999998-0123abcd"
+    half.mkdir()
+    (half / MARKER).write_bytes(b"")
+    someone = tmp_path / ".public.stage-999997-0123abcd"
+    someone.mkdir()
+    (someone / "notes.txt").write_text("mine", encoding="utf-8")
+    done = recover(out)
+    assert not empty.exists() and not half.exists()
+    assert (someone / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert len(done) == 2 and all("stopped while making it" in d for d in done)
+
+
 def test_a_full_disk_fails_cleanly_and_leaves_the_site_byte_identical(tmp_path):
     """On a real small file system (a tmpfs, mounted in a namespace of the
     test's own): a cached rebuild that runs out of space says so in one

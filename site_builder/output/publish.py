@@ -363,6 +363,10 @@ def recover(out: Path) -> list[str]:
     if not parent.is_dir():
         return done
     ours = re.compile(rf"^\.{re.escape(out.name)}\.(stage|journal|search|old)-\d+-[0-9a-f]{{8}}$")
+    for p in parent.iterdir():
+        if ours.match(p.name) and not has_marker(p) and _being_made(p):
+            shutil.rmtree(p, ignore_errors=True)
+            done.append(f"removed {p.name}, left by a build stopped while making it")
     sides = sorted((p for p in parent.iterdir() if ours.match(p.name) and has_marker(p)), key=lambda p: p.name)
     for p in sides:
         kind = ours.match(p.name).group(1)
@@ -384,6 +388,16 @@ def recover(out: Path) -> list[str]:
             remove_detached(p)
             done.append(f"removed {p.name}, left by a stopped build")
     return done
+
+
+def _being_made(path: Path) -> bool:
+    """A side folder whose build was killed between making it and writing
+    its marker: empty, or holding only the marker half written. Nothing of
+    anyone's is in it, so it is removed although it carries no marker."""
+    try:
+        return {entry.name for entry in os.scandir(path)} <= {MARKER}
+    except OSError:
+        return False
 
 
 def search_folder(out: Path) -> Path:
