@@ -21,7 +21,7 @@ from .build.parse import file_hash, file_stat, parse_one
 from .cache import content_identity, every_filing_hash, group_fingerprint, no_gc, page_fingerprint, sha
 from .errors import BuildError
 from .analysis.views import replace_in_views
-from .pages.map import ALL, agency_pages
+from .pages.map import ALL, EVERY_LISTING, agency_pages
 
 
 class LiveBuilder:
@@ -152,9 +152,16 @@ class LiveBuilder:
         for c in fresh:
             dep_hash[c.info.dep] = c.info.content_hash
         dep_hash[ALL] = every_filing_hash(dep_hash)
+        # the site-wide pages read light filings only: they change when one does
+        listed = {c.info.listing_dep for c in fresh if dep_hash.get(c.info.listing_dep) != c.info.listing_hash}
+        for c in fresh:
+            dep_hash[c.info.listing_dep] = c.info.listing_hash
+        if listed:
+            listed.add(EVERY_LISTING)
+            dep_hash[EVERY_LISTING] = every_filing_hash(dep_hash, "listing:")
         agencies = {c.info.agency.slug: c.info.agency for c in fresh}
         pages = [p for ag in agencies.values() for p in agency_pages(ag)] + plan.shared_pages
-        todo_pages = [p for p in pages if ALL in p.deps or not p.deps.isdisjoint(changed)]
+        todo_pages = [p for p in pages if not p.deps.isdisjoint(changed | listed)]
         template_fp = plan.template_fp
         for p in todo_pages:
             if p.template not in template_fp:
@@ -177,7 +184,7 @@ class LiveBuilder:
         with staged(b.out_dir, full=False) as stage:
             state.file_hashes = b.stage_changes(stage, outputs, None, data_identity, report, verify_output)
             values = plan.values
-            for d in changed | {ALL}:
+            for d in changed | listed | {ALL}:
                 values.pop(d, None)
             values.dep_hash = dep_hash
             for p in todo_pages:

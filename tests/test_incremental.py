@@ -272,6 +272,34 @@ def test_a_real_browser_receives_the_reload(project, preview, browser):
         page.close()
 
 
+def test_an_edit_the_listings_do_not_show_re_renders_the_filings_own_pages_only(project, tmp_path):
+    """The site-wide pages are rendered from light filings (no goals, no
+    texts) and depend on them (``listing:`` dependencies): an edit of an
+    overall goal re-renders the agency's own pages alone, in a live session
+    and in a rebuild from the saved state alike, and the output still equals
+    a clean build. An amount is in the listings: they follow it."""
+    out, mirror = tmp_path / "public", tmp_path / "mirror"
+    live = Builder(project, out)
+    live.build(jobs=1)
+    build(project, mirror, search=False)
+    f = project / CAOFEIDIAN
+    edit(f, "负责完成区委、区政府领导交办的其他重要接待事宜。", "负责完成区委、区政府领导交办的其他接待事宜。")
+    r = live.build()
+    assert r.in_place and r.rendered
+    assert all(p.startswith("agencies/130209-442001/") for p in r.rendered), r.rendered
+    cli = build(project, mirror, search=False)
+    assert set(cli.rendered) == set(r.rendered)
+    assert_equals_clean(project, out, tmp_path)
+    assert "其他接待事宜" in (out / "agencies/130209-442001/2024/index.html").read_text(encoding="utf-8")
+
+    edit(f, "total: 0.81", "total: 0.91")
+    edit(f, "fiscal: 0.81", "fiscal: 0.91")
+    r = live.build()
+    assert {"index.html", "regions/130209/index.html", "years/2024/index.html"} <= set(r.rendered)
+    assert set(build(project, mirror, search=False).rendered) == set(r.rendered)
+    assert_equals_clean(project, out, tmp_path)
+
+
 def test_edits_in_a_live_session_are_applied_in_place_and_equal_clean_builds(project, tmp_path):
     """``serve`` keeps one Builder: an edit that keeps every filing's shape is
     applied to the live site model in place. It re-renders exactly the pages

@@ -217,6 +217,8 @@ class FilingInfo:
     indicators_all: int = 0
     measurable_all: int = 0
     agency: "AgencyInfo" = field(default=None, repr=False)  # type: ignore[assignment]
+    # of a light copy: what the site-wide pages read of it (``listing_hash``)
+    listing_hash: str = ""
     # views of this filing alone that site-wide pages merge (analysis/views.py); kept
     # with the filing, so a rebuild re-computes them only for changed filings
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -280,8 +282,15 @@ class FilingInfo:
 
     @cached_property
     def dep(self) -> str:
-        """The dependency key of this filing, for incremental rebuilds."""
+        """The dependency key of this whole filing, for incremental rebuilds:
+        its agency's own pages and the downloads depend on it."""
         return f"filing:{self.agency_slug}/{self.year}"
+
+    @cached_property
+    def listing_dep(self) -> str:
+        """The dependency key of what the site-wide pages read of this filing
+        (its light copy), valued by ``listing_hash``."""
+        return f"listing:{self.agency_slug}/{self.year}"
 
 
 @dataclass
@@ -514,6 +523,25 @@ def lighten(info: FilingInfo) -> FilingInfo:
                                   share=p.share, groups=[], measurable=p.measurable, category=p.category,
                                   notes=p.notes) for p in info.projects]
     return light
+
+
+# what a filing's pickle holds that is not its content: the content hash (of
+# the file's bytes), the site model's agency, the way to the whole filing,
+# and properties cached on first use (present or not by the order of use)
+_NOT_LISTED = ("content_hash", "listing_hash", "agency", "load_whole", "dep", "listing_dep", "updated")
+
+
+def listing_hash(light: FilingInfo) -> str:
+    """A hash of all a light filing holds (with its derived views): all that
+    the site-wide pages can read of it. An edit of what a light filing drops
+    (goals, indicators' wording, texts) leaves it, and the listings, as they
+    were. Equal light filings pickle to equal bytes in any process
+    (content.model pickles pydantic's set of fields sorted)."""
+    kept = {k: light.__dict__.pop(k) for k in _NOT_LISTED if k in light.__dict__}
+    try:
+        return hashlib.blake2b(pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL), digest_size=8).hexdigest()
+    finally:
+        light.__dict__.update(kept)
 
 
 def whole_pickle(info: FilingInfo) -> bytes:

@@ -11,7 +11,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Callable
 
-from ..analysis.site import FilingInfo, analyze_filing, lighten, release, whole_pickle
+from ..analysis.site import FilingInfo, analyze_filing, lighten, listing_hash, release, whole_pickle
 from ..cache import CachedFiling, PackWriter, State, sha
 from ..pages.data import filing_downloads
 from ..analysis.views import derive
@@ -120,6 +120,7 @@ def analysed(loaded: LoadedFiling, taxonomy, digest: str, prerender: Prerender |
     whole = analyze_filing(loaded, taxonomy, content_hash=digest)
     light = lighten(whole)
     derive(light, whole)
+    light.listing_hash = listing_hash(light)
     written, chunks = prerender.filing(whole) if prerender is not None else (None, None)
     kept = whole_pickle(whole)
     release(whole)

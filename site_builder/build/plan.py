@@ -14,7 +14,7 @@ from ..analysis.site import SiteModel
 from ..cache import (DepValues, State, content_identity, every_filing_hash, group_fingerprint, page_fingerprint,
                      sha)
 from ..analysis.views import SiteViews, site_views
-from ..pages.map import AGENCY_TEMPLATES, ALL, Page, agency_pages, output_of, site_pages
+from ..pages.map import AGENCY_TEMPLATES, ALL, EVERY_LISTING, Page, agency_pages, output_of, site_pages
 from ..render import Renderer
 from .inputs import Inputs
 
@@ -52,6 +52,8 @@ class Plan:
 def dependency_hashes(site: SiteModel, inputs: Inputs) -> dict[str, str]:
     dep_hash = {i.dep: i.content_hash for i in site.filings}
     dep_hash[ALL] = every_filing_hash(dep_hash)
+    dep_hash.update((i.listing_dep, i.listing_hash) for i in site.filings)
+    dep_hash[EVERY_LISTING] = every_filing_hash(dep_hash, "listing:")
     for mp in inputs.md_pages:
         dep_hash[f"page:{mp.slug}"] = sha(mp.body.encode())[:16]
     return dep_hash

@@ -51,9 +51,10 @@ def page_fingerprint(url: str, template: str, deps: frozenset[str], global_fp: s
     return sha(f"{global_fp}\0{template_fp[template]}\0{url}\0{total:x}".encode())[:20]
 
 
-def every_filing_hash(dep_hash: dict[str, str]) -> str:
-    """The hash of the ``*`` dependency: of every filing's content hash."""
-    return sha("".join(sorted(h for d, h in dep_hash.items() if d.startswith("filing:"))).encode())[:16]
+def every_filing_hash(dep_hash: dict[str, str], kind: str = "filing:") -> str:
+    """The hash of the ``*`` dependency: of every filing's content hash (or,
+    with ``kind="listing:"``, of ``listing:*``: every light filing's)."""
+    return sha("".join(sorted(h for d, h in dep_hash.items() if d.startswith(kind) and d[-1] != "*")).encode())[:16]
 
 
 def group_fingerprint(global_fp: str, group_tfp: str, name: str, content_hashes: list[str]) -> str:

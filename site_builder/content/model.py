@@ -10,10 +10,12 @@ Money is ``decimal.Decimal`` built from the text as written in the YAML
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
-from typing import Annotated, Any, Literal, Optional
+from functools import cache, cached_property
+from operator import attrgetter
+from typing import Annotated, Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import core_schema
@@ -81,6 +83,39 @@ class _Model(BaseModel):
     # frozen: the model is shared by every later stage and must not change;
     # extra=forbid: an unknown field is a typo until proven otherwise.
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    # Pickled by position: the values in the order of the fields, and what
+    # else the instance holds (cached properties, by name). Equal filings must
+    # pickle to equal bytes in any process and by any road (a light filing's
+    # pickle is what the site-wide pages depend on: analysis.site.listing_hash):
+    # pydantic's own state has the set of fields given, in the order of its
+    # strings' hashes (which differs from process to process), and field names
+    # as dict keys, shared or not with other strings by where the model came
+    # from (validated, copied, or unpickled). Nothing reads which fields were
+    # given, so every field counts as given after a load.
+    def __getstate__(self) -> tuple:
+        d = self.__dict__
+        names, get = _positions(type(self))
+        return get(self), (tuple((k, v) for k, v in d.items() if k not in names) if len(d) > len(names) else None)
+
+    def __setstate__(self, state: tuple) -> None:
+        values, extra = state
+        names = _positions(type(self))[0]
+        d = dict(zip(names, values))
+        if extra:
+            d.update((sys.intern(k), v) for k, v in extra)
+        object.__setattr__(self, "__dict__", d)
+        object.__setattr__(self, "__pydantic_fields_set__", set(names))
+        object.__setattr__(self, "__pydantic_extra__", None)
+        object.__setattr__(self, "__pydantic_private__", None)
+
+
+@cache
+def _positions(cls: type[BaseModel]) -> tuple[tuple[str, ...], Callable[[BaseModel], tuple]]:
+    """A model's field names, and the function giving its values as a tuple in that order."""
+    names = tuple(cls.model_fields)
+    get = attrgetter(*names)
+    return names, (get if len(names) > 1 else (lambda m: (get(m),)))
 
 
 class Region(_Model):

@@ -1,9 +1,14 @@
 """The page map: which pages exist, from which template, with which context,
 and which inputs each one depends on (for exact incremental rebuilds).
 
-A dependency is a string: ``filing:<agency>/<year>`` for one filing, ``*``
-for "every filing" (the home page, the indexes), ``page:<name>`` for a
-Markdown page. Templates are dependencies too, found by the renderer.
+A dependency is a string: ``filing:<agency>/<year>`` for one whole filing
+(its agency's own pages), ``listing:<agency>/<year>`` for what the pages
+that list it read of it (its light copy: ``analysis.site.listing_hash``),
+``listing:*`` for every filing's (the home page, the indexes), ``*`` for
+every whole filing (the site-wide downloads), ``page:<name>`` for a Markdown
+page. Templates are dependencies too, found by the renderer. A site-wide
+page is rendered from light filings only, so an edit of a goal's wording
+re-renders the filing's own pages, not the listings.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from ..content.load import parse_text
 from ..analysis.notes import NOTE_TYPES
 
 ALL = "*"
+EVERY_LISTING = "listing:*"
 
 # Listings are split into pages of a bounded size so that no page grows with
 # the site (a phone must open any page of a province-scale site), and so that
@@ -159,7 +165,7 @@ def add_listing(add: Callable[[Page], None], listing: list[tuple[Pager, Part]], 
 
 
 def filing_deps(part: Iterable[FilingInfo]) -> Iterable[str]:
-    return (f.dep for f in part)
+    return (f.listing_dep for f in part)
 
 
 def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
@@ -278,7 +284,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
     pages: list[Page] = []
     add = pages.append
 
-    add(Page("/", "home.html", frozenset({ALL}), lambda: {
+    add(Page("/", "home.html", frozenset({EVERY_LISTING}), lambda: {
         # the home page's description is the site's (config.description)
         "page": meta("首页", "/", [], "", kind="home", date=data_date(site.filings)),
         "stats": summary.site_stats(site), "years": site.years, "regions": site.region_roots,
@@ -286,18 +292,18 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         "filing_count": site.totals.filings,
     }))
     add_listing(add, paged("/agencies/", site.agencies, FILINGS_PER_PAGE), "agencies.html", "全部单位",
-                frozenset({ALL}), lambda part: (f.dep for a in part for f in a.filings),
+                frozenset({EVERY_LISTING}), lambda part: (f.listing_dep for a in part for f in a.filings),
                 lambda pager, part, title: {
                     "page": meta(title, pager.url, crumbs(("单位", "/agencies/")),
                                  "按地区排列的全部单位，列出每个单位各年度的项目支出预算合计。", pager=pager),
                     "agencies": part, "pager": pager, "count": len(site.agencies)})
     for region in site.regions.values():
         add_listing(add, paged(region.url, region.filings, FILINGS_PER_PAGE), "region.html", region.name,
-                    frozenset(f.dep for f in region.filings), filing_deps,
+                    frozenset(f.listing_dep for f in region.filings), filing_deps,
                     lambda pager, part, title, r=region: region_context(site, r, pager, part, title))
     for y in site.years:
         add_listing(add, paged(y.url, y.filings, FILINGS_PER_PAGE), "year.html", f"{y.year}年",
-                    frozenset(f.dep for f in y.filings), filing_deps,
+                    frozenset(f.listing_dep for f in y.filings), filing_deps,
                     lambda pager, part, title, y=y: {
                         "page": meta(title, pager.url, crumbs((f"{y.year}年", y.url)),
                                      summary.year_summary(y) if pager.number == 1
@@ -305,11 +311,11 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
                                      kind="year", date=data_date(y.filings if pager.number == 1 else part), pager=pager),
                         "year": y, "filings": part, "pager": pager,
                         "stats": summary.per_year_stats([(y.year, y.totals)]) + summary.count_stats(y.totals, [y.year])})
-    add(Page("/regions/", "regions.html", frozenset({ALL}), lambda: {
+    add(Page("/regions/", "regions.html", frozenset({EVERY_LISTING}), lambda: {
         "page": meta("地区", "/regions/", crumbs(("地区", "/regions/")), "按省、市、县浏览各地区的部门预算绩效目标。"),
         "roots": site.region_roots, "regions": site.regions,
     }))
-    add(Page("/years/", "years.html", frozenset({ALL}), lambda: {
+    add(Page("/years/", "years.html", frozenset({EVERY_LISTING}), lambda: {
         "page": meta("年度", "/years/", crumbs(("年度", "/years/")), "按年度浏览部门预算绩效目标，每个年度分别汇总。"),
         "years": site.years,
     }))
@@ -330,7 +336,7 @@ def site_pages(site: SiteModel, md_pages: list[MarkdownPage], agency_urls: list[
         "page": meta("搜索", "/search/", crumbs(("搜索", "/search/")), "在全部单位、地区、项目和绩效指标中搜索。", kind="search")}))
     add(Page("/robots.txt", "robots.txt", frozenset(), lambda: {}))
     add_sitemaps([p.url for p in pages] + agency_urls, add)
-    add(Page("/feed.xml", "feed.xml", frozenset({ALL}), lambda: feed_context(site)))
+    add(Page("/feed.xml", "feed.xml", frozenset({EVERY_LISTING}), lambda: feed_context(site)))
     data_pages = paged("/data/", site.filings, FILINGS_PER_PAGE)
     add_listing(add, data_pages, "data.html", "开放数据",  # page 1 lists its own part only, and links the others
                 frozenset(filing_deps(data_pages[0][1])) | {f"const:{len(data_pages)}"}, filing_deps,
@@ -346,10 +352,10 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
     """/quality/, /indicators/ and /compare/. The first page of each listing
     shows site-wide figures (it depends on every filing; the taxonomy is a
     global input, like the templates); later pages only their own part."""
-    every = frozenset({ALL})
+    every = frozenset({EVERY_LISTING})
     report = views.quality
     add_listing(add, paged("/quality/", report.filings, DETAIL_FILINGS_PER_PAGE), "quality.html", "数据质量：一致性提示",
-                every, lambda part: (fq.info.dep for fq in part),
+                every, lambda part: (fq.info.listing_dep for fq in part),
                 lambda pager, part, title: {
                     "page": meta(title, pager.url, crumbs(("数据质量", "/quality/")),
                                  "各单位部门预算绩效目标文件的一致性提示汇总，以及指标值可计量的比例", kind="quality",
@@ -373,7 +379,7 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
                     shown_too=tabs)
     index = views.compare
     add_listing(add, paged("/compare/", index.uncategorised, PROJECTS_PER_PAGE), "compare.html", "同类项目比较",
-                every, lambda part: (p.filing.dep for p in part),
+                every, lambda part: (p.filing.listing_dep for p in part),
                 lambda pager, part, title: {
                     "page": meta(title, pager.url, crumbs(("比较", "/compare/")),
                                  "按项目类别比较各单位、各年度的预算、主要数量指标和单位成本", kind="compare", pager=pager),
@@ -382,8 +388,8 @@ def add_explore_pages(views: SiteViews, add: Callable[[Page], None]) -> None:
         listing = paged(cc.url, cc.rows, PROJECTS_PER_PAGE)
         # page 1 sums this category's projects only; the taxonomy is a global input
         add_listing(add, listing, "compare_category.html", f"{cc.category.name}：同类项目比较",
-                    frozenset(r.info.dep for r in cc.rows) | {f"const:{len(listing)}"},
-                    lambda part: (r.info.dep for r in part),
+                    frozenset(r.info.listing_dep for r in cc.rows) | {f"const:{len(listing)}"},
+                    lambda part: (r.info.listing_dep for r in part),
                     lambda pager, part, title, cc=cc: {
                         "page": meta(title, pager.url, crumbs(("比较", "/compare/"), (cc.category.name, cc.url)),
                                      f"{cc.category.name}类项目在各单位、各年度的预算、数量指标和单位成本", kind="compare",
@@ -401,7 +407,7 @@ def add_change_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
         for y in years:
             url = urls.region_changes(region.code, y)
             # the page links the region's other years' pages: their list is an input too
-            deps = frozenset(f.dep for f in region.filings if f.year in (y, y - 1)) | {
+            deps = frozenset(f.listing_dep for f in region.filings if f.year in (y, y - 1)) | {
                 f"const:{','.join(map(str, years))}"}
             add(Page(url, "region_changes.html", deps,
                      lambda r=region, y=y, url=url: region_changes_context(site, r, y, url, cache)))
@@ -432,14 +438,14 @@ def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
     with such projects that it sums or lists (the taxonomy is a global
     input). Listings hold positions and codes, read when the page renders."""
     tax = site.taxonomy
-    has = {f.dep for f in site.filings if sangong.has_items(f, tax)}
+    has = {f.listing_dep for f in site.filings if sangong.has_items(f, tax)}
     every = frozenset(has)
     rows: list[tuple[str, int]] = []  # (region code, year)
     region_deps: dict[str, frozenset[str]] = {}
     for r in site.regions.values():
-        mine = [f for f in r.filings if f.dep in has]
+        mine = [f for f in r.filings if f.listing_dep in has]
         if mine:
-            region_deps[r.code] = frozenset(f.dep for f in mine)
+            region_deps[r.code] = frozenset(f.listing_dep for f in mine)
             rows.extend((r.code, y) for y in sorted({f.year for f in mine}, reverse=True))
     add_listing(add, paged(urls.SANGONG, rows, FILINGS_PER_PAGE), "sangong.html", "三公经费",
                 every, lambda part: (d for code, _y in part for d in region_deps[code]),
@@ -450,9 +456,9 @@ def add_sangong_pages(site: SiteModel, add: Callable[[Page], None]) -> None:
                     "pager": pager, **sangong_pages.index(site, part, pager.number == 1)})
     for code, deps in region_deps.items():
         r = site.regions[code]
-        positions = [k for k, f in enumerate(r.filings) if f.dep in has and f.filing.region.code == code]
+        positions = [k for k, f in enumerate(r.filings) if f.listing_dep in has and f.filing.region.code == code]
         add_listing(add, paged(urls.sangong_region(code), positions, FILINGS_PER_PAGE), "sangong_region.html",
-                    f"{r.name}：三公经费", deps, lambda part, r=r: (r.filings[k].dep for k in part),
+                    f"{r.name}：三公经费", deps, lambda part, r=r: (r.filings[k].listing_dep for k in part),
                     lambda pager, part, title, r=r: {
                         "page": meta(title, pager.url, crumbs(("三公经费", urls.SANGONG), *sangong_crumbs(site, r.code)),
                                      f"{r.name}的公务接待、公务用车购置及运行、因公出国（境）项目预算，按年度和单位列出。",
