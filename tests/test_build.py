@@ -216,3 +216,27 @@ def test_a_template_error_in_a_worker_reaches_the_editor_intact(tmp_path, monkey
     assert "no_such_field" in problem.message and "(rendering /agencies/" in problem.message
     assert message == problem.format() and "\n" not in message
     assert _digests(out) == before
+
+
+def test_a_light_filing_hashes_alike_in_a_worker_and_in_a_process_of_its_own(tmp_path):
+    """The site-wide pages depend on a hash of each light filing's pickle
+    (``listing:`` dependencies). It must not depend on which process parsed
+    the filing or what that process had parsed before, or the preview's
+    first edit of a filing that a build's worker parsed re-renders all its
+    listings: pydantic-core's string cache once made equal names of one
+    filing one object or two by what had been validated before."""
+    from site_builder.build import Project
+    from site_builder.build.inputs import read_inputs
+    from site_builder.build.parse import file_hash, file_stat, parse_all, parse_one
+
+    root = _corpus_root(tmp_path, 600, seed=5)
+    inputs = read_inputs(Project(root), None)
+    taxonomy = inputs.taxonomy()
+    todo = []
+    for path in sorted(str(p) for p in (root / "content" / "filings").glob("*.yaml")):
+        stat, st = file_stat(path)
+        todo.append((path, stat, file_hash(path, st)))
+    in_workers = {c.key: c.info.listing_hash for c in parse_all(todo, taxonomy, inputs.taxonomy_fp, 2)}
+    one_by_one = {k: parse_one(k, st, d, taxonomy, inputs.taxonomy_fp).info.listing_hash for k, st, d in reversed(todo)}
+    assert len(in_workers) == 600 and all(in_workers.values())
+    assert in_workers == one_by_one

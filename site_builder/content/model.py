@@ -81,8 +81,12 @@ CHECKPOINT_LABELS = {"mar": "3月底", "jun": "6月底", "oct": "10月底", "dec
 
 class _Model(BaseModel):
     # frozen: the model is shared by every later stage and must not change;
-    # extra=forbid: an unknown field is a typo until proven otherwise.
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # extra=forbid: an unknown field is a typo until proven otherwise;
+    # cache_strings=False: pydantic-core's string cache (fixed slots, a later
+    # string takes a slot over) made two equal values of one filing the same
+    # object or not by what the process had validated before, and so its
+    # pickle differ (see __getstate__); validation is no slower without it.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, cache_strings=False)
 
     # Pickled by position: the values in the order of the fields, and what
     # else the instance holds (cached properties, by name). Equal filings must
