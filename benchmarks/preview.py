@@ -10,9 +10,15 @@ overall goal, save, and wait until the page the browser shows contains it.
 
 Reported per edit:
 
-* **save → page**: from the write of the file to the reloaded page holding
-  the marker (what an editor waits for: change detection, rebuild, the
-  livereload message, the browser's reload and rendering);
+* **save → page**: from the write of the file to the first animation frame
+  of the reloaded page that holds the marker (what an editor waits for:
+  change detection, rebuild, the livereload message, the browser's reload,
+  up to the frame it paints). A script the page runs first looks for the
+  marker at every frame and notes the time (``performance.timeOrigin +
+  performance.now()``, the same clock as ``time.time()`` here);
+* **as Playwright sees it**: the same, until ``page.wait_for_function``
+  returns: ~80 ms later, its polling starting anew in each new document and
+  its answer crossing to this process (not what an editor waits for);
 * **rebuild**: the time ``serve`` itself reports for the rebuild (``rebuilt
   in N ms`` in its log).
 
@@ -75,6 +81,21 @@ def mark_goal(text: str, marker: str) -> str:
     return new if n else inline.sub(add, text, count=1)
 
 
+# runs first in every document: notes the first animation frame in which the
+# page holds the marker the benchmark is waiting for
+SEEN_SCRIPT = """(() => {
+  const look = () => {
+    const marker = sessionStorage.getItem('marker');
+    if (marker && !sessionStorage.getItem('seen') && document.body && document.body.innerText.includes(marker)) {
+      sessionStorage.setItem('seen', String(performance.timeOrigin + performance.now()));
+      return;
+    }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,13 +134,14 @@ def measure(size: int, edits: int, work: Path) -> dict:
         stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}"
-    result: dict = {"size": size, "page": url_path, "save_to_page_ms": [], "rebuild_ms": []}
+    result: dict = {"size": size, "page": url_path, "save_to_page_ms": [], "playwright_ms": [], "rebuild_ms": []}
     try:
         wait_http(base + url_path, timeout=1800)
         result["first_build_s"] = time.perf_counter() - t_start
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
+            page.add_init_script(SEEN_SCRIPT)
             with page.expect_websocket(timeout=30000) as ws_info:
                 page.goto(base + url_path)
             ws_info.value.wait_for_event("framereceived", timeout=30000)
@@ -128,11 +150,14 @@ def measure(size: int, edits: int, work: Path) -> dict:
                 marker = f"预览测量{i + 1}号"
                 text = mark_goal(target.read_text(encoding="utf-8"), marker)
                 before = log_path.read_text(encoding="utf-8").count("rebuilt in")
-                t0 = time.perf_counter()
+                page.evaluate("m => { sessionStorage.setItem('marker', m); sessionStorage.removeItem('seen'); }", marker)
+                t0, w0 = time.perf_counter(), time.time()
                 target.write_text(text, encoding="utf-8")
                 page.wait_for_function(f"() => document.body && document.body.innerText.includes('{marker}')",
                                        timeout=600000, polling="raf")
-                result["save_to_page_ms"].append((time.perf_counter() - t0) * 1000)
+                result["playwright_ms"].append((time.perf_counter() - t0) * 1000)
+                seen = page.evaluate("() => sessionStorage.getItem('seen')")
+                result["save_to_page_ms"].append(float(seen) - w0 * 1000)
                 for _ in range(100):  # the log line is written just before the reload is sent
                     lines = re.findall(r"rebuilt in (\d+) ms", log_path.read_text(encoding="utf-8"))
                     if len(lines) > before:
@@ -162,18 +187,20 @@ def main(argv: list[str] | None = None) -> int:
             r = measure(size, args.edits, Path(tmp))
         rows.append(r)
         print(f"size {size or 'seed'}: first build {r['first_build_s']:.1f} s; "
-              f"save→page {[round(x) for x in r['save_to_page_ms']]} ms; "
+              f"save→page {[round(x) for x in r['save_to_page_ms']]} ms "
+              f"(as Playwright sees it {[round(x) for x in r['playwright_ms']]}); "
               f"rebuild {[round(x) for x in r['rebuild_ms']]} ms", file=sys.stderr)
         for line in r.get("phases", []):
             print(f"  {line}", file=sys.stderr)
-    print("| site | filings page | first build s | save → page ms (median, max) | rebuild ms (median, max) |")
-    print("|---|---|---:|---:|---:|")
+    print("| site | filings page | first build s | save → page ms (median, max) | as Playwright sees it | "
+          "rebuild ms (median, max) |")
+    print("|---|---|---:|---:|---:|---:|")
     for r in rows:
-        sp, rb = r["save_to_page_ms"], r["rebuild_ms"] or [float("nan")]
+        sp, pw, rb = r["save_to_page_ms"], r["playwright_ms"], r["rebuild_ms"] or [float("nan")]
         label = "seed (5 filings)" if r["size"] == 0 else f"{r['size']:,} filings"
         print(f"| {label} | {r['page']} | "
               f"{r['first_build_s']:.1f} | {statistics.median(sp):.0f}, {max(sp):.0f} | "
-              f"{statistics.median(rb):.0f}, {max(rb):.0f} |")
+              f"{statistics.median(pw):.0f}, {max(pw):.0f} | {statistics.median(rb):.0f}, {max(rb):.0f} |")
     return 0
 
 
