@@ -415,10 +415,39 @@ def test_an_enumerated_outline_in_a_letter() -> None:
     assert r.data["source"]["title"] == "同心县2025年设施农业技术培训项目绩效目标设定"
 
 
-def test_an_outline_paragraph_of_several_indicators_is_not_read() -> None:
-    text = "\n".join(["关于某镇葡萄种植项目绩效目标设定的公示", "一、 产出指标",
-                      "数量指标:种植数量>=17600株;种植作物成活率>=85;时效指标:完成及时率>=100%。",
-                      "二、 效益指标", "经济效益指标:产业产值≥80万元;社会效益目标:受益户≥10户。", "三、 满意度指标",
+def test_an_outline_paragraph_of_several_indicators() -> None:
+    # a letter that prints each group's indicators in one paragraph: items end at ; and 。 and at a comma
+    # right after a value; a value starts at the comparator before its number, not at a template's hint (≥**株)
+    text = "\n".join(["关于下马关镇设施农业黄金蜜(葡萄)种植项目绩效目标设定的公示", "一、产出指标",
+                      "数量指标:★补助各类瓜果蔬菜种植数量,黄金蜜(葡萄)种植数量(≥**株)>=17600株;种植作物成活率(≥**%)>=85;"
+                      "时效指标:完成及时率(≥**%)>=100%。成本指标:作物种植补助标准,黄金蜜(葡萄)补助成本(≤**元/株)≤28.40/株。",
+                      "二、效益指标",
+                      "效益指标:经济效益指标:脱贫地区特色产业产值(≥**万元)≥80万元,促使脱贫户、监测户增加收入(≥**万元)≥80万元;"
+                      "社会效益目标:★★★受益脱贫户、监测户人口数(≥**户)≥10户。生态效益指标:生态修复功能提高。可持续影响指标,持续发展。",
+                      "三、满意度指标", "服务对象满意度指标,受益脱贫户满意度(≥**%)≥95%。"])
+    r = import_text(text, year=2023)
+    (p,) = r.data["projects"]
+    assert [(i["level1"], i["level2"], i["name"], i.get("target")) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "★补助各类瓜果蔬菜种植数量,黄金蜜(葡萄)种植数量(≥**株)", ">=17600株"),
+        ("产出指标", "数量指标", "种植作物成活率(≥**%)", ">=85"),
+        ("产出指标", "时效指标", "完成及时率(≥**%)", ">=100%"),
+        ("产出指标", "成本指标", "作物种植补助标准,黄金蜜(葡萄)补助成本(≤**元/株)", "≤28.40/株"),
+        ("效益指标", "经济效益指标", "脱贫地区特色产业产值(≥**万元)", "≥80万元"),
+        ("效益指标", "经济效益指标", "促使脱贫户、监测户增加收入(≥**万元)", "≥80万元"),
+        ("效益指标", "社会效益目标", "★★★受益脱贫户、监测户人口数(≥**户)", "≥10户"),
+        ("效益指标", "生态效益指标", "生态修复功能提高", None),  # no value printed: a review item asks for it
+        ("效益指标", "可持续影响指标", "持续发展", None),
+        ("满意度指标", "服务对象满意度指标", "受益脱贫户满意度(≥**%)", "≥95%"),
+    ]
+    assert "projects[0].indicators[7].target" in fields(r)
+
+
+def test_an_outline_paragraph_whose_items_are_not_marked_is_not_read() -> None:
+    # a comma with no value before it: a name with a comma in it, or a name and a words-only value?
+    text = "\n".join(["关于某镇葡萄种植项目绩效目标设定的公示", "一、产出指标", "数量指标:种植数量>=17600株;时效指标:完成及时率>=100%。",
+                      "二、效益指标", "社会效益指标:带动就业,明显提升;生态效益指标:生态修复功能提高。", "三、满意度指标",
                       "服务对象满意度指标,受益脱贫户满意度≥95%。"])
     r = import_text(text, year=2023)
-    assert "projects" not in r.data and "projects" in fields(r)
+    (p,) = r.data["projects"]
+    assert [i["name"] for i in p["indicators"]] == ["种植数量", "完成及时率", "受益脱贫户满意度"]
+    assert "projects[0].indicators" in fields(r)

@@ -8,7 +8,8 @@ are headings and the indicators are the items under them —
   after its item (批复表 of Ningxia);
 - headings 【产出指标-数量指标】 followed by items 指标1:名称(目标值);
 - an enumerated outline in a letter: 一、产出指标 / (一)数量指标 /
-  名称≥目标值; (name and value separated by their comparator or a comma).
+  名称≥目标值; (name and value separated by their comparator or a comma),
+  or each group's indicators in one paragraph (数量指标:名称≥值;名称>=值;时效指标:…).
 
 Only the relations are relied on, never a number of spaces: an item is
 deeper than its heading, a project is shallower than its levels and has
@@ -254,10 +255,23 @@ def _item(e: Entry, value: Entry | None, reader: IndicatorReader, draft: Draft) 
     text = re.sub(r"[;；。,，]+$", "", text).strip()
     lex = lexicon()
     if re.search(r"[;；。]", text) or any(w in nfkc(text) for w in lex._levels if len(w) >= 4):
-        # several indicators in one paragraph (数量指标:…;…;时效指标:…): where each ends is a guess
-        draft.warn(e.pos, reader.P, f"'{text[:40]}…' holds more than one indicator or level: not read; add its "
-                                    "indicators by hand")
-        return ""
+        items = _paragraph_items(text)
+        if items is None:
+            # several indicators in one paragraph whose boundaries are not marked: where each ends is a guess
+            draft.warn(e.pos, reader.P, f"'{text[:40]}…' holds more than one indicator or level: not read; add its "
+                                        "indicators by hand")
+            return ""
+        for level, item_name, item_target in items:
+            if level:
+                kind = "level2" if norm(level) in lex.level2 and (reader.st.level1 or norm(level) not in lex.level1) \
+                    else "level1"
+                (reader._level2 if kind == "level2" else reader._level1)(Tok(level, e.pos))
+                continue
+            got = {"name": Tok(item_name, e.pos)}
+            if item_target:
+                got["target"] = Tok(item_target, e.pos)
+            reader._emit(got, None, pos=e.pos)
+        return "several indicators of a paragraph told apart by their levels, separators and comparators"
     name, target, note = text, "", ""
     if value is not None:
         target = clean_cell(value.text)
@@ -281,3 +295,67 @@ def _item(e: Entry, value: Entry | None, reader: IndicatorReader, draft: Draft) 
         got["target"] = Tok(target, (value or e).pos)
     reader._emit(got, None, pos=e.pos)
     return note
+
+
+# a level heading inside a paragraph: at its start or after a separator, followed by a colon or comma
+_PARA_SEP = "[;；。,，:：]"
+# a value that ends an indicator: comparator, number, a short unit (≥80万元, ≤28.40/株, >=100%)
+_VALUE_END_RE = re.compile(rf"{_CMP_RE.pattern}\s*\d[\d.]*\s*[^\s\d,，;；。:：()（）]{{0,4}}$")
+# the comparator that starts an item's value: followed by its number (not a template's hint, (≥**株))
+_VALUE_CMP_RE = re.compile(rf"{_CMP_RE.pattern}(?=\s*\d)")
+
+
+def _paragraph_items(text: str) -> list[tuple[str, str, str]] | None:
+    """A paragraph of several indicators (数量指标:名称≥17600株;名称>=85;时效指标:…。成本指标:…):
+    (level, "", "") for each level heading and ("", name, target) for each item, in order. Items end
+    at ; and 。, and at a comma right after a value; a value starts at its comparator. Where an item
+    cannot be told apart with confidence (a comma or colon with no value before it, a level left
+    inside), None: the paragraph is left to the editor."""
+    lex = lexicon()
+    t = nfkc(text)
+    src = text if len(text) == len(t) else t  # slices as printed where NFKC kept the length
+    levels = [w for w in lex._levels if len(w) >= 4]
+    pieces: list[tuple[str, str]] = []  # (level, "") or ("", the text between levels)
+    start = i = 0
+    while i < len(t):
+        if i == 0 or re.match(_PARA_SEP, t[i - 1]):
+            w = next((w for w in levels if t.startswith(w, i) and re.match(_PARA_SEP, t[i + len(w):i + len(w) + 1])), None)
+            if w is not None:
+                pieces += [("", src[start:i]), (src[i:i + len(w)], "")]
+                start = i = i + len(w) + 1
+                continue
+        i += 1
+    pieces.append(("", src[start:]))
+    if not any(level for level, _ in pieces):
+        return None
+    out: list[tuple[str, str, str]] = []
+    for level, body in pieces:
+        if level:
+            out.append((level, "", ""))
+            continue
+        for chunk in re.split(r"[;；。]", body):
+            item = ""
+            for part in re.split(r"([,，])", chunk):
+                item += part
+                if part in (",", "，") and _VALUE_END_RE.search(item[:-1]):
+                    out.append(("", *_name_value(item[:-1])))
+                    item = ""
+            if item.strip(" ,，"):
+                out.append(("", *_name_value(item.strip(" ,，"))))
+    items = [(name, target) for level, name, target in out if not level]
+
+    def doubtful(name: str, target: str) -> bool:
+        return not name or bool(re.search(r"[:：]", name)) or any(w in nfkc(name) for w in levels) \
+            or bool(re.search(r"[,，]", name)) and not target
+
+    if not items or any(doubtful(name, target) for name, target in items):
+        return None
+    return out
+
+
+def _name_value(item: str) -> tuple[str, str]:
+    """An item's name and value, told apart by the comparator of its value (none: a name alone)."""
+    m = list(_VALUE_CMP_RE.finditer(item))
+    if m and m[-1].start() >= 2:
+        return item[: m[-1].start()].strip(), item[m[-1].start():].strip()
+    return item.strip(), ""
