@@ -34,6 +34,29 @@ def test_one_cell_per_line_a_label_whose_cell_is_empty() -> None:
     assert p["budget"] == {"total": "250"}
 
 
+def test_a_label_after_its_enumeration_with_its_value_run_together() -> None:
+    # "一、预算资金:250": the enumeration before a label does not hide it
+    text = "\n\n".join([
+        "2024年项目绩效目标表", "项目名称", "雾炮车抑尘降尘服务", "主管部门", "湘潭市城市管理和综合执法局", "项目资金申请",
+        "(万元)", "资金总额: 250", "        一、预算资金:250", "        二、自有资金:0", "项目概况", "采购雾炮车",
+        "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "配备车辆数", "10台",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "250", "other": "0"}
+    assert not [w for w in r.warnings if "自有资金" in w[2]]
+
+
+def test_financial_allocation_printed_as_a_count_label() -> None:
+    text = "\n".join(["项目名称 再生资源回收", "主管部门 (433)乌海市供销合作社联合社(部门)", "投入目标 (万元) 资金来源 年初安排金额(万元)",
+                      "资金总额 3", "其中: 财政拨款数 3", "其他资金 0",
+                      "一级指标 二级指标 三级指标 指标性质 指标方向 目标值 计量单位 分值 备注",
+                      "产出指标 数量指标 出差人数 正向 = 8 人 4"])
+    r = import_text(text, year=2021)
+    (p,) = r.data["projects"]
+    assert p["budget"]["fiscal"] == "3"
+
+
 def test_a_label_in_brackets_qualified_is_one_label() -> None:
     # "(盖章)" is part of the label, not its value
     text = "项目支出绩效目标表 | |\n填报单位(盖章):南县疾病预防控制中心 | 金额单位:万元 |\n项目名称 | 基本公共卫生服务 |\n" \

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..grid import CELLS, Document, Para, Pos, Table
-from ..lexicon import Label, lexicon, nfkc
+from ..lexicon import _ENUM_LABEL, Label, lexicon, nfkc
 
 @dataclass
 class Tok:
@@ -74,7 +74,8 @@ def split_run_together(tok: Tok) -> list[Tok]:
         return [Tok(t, tok.pos, tok.col, tok.span, tok.merged)] if t else []
     nt = nfkc(t)
     spans = lex.split_labels(nt)
-    if not spans or spans[0][0] != 0:
+    # a label may follow its enumeration (一、预算资金:250, (二)自有资金:0)
+    if not spans or spans[0][0] != (m.end() if (m := _ENUM_LABEL.match(nt)) else 0):
         return [tok]
     # slices of the printed text where NFKC kept its length (the usual case)
     src = t if len(t) == len(nt) else nt
