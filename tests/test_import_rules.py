@@ -57,6 +57,22 @@ def test_financial_allocation_printed_as_a_count_label() -> None:
     assert p["budget"]["fiscal"] == "3"
 
 
+def test_an_amount_without_a_unit_takes_the_unit_the_covering_notice_allocates_it_in() -> None:
+    notice = ("根据《陕西省财政厅关于下达2021年中央财政专项扶贫资金(发展资金)预算的通知》文件精神,"
+              "现将产业建设资金500万元下达你们,纳入清涧县2021年度统筹整合财政涉农资金实施")
+    table = ["绩效目标申报表 |", "(2021年度) |", "项目名称 |", "2021年交通局寨山石坪、鲍家沟果园路 |", "主管部门 |",
+             "清涧县交通运输局 |", "资金情况 |", "年度资金总额: |", "500 |", "其中:财政拨款 |", "500 |",
+             "一级指标 | 二级指标 | 三级指标 | 指标值 |", "产出指标 | 数量指标 | 新建果园路 | 5.6公里 |"]
+    r = import_text("\n".join([notice, *table]), year=2021)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "500", "fiscal": "500"} and r.source_unit == "万元"
+    assert not [f for f in fields(r) if f.startswith("projects[0].budget")]
+    # a rate (元/人) is no allocation, and neither is a notice that does not name the table's amount
+    for other in ("培训标准500元/人", "现将产业建设资金300万元下达你们"):
+        r = import_text("\n".join([other, *table]), year=2021)
+        assert "projects[0].budget.total" in fields(r) and not r.source_unit
+
+
 def test_a_label_in_brackets_qualified_is_one_label() -> None:
     # "(盖章)" is part of the label, not its value
     text = "项目支出绩效目标表 | |\n填报单位(盖章):南县疾病预防控制中心 | 金额单位:万元 |\n项目名称 | 基本公共卫生服务 |\n" \
@@ -436,6 +452,24 @@ def test_an_enumerated_outline_in_a_letter() -> None:
     ]
     assert {"projects[0].name", "projects[0].budget.total"} <= set(fields(r))  # prose: not read, for the editor
     assert r.data["source"]["title"] == "同心县2025年设施农业技术培训项目绩效目标设定"
+
+
+def test_a_letter_gives_its_amount_and_goals_in_its_text() -> None:
+    text = "\n".join([
+        "标 题: | 同心县2025年设施农业技术培训项目绩效目标设定 |", "县人民政府:",
+        "根据…精神,安排同心县2025年设施农业技术培训资金30万元。项目建设内容:…培训标准1000元/人,培训期限3天。"
+        "项目总体绩效目标:提高种植人员实施蔬菜科学种植技术和管理水平,开拓视野。促进村集体及种植户增收。现将具体绩效目标设定如下:",
+        "一、产出指标", "(一)数量指标", "设施温棚种植人员(县内培训)≧300人;", "二、满意度指标", "参训学员满意度≥95%。",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "30"} and r.source_unit == "万元"
+    # the sentence that leads in to the outline is no goal
+    assert p["goals"] == ["提高种植人员实施蔬菜科学种植技术和管理水平,开拓视野。促进村集体及种植户增收。"]
+    # two amounts allocated: which is the project's is not known
+    r = import_text(text.replace("培训标准1000元/人", "另下达培训资金20万元"))
+    assert "budget" not in r.data["projects"][0] or "total" not in r.data["projects"][0]["budget"]
+    assert "projects[0].budget.total" in fields(r)
 
 
 def test_an_outline_paragraph_of_several_indicators() -> None:

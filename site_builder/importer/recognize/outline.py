@@ -25,7 +25,7 @@ from typing import Any
 from ..common import Draft, clean_cell, enum_kind
 from ..grid import Pos
 from ..lexicon import lexicon, nfkc, norm
-from ..units import read_amount, unit_in
+from ..units import allocated_amounts, read_amount, unit_in
 from .indicators import Column, Header, IndicatorReader, target_like
 from .lines import Line, Tok
 from .project import ProjectReader, _footer, _title_kind
@@ -102,8 +102,34 @@ def _value_line(text: str) -> bool:
     return (r is not None and not r[2].strip()) or (len(t) <= 20 and target_like(t) and bool(re.match(r"^[\d<>=≥≤≧≦＜＞]", t)))
 
 
-def read(lines: list[Line], draft: Draft) -> None:
+def letter_fields(paras: list[tuple[str, Pos]]) -> dict[str, Any]:
+    """What a letter's prose before its outline says of the project: the one amount it allocates
+    (资金50万元), and the goals after a goal label and its colon (项目总体绩效目标是:…), without the
+    sentence that leads in to the outline (现将绩效目标设定如下:)."""
     lex = lexicon()
+    out: dict[str, Any] = {}
+    amounts = [(v, u, printed, pos) for text, pos in paras for v, u, printed in allocated_amounts(text)]
+    if len(amounts) == 1:
+        out["total"] = amounts[0]
+    goal_labels = sorted((n for n, lab in lex.labels.items() if lab.key == "goals" and len(n) >= 4), key=len, reverse=True)
+    for text, pos in paras:
+        t = nfkc(text)
+        m = re.search(rf"(?:{'|'.join(map(re.escape, goal_labels))})[是为]?[:]", t) if goal_labels else None
+        if m is None:
+            continue
+        sentences = re.findall(r"[^。]+(?:。|$)", t[m.end():].strip())
+        while sentences and re.search(r"[:]\s*$", sentences[-1]):
+            sentences.pop()
+        goal = "".join(sentences).strip()
+        if goal and not re.search(r"[:]", goal):
+            out["goals"] = (clean_cell(goal), pos)
+        break
+    return out
+
+
+def read(lines: list[Line], draft: Draft, letter: dict[str, Any] | None = None) -> None:
+    lex = lexicon()
+    letter = letter or {}
     entries = _entries(lines)
     margin = min((e.indent for e in entries), default=0)
     projects: list[dict[str, Any]] = []
@@ -142,6 +168,16 @@ def read(lines: list[Line], draft: Draft) -> None:
             value, unit, _rest = read_amount(amount.text)  # type: ignore[misc]
             pr.budget["total"] = (value, unit, Tok(amount.text, amount.pos), False)
             candidate = None
+        elif not projects:
+            # a letter: what its prose says of the one project its outline is of
+            if "total" in letter:
+                value, unit, printed, pos = letter["total"]
+                pr.budget["total"] = (value, unit, Tok(printed, pos), False)
+                draft.comment(pr.P + ("budget", "total"), f"{pos}: the one amount the letter's text allocates")
+            if "goals" in letter:
+                pr.goals.append(letter["goals"][0])
+                pr.goal_pos = letter["goals"][1]
+                draft.comment(pr.P + ("goals",), f"{letter['goals'][1]}: after the goal label in the letter's text")
         return {"project": pr, "indicators": IndicatorReader(header, pr.P + ("indicators",), draft, False),
                 "first": at.pos, "last": at.pos, "level1": None, "indent": -1, "notes": set()}
 

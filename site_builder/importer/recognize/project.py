@@ -13,7 +13,7 @@ from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJ
                       budget_year, clean_cell, compact, join_wrapped, strip_enum)
 from ..grid import Pos
 from ..lexicon import Label, lexicon, nfkc, norm
-from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
+from ..units import WAN, YUAN, Num, allocated_amounts, amount_text, read_amount, to_wan, unit_in
 from .indicators import IndicatorReader, header_of, subheader
 from .lines import Line, Tok, split_run_together
 from .overview import PART2_RE, find_title, overview_from, plan_from_values
@@ -756,9 +756,11 @@ class ProjectReader:
 
     # ------------------------------------------------------------ result
 
-    def _unit(self, cell: Tok) -> tuple[str, str]:
+    def _unit(self, cell: Tok, value: Decimal) -> tuple[str, str]:
         """The unit of an amount without one attached: the nearest caption
-        before it in this table, else anywhere before it in the document."""
+        before it in this table, else anywhere before it in the document,
+        else the unit of the same amount where the text allocates it (a
+        notice's "现将…资金500万元下达" above its table)."""
         if self.units:
             return self.units[-1][1], f"the caption at {self.units[-1][0]}"
         hints = self.draft.unit_hints
@@ -769,6 +771,9 @@ class ProjectReader:
             return inside[-1][1], f"the caption at {inside[-1][0]}"
         if before:
             return before[-1][1], f"the caption at {before[-1][0]}"
+        same = [(unit, printed) for v, unit, printed in allocated_amounts(self.draft.all_text) if v == value and value]
+        if len({unit for unit, _ in same}) == 1:
+            return same[0][0], f"the same amount allocated in the text ('{same[0][1]}')"
         return "", ""
 
     def _assemble(self, indicators: list[dict[str, Any]], had_header: bool) -> dict[str, Any] | None:
@@ -798,7 +803,7 @@ class ProjectReader:
             value, unit, cell, _year = self.budget[k]
             where = "attached to the amount"
             if unit is None:
-                unit, where = self._unit(cell)
+                unit, where = self._unit(cell, value)
             if not unit:
                 unit = WAN
                 d.warn(cell.pos, P + ("budget", k), f"no amount unit printed for '{cell.text.strip()}'; "
@@ -809,6 +814,8 @@ class ProjectReader:
             budget[k] = amount_text(conv) if unit == YUAN or value != conv or not _plain(cell.text) else Num(_printed(cell.text))
             if unit == YUAN:
                 d.comment(P + ("budget", k), f"printed '{cell.text.strip()}' 元 ({where}); converted exactly to 万元")
+            elif where.startswith("the same amount"):
+                d.comment(P + ("budget", k), f"printed '{cell.text.strip()}' without a unit; 万元 from {where}")
             elif not _plain(cell.text):
                 d.comment(P + ("budget", k), f"printed '{cell.text.strip()[:40]}'")
         if budget:
