@@ -460,14 +460,17 @@ def test_a_letter_gives_its_amount_and_goals_in_its_text() -> None:
         "根据…精神,安排同心县2025年设施农业技术培训资金30万元。项目建设内容:…培训标准1000元/人,培训期限3天。"
         "项目总体绩效目标:提高种植人员实施蔬菜科学种植技术和管理水平,开拓视野。促进村集体及种植户增收。现将具体绩效目标设定如下:",
         "一、产出指标", "(一)数量指标", "设施温棚种植人员(县内培训)≧300人;", "二、满意度指标", "参训学员满意度≥95%。",
+        "附件:同心县2025年设施农业技术培训项目绩效目标表", "同心县农业农村局", "2025年4月26日",
     ])
     r = import_text(text)
     (p,) = r.data["projects"]
     assert p["budget"] == {"total": "30"} and r.source_unit == "万元"
+    assert r.data["agency"] == {"name": "同心县农业农村局"}  # the letter's signature, above its date
     # the sentence that leads in to the outline is no goal
     assert p["goals"] == ["提高种植人员实施蔬菜科学种植技术和管理水平,开拓视野。促进村集体及种植户增收。"]
     # two amounts allocated: which is the project's is not known
-    r = import_text(text.replace("培训标准1000元/人", "另下达培训资金20万元"))
+    r = import_text(text.replace("培训标准1000元/人", "另下达培训资金20万元").replace("\n2025年4月26日", ""))
+    assert "agency.name" in fields(r)  # no date under it: a line of the attachment, not a signature
     assert "budget" not in r.data["projects"][0] or "total" not in r.data["projects"][0]["budget"]
     assert "projects[0].budget.total" in fields(r)
 

@@ -28,7 +28,7 @@ from ..lexicon import lexicon, nfkc, norm
 from ..units import allocated_amounts, read_amount, unit_in
 from .indicators import Column, Header, IndicatorReader, target_like
 from .lines import Line, Tok
-from .project import ProjectReader, _footer, _title_kind
+from .project import ProjectReader, _agency_name_like, _footer, _title_kind
 
 _ENUM_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．](?!\d))\s*")
 _ITEM_RE = re.compile(r"^\s*指标\s*\d+\s*[:：]\s*")  # 指标1: — a template that prints the value in brackets after the name
@@ -275,11 +275,25 @@ def read(lines: list[Line], draft: Draft, letter: dict[str, Any] | None = None) 
             # an item of the tree that the title names first: the agency that publishes the outline
             draft.agency_lines.append((node.pos, "", name, ""))
             break
+    if projects and not draft.agency_lines:
+        _signature(entries, draft)
     if projects:
         draft.data["projects"] = projects
     else:
         draft.warn(entries[-1].pos if entries else Pos(line=1), "projects", "an outline of indicator levels, but no "
                    "project could be read from it")
+
+
+def _signature(entries: list[Entry], draft: Draft) -> None:
+    """A letter names no 主管部门: it is signed, by the agency above the date at its end."""
+    dates = [k for k, e in enumerate(entries) if k and re.fullmatch(r"20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", e.text)]
+    if not dates:
+        return
+    signer = entries[dates[-1] - 1]
+    name = clean_cell(signer.text)
+    if 4 <= len(name) <= 30 and re.fullmatch(r"[\u4e00-\u9fff()（）]+", name) and _agency_name_like(name):
+        draft.agency_lines.append((signer.pos, "", name, ""))
+        draft.comment(("agency", "name"), f"{signer.pos}: the letter's signature, above its date")
 
 
 def _item(e: Entry, value: Entry | None, reader: IndicatorReader, draft: Draft) -> str:
