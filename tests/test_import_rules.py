@@ -511,3 +511,44 @@ def test_an_outline_paragraph_whose_items_are_not_marked_is_not_read() -> None:
     (p,) = r.data["projects"]
     assert [i["name"] for i in p["indicators"]] == ["种植数量", "完成及时率", "受益脱贫户满意度"]
     assert "projects[0].indicators" in fields(r)
+
+# ---------------------------------------------------------------- a two-level grid; labels inside values
+
+_TWO_LEVEL_GRID = [
+    "项目名称: | 绿化养护经费 | 项目编号: |",
+    "项目绩效目标 | 绩效目标 总体描述 | 完成我市建成区的绿化养护工作,改善了城市生态环境。 |",
+    "指标类型 | 指标名称 | 指标值 | 指标描述 |",
+    "产出指标 | 数量指标 | 375万平方米 | 完成全市375万平方米的绿地养护、维护等 |",
+    "质量指标 | 100% | 达到绿化绿地全覆盖 |",
+    "效益指标 | 社会效益指标 | 是 | 满足市民生存环境的需求 |",
+]
+
+
+def test_a_name_column_that_holds_the_level2_makes_a_grid_without_names() -> None:
+    # 指标类型 | 指标名称 | 指标值 | 指标描述: the 二级指标 is under 指标名称; the target is the 指标值 column, the
+    # sentence after it a description, and a row without its merged 一级指标 stays in step
+    r = import_text("\n".join(_TWO_LEVEL_GRID + ["可持续发展指标 | 是 | 保障绿化养护的稳定正常运行 |"]), year=2024)
+    (p,) = r.data["projects"]
+    inds = p["indicators"]
+    assert [(i["level1"], i["level2"], i["target"]) for i in inds] == [
+        ("产出指标", "数量指标", "375万平方米"), ("产出指标", "质量指标", "100%"), ("效益指标", "社会效益指标", "是"),
+        ("效益指标", "可持续发展指标", "是")]
+    assert not any("name" in i for i in inds)
+    assert inds[0]["description"] == "完成全市375万平方米的绿地养护、维护等"
+    # 总体描述 is the goal's label, not a goal
+    assert p["goals"] == ["完成我市建成区的绿化养护工作,改善了城市生态环境。"]
+
+
+def test_a_cell_after_a_two_level_grid_not_named_as_a_level_is_not_a_level() -> None:
+    r = import_text("\n".join(_TWO_LEVEL_GRID + ["评价情况 | 优秀□ 良好□ | 附上一年度评价报告 |"]), year=2024)
+    (p,) = r.data["projects"]
+    assert [i["level2"] for i in p["indicators"]] == ["数量指标", "质量指标", "社会效益指标"]
+
+
+def test_a_name_column_that_holds_names_is_still_the_name() -> None:
+    # a three-level grid with the same header words: 指标名称 holds the 三级指标
+    text = "\n".join(["项目名称: | 绿化养护经费 |", "一级指标 | 二级指标 | 指标名称 | 指标值 | 指标描述 |",
+                      "产出指标 | 数量指标 | 养护面积 | 375万平方米 | 完成全市绿地养护 |"])
+    r = import_text(text, year=2024)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert (ind["level2"], ind["name"], ind["target"]) == ("数量指标", "养护面积", "375万平方米")

@@ -199,6 +199,7 @@ class IndicatorReader:
         self.keep_blanks = False  # one cell per line with empty cells printed: every column has its line
         self.spill: tuple[dict[str, Tok], Any] | None = None  # a row whose value is on the line after it
         self.spill_tail = False  # the line after a spilled value may hold the row's score
+        self.name_is_level2 = False  # the header's 指标名称 column holds the 二级指标 (a two-level grid)
         self.lex = lexicon()
         self.warn_start = len(draft.warnings)  # the review items of this table's rows come after this index
 
@@ -398,6 +399,17 @@ class IndicatorReader:
                 levels.append(t)
             else:
                 rest.append(t)
+        if by_count and line.kind == "cells":
+            self._name_column_levels(line, levels, rest)
+        if self.name_is_level2 and not levels and len(rest) == len(self._level2_grid_columns()) + 1 \
+                and nfkc(rest[0].text).strip().endswith("指标"):
+            # a two-level grid's row without its merged 一级指标: the first cell is under 指标名称, the
+            # column of 二级指标 — a level printed in words the lexicon does not know is still the level
+            # (it is named as levels are: …指标)
+            levels, rest = rest[:1], rest[1:]
+            self._level2(levels[0])
+            self._row_values(rest, line, by_count, True)
+            return
         for t in levels:
             kind, std = self.lex.level(t.text) or ("", "")
             cur_std = self.lex.level1.get(norm(self.st.level1), "")
@@ -432,6 +444,26 @@ class IndicatorReader:
                 self._stream_value(t, line)
             return
         self._row_values(rest, line, by_count, bool(levels))
+
+    def _name_column_levels(self, line: Line, levels: list[Tok], rest: list[Tok]) -> None:
+        """A header that has no level column (指标类型 | 指标名称 | 指标值 | 指标描述)
+        and whose rows print a 二级指标 under its 指标名称 column, each cell under
+        its column: the grid has two levels and no 三级指标; 指标名称 is the
+        二级指标's column for the rest of the table."""
+        h = self.h
+        if self.name_is_level2 or self.out or h.spans or any(c.kind in ("level1", "level2") for c in h.columns):
+            return
+        names = [c for c in h.columns if c.kind == "name"]
+        if len(names) != 1 or not levels or (self.lex.level(levels[-1].text) or ("",))[0] != "level2":
+            return
+        filled = [i for i, t in enumerate(line.toks) if not t.blank]
+        if len(filled) != len([c for c in h.columns if c.text.strip()]) or filled != list(range(len(filled))):
+            return  # not one cell under each column of the header
+        if filled[len(levels) - 1] == names[0].col and len(rest) == len(self._level2_grid_columns()):
+            self.name_is_level2 = True
+
+    def _level2_grid_columns(self) -> list[Column]:
+        return [c for c in self.h.value_columns() if c.kind != "name"]
 
     def _spilled(self, toks: list[Tok]) -> bool:
         """Text split at its spaces prints the rest of a cell with line breaks on
@@ -480,7 +512,7 @@ class IndicatorReader:
         self.discard = self.stream and self.h.groups and self.l2_in_row % 2 == 1
 
     def _row_values(self, rest: list[Tok], line: Line, by_count: bool, had_levels: bool) -> None:
-        cols = self.h.value_columns()
+        cols = self._level2_grid_columns() if self.name_is_level2 else self.h.value_columns()
         kinds = [c.kind for c in cols]
         vals = [t for t in rest]
         got: dict[str, Tok] = {}
@@ -489,6 +521,10 @@ class IndicatorReader:
             for c, t in zip([c for c in cols if c.kind != "ignored"], vals):
                 got[c.kind] = t
             self._emit(got, line)
+            return
+        if self.name_is_level2 and not had_levels:
+            # a two-level grid's row with a cell under 指标名称 that is no level: it holds no name either
+            self._unread(line, rest)
             return
         if by_count and not had_levels:
             # real cells whose row lost its merged cells: by the number of filled cells
