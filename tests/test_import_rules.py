@@ -552,3 +552,21 @@ def test_a_name_column_that_holds_names_is_still_the_name() -> None:
     r = import_text(text, year=2024)
     (ind,) = r.data["projects"][0]["indicators"]
     assert (ind["level2"], ind["name"], ind["target"]) == ("数量指标", "养护面积", "375万平方米")
+
+
+_RUN_TOGETHER = ("附件2专项转移支付绩效目标表(2023年度)部门(单位)名称龙岩市民族与宗教事务局部门预算编码230001项目名称宗教管理经费补助"
+                 "区域{area}资金情况(万元)资金总额:30其中:财政拨款30其他资金总体目标为推进宗教活动场所规范化管理,提升我市宗教工作管理"
+                 "水平,绩效指标一级指标二级指标三级指标指标解释产出指标数量指标")
+
+
+def test_a_short_label_ends_a_run_together_value_where_places_follow_it() -> None:
+    # 区域 is too short to be cut wherever it occurs; followed by places' full names it is the label
+    r = import_text(_RUN_TOGETHER.format(area="新罗区、永定区、上杭县、武平县、长汀县、连城县、漳平市"))
+    (p,) = r.data["projects"]
+    assert p["name"] == "宗教管理经费补助"
+
+
+def test_a_short_label_inside_a_value_is_not_cut() -> None:
+    r = import_text(_RUN_TOGETHER.format(area="联防作业").replace("补助区域", "补助区域联防"))
+    (p,) = r.data["projects"]
+    assert p["name"].startswith("宗教管理经费补助区域联防")

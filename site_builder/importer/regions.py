@@ -95,6 +95,13 @@ def _names() -> tuple[list[tuple[str, str, int]], ...]:
     return provinces, cities, counties
 
 
+def starts_with_name(text: str) -> bool:
+    """Does ``text`` start with the full name of a province, city or county
+    (新罗区、永定区…)?"""
+    t = re.sub(r"\s+", "", text)
+    return any(st == 3 and t.startswith(name) for group in _names() for name, _code, st in group)
+
+
 def find(text: str, names: str = "") -> tuple[Division | None, list[Division], str]:
     """The division a text names → (division, other candidates, how it was found).
 

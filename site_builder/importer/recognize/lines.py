@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..grid import CELLS, Document, Para, Pos, Table
 from ..lexicon import _ENUM_LABEL, Label, lexicon, nfkc
+from ..regions import starts_with_name
 
 @dataclass
 class Tok:
@@ -119,6 +120,9 @@ def explode(line: Line) -> list[Line]:
     at = [k for k, c in enumerate(text) for _ in nfkc(c)] + [len(text)]
     words = [(w, "label") for w in lex._inner_all] + [(w, "title") for w in lex.project_titles if len(w) >= 5]
     words += [(w, "level") for w in lex._levels if len(w) >= 4]
+    # a label too short to be cut wherever it occurs (区域 in 区域联防) is cut where the value after it is
+    # a place's full name (区域新罗区、永定区…): a value that is a list of places is not the label's text
+    words += [(w, "short") for w, lab in lex.labels.items() if len(w) < 4 and lab.kind in ("field", "ignored")]
     words.sort(key=lambda x: len(x[0]), reverse=True)
     cuts: list[tuple[int, int, str]] = []
     i = 0
@@ -132,6 +136,10 @@ def explode(line: Line) -> list[Line]:
         for w, kind in words:
             if t.startswith(w, i):
                 end = i + len(w)
+                if kind == "short":
+                    if not starts_with_name(t[end:end + 12]):
+                        continue
+                    kind = "label"
                 if kind == "label" and t.startswith("*", end):
                     end += 1  # the asterisk of a required field (一级指标*) is the label's
                 m = _QUALIFIER_RE.match(t, end) if kind == "label" else None
