@@ -570,3 +570,26 @@ def test_a_short_label_inside_a_value_is_not_cut() -> None:
     r = import_text(_RUN_TOGETHER.format(area="联防作业").replace("补助区域", "补助区域联防"))
     (p,) = r.data["projects"]
     assert p["name"].startswith("宗教管理经费补助区域联防")
+
+
+_NOTICE = ("笏石街道办、埭头镇财政所、水利站:根据文件精神,经研究,现下达2025年省级第七批水利专项资金35万元,用于笏石街道梁厝沟四新段护岸"
+           "水毁修复工程和埭头镇西坡排洪闸水毁修复工程,切实提高省级财政资金使用效益,附件2秀屿区2025年省级第七批水利专项资金绩效目标表"
+           "项目名称省级第七批水利专项资金主管部门(单位)名称秀屿区水利局资金情况(万元)资金总额35其中:财政拨款35其他资金0总体目标开展2个"
+           "防洪水利设施水毁修复,绩效指标一级指标二级指标三级指标指标解释指标方向笏石街道办埭头镇")
+
+
+def test_run_together_of_which_belongs_to_the_label_after_it() -> None:
+    # "资金总额35其中:财政拨款35": 其中 is not part of the amount before it
+    r = import_text(_NOTICE)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "35", "fiscal": "35", "other": "0"}
+    assert not [w for w in r.warnings if "not one amount" in w[2]]
+
+
+def test_a_title_cut_before_its_table_title_still_gives_the_year() -> None:
+    # run-together text is cut before 绩效目标表: "…秀屿区2025年省级第七批水利专项资金" / "绩效目标表" is one title
+    assert import_text(_NOTICE).data["year"] == 2025
+    # the year of a document the notice cites is not the budget year
+    r = import_text(_NOTICE.replace("附件2秀屿区2025年省级第七批水利专项资金绩效目标表", "附件2秀屿区水利专项资金绩效目标表")
+                    .replace("现下达2025年", "现下达"))
+    assert r.data.get("year") is None

@@ -101,6 +101,7 @@ def split_run_together(tok: Tok) -> list[Tok]:
     return pieces
 
 
+_OF_WHICH_RE = re.compile(r"其中[:：]?$")
 _YEAR_PAREN_RE = re.compile(r"[(（]\s*20\d\d\s*年度?\s*[)）]")
 
 
@@ -162,7 +163,10 @@ def explode(line: Line) -> list[Line]:
             pos = type(line.pos)(**{**line.pos.__dict__, "col": (line.pos.col or 1) + a}) if line.pos.line else line.pos
             out.append(Line([Tok(piece, pos)], pos, "spaces", piece, line.table, data={"exploded": True}))
 
-    for a, b, _kind in cuts:
+    for a, b, kind in cuts:
+        m = _OF_WHICH_RE.search(t, prev, a) if kind == "label" else None
+        if m:
+            a = m.start()  # "35其中:财政拨款35": 其中 introduces the label after it, it is no part of the value before
         add(at[prev], at[a])
         add(at[a], at[b])
         prev = b
