@@ -593,3 +593,14 @@ def test_a_title_cut_before_its_table_title_still_gives_the_year() -> None:
     r = import_text(_NOTICE.replace("附件2秀屿区2025年省级第七批水利专项资金绩效目标表", "附件2秀屿区水利专项资金绩效目标表")
                     .replace("现下达2025年", "现下达"))
     assert r.data.get("year") is None
+
+
+def test_several_counties_of_one_city_named_in_full_give_the_city() -> None:
+    from site_builder.importer import regions
+
+    text = "龙岩市财政局 龙岩市民族与宗教事务局 区域新罗区、永定区、上杭县、武平县、长汀县、连城县、漳平市"
+    div, _others, _why = regions.find(text)
+    assert div is not None and div.code == "350800"
+    # two counties, or the city not named: which one is not known
+    assert regions.find("龙岩市财政局 新罗区、永定区")[0] is None
+    assert regions.find("新罗区、永定区、上杭县")[0] is None
