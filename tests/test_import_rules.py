@@ -604,3 +604,30 @@ def test_several_counties_of_one_city_named_in_full_give_the_city() -> None:
     # two counties, or the city not named: which one is not known
     assert regions.find("龙岩市财政局 新罗区、永定区")[0] is None
     assert regions.find("新罗区、永定区、上杭县")[0] is None
+
+
+_LEVEL_PARAGRAPHS = [
+    "项目名称 | 全市文物保护专项经费 | 预算金额 | 36万元 | ||",
+    "预算单位 | 市文化和旅游局 | 联系电话 | 2331992 | 主管部门 | 市文化和旅游局 |",
+    "年度绩效总目标 | 产出指标 | 开展文物安全巡查频次8次;编制文物宣传资料数量3个;文物保护项目验收合格率≥86%; 文物展品安全保障率≥96%。 | |||",
+    "效益指标 | 文物保护宣传覆盖人次≥20万人次;文物保护名录和数据库基本健全;文物保护修缮个数≥5个。 | ||||",
+    "资金拨付对象 | 市文化和旅游局 | ||||",
+]
+
+
+def test_a_level_and_a_paragraph_of_its_indicators_in_the_cell_after_it() -> None:
+    r = import_text("\n".join(_LEVEL_PARAGRAPHS), year=2022)
+    (p,) = r.data["projects"]
+    got = [(i["level1"], i["name"], i.get("target")) for i in p["indicators"]]
+    assert got[:4] == [("产出指标", "开展文物安全巡查频次", "8次"), ("产出指标", "编制文物宣传资料数量", "3个"),
+                       ("产出指标", "文物保护项目验收合格率", "≥86%"), ("产出指标", "文物展品安全保障率", "≥96%")]
+    assert got[4] == ("效益指标", "文物保护宣传覆盖人次", "≥20万人次") and got[6] == ("效益指标", "文物保护修缮个数", "≥5个")
+    # words run into the name with no number or comparator: the name is kept for the editor, with a review item
+    assert got[5][2] is None and "projects[0].indicators[5].name" in fields(r)
+
+
+def test_a_level_after_a_value_is_not_a_row_of_indicators() -> None:
+    # a value before the level: the row is the header part's, not a level and its paragraph
+    lines = _LEVEL_PARAGRAPHS[:2] + ["实施内容 | 巡查文物 | 产出指标 | 开展文物安全巡查频次8次;编制文物宣传资料数量3个。 |"]
+    r = import_text("\n".join(lines), year=2022)
+    assert not r.data["projects"][0].get("indicators")

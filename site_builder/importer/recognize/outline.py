@@ -26,7 +26,7 @@ from ..common import Draft, clean_cell, enum_kind
 from ..grid import Pos
 from ..lexicon import lexicon, nfkc, norm
 from ..units import allocated_amounts, read_amount, unit_in
-from .indicators import Column, Header, IndicatorReader, target_like
+from .indicators import Column, Header, IndicatorReader, paragraph_items as _paragraph_items, target_like
 from .lines import Line, Tok
 from .project import ProjectReader, _agency_name_like, _footer, _title_kind
 
@@ -345,67 +345,3 @@ def _item(e: Entry, value: Entry | None, reader: IndicatorReader, draft: Draft) 
         got["target"] = Tok(target, (value or e).pos)
     reader._emit(got, None, pos=e.pos)
     return note
-
-
-# a level heading inside a paragraph: at its start or after a separator, followed by a colon or comma
-_PARA_SEP = "[;；。,，:：]"
-# a value that ends an indicator: comparator, number, a short unit (≥80万元, ≤28.40/株, >=100%)
-_VALUE_END_RE = re.compile(rf"{_CMP_RE.pattern}\s*\d[\d.]*\s*[^\s\d,，;；。:：()（）]{{0,4}}$")
-# the comparator that starts an item's value: followed by its number (not a template's hint, (≥**株))
-_VALUE_CMP_RE = re.compile(rf"{_CMP_RE.pattern}(?=\s*\d)")
-
-
-def _paragraph_items(text: str) -> list[tuple[str, str, str]] | None:
-    """A paragraph of several indicators (数量指标:名称≥17600株;名称>=85;时效指标:…。成本指标:…):
-    (level, "", "") for each level heading and ("", name, target) for each item, in order. Items end
-    at ; and 。, and at a comma right after a value; a value starts at its comparator. Where an item
-    cannot be told apart with confidence (a comma or colon with no value before it, a level left
-    inside), None: the paragraph is left to the editor."""
-    lex = lexicon()
-    t = nfkc(text)
-    src = text if len(text) == len(t) else t  # slices as printed where NFKC kept the length
-    levels = [w for w in lex._levels if len(w) >= 4]
-    pieces: list[tuple[str, str]] = []  # (level, "") or ("", the text between levels)
-    start = i = 0
-    while i < len(t):
-        if i == 0 or re.match(_PARA_SEP, t[i - 1]):
-            w = next((w for w in levels if t.startswith(w, i) and re.match(_PARA_SEP, t[i + len(w):i + len(w) + 1])), None)
-            if w is not None:
-                pieces += [("", src[start:i]), (src[i:i + len(w)], "")]
-                start = i = i + len(w) + 1
-                continue
-        i += 1
-    pieces.append(("", src[start:]))
-    if not any(level for level, _ in pieces):
-        return None
-    out: list[tuple[str, str, str]] = []
-    for level, body in pieces:
-        if level:
-            out.append((level, "", ""))
-            continue
-        for chunk in re.split(r"[;；。]", body):
-            item = ""
-            for part in re.split(r"([,，])", chunk):
-                item += part
-                if part in (",", "，") and _VALUE_END_RE.search(item[:-1]):
-                    out.append(("", *_name_value(item[:-1])))
-                    item = ""
-            if item.strip(" ,，"):
-                out.append(("", *_name_value(item.strip(" ,，"))))
-    items = [(name, target) for level, name, target in out if not level]
-
-    def doubtful(name: str, target: str) -> bool:
-        return not name or bool(re.search(r"[:：]", name)) or any(w in nfkc(name) for w in levels) \
-            or bool(re.search(r"[,，]", name)) and not target
-
-    if not items or any(doubtful(name, target) for name, target in items):
-        return None
-    return out
-
-
-def _name_value(item: str) -> tuple[str, str]:
-    """An item's name and value, told apart by the comparator of its value (none: a name alone)."""
-    m = list(_VALUE_CMP_RE.finditer(item))
-    if m and m[-1].start() >= 2:
-        return item[: m[-1].start()].strip(), item[m[-1].start():].strip()
-    return item.strip(), ""

@@ -14,7 +14,7 @@ from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJ
 from ..grid import Pos
 from ..lexicon import Label, lexicon, nfkc, norm
 from ..units import WAN, YUAN, Num, allocated_amounts, amount_text, read_amount, to_wan, unit_in
-from .indicators import IndicatorReader, header_of, subheader
+from .indicators import Column, Header, IndicatorReader, header_of, subheader
 from .lines import Line, Tok, split_run_together
 from .overview import PART2_RE, find_title, overview_from, plan_from_values
 
@@ -296,6 +296,15 @@ class ProjectReader:
                     self.queue.pop()
                     self.queue_line.pop()
                 continue
+            para = self._level_paragraph(line)
+            if para is not None:
+                if reader is None:
+                    header = Header([Column("name", 0), Column("target", 1)], line.pos)
+                    reader = self._indicator_reader(header, blank_lines_are_cells)
+                if not reader.level_paragraph(*para):
+                    self.draft.warn(line.pos, self.P + ("indicators",), f"'{para[1].text.strip()[:40]}…' holds more "
+                                    "than one indicator: not read; add its indicators by hand")
+                continue
             self.label_follows = self._label_next(lines, k_line)
             self._header_line(line)
             if self.queue:
@@ -305,6 +314,21 @@ class ProjectReader:
         if reader is not None:
             self.draft.table_ends[self.P[1]] = reader.last_pos
         return self._assemble(indicators, header is not None)
+
+    def _level_paragraph(self, line: Line) -> tuple[Tok, Tok] | None:
+        """A row of cells whose last two are a level and a paragraph of several
+        indicators (年度绩效总目标 | 产出指标 | 名称8次;名称≥86%。), with no value
+        before them: (level, paragraph)."""
+        vals = line.values()
+        if line.kind != "cells" or len(vals) < 2:
+            return None
+        level, body = vals[-2], vals[-1]
+        text = nfkc(body.text).strip().rstrip(";；。")
+        if self.lex.level(level.text) is None or self.lex.level(body.text) is not None or not re.search(r"[;；。]", text):
+            return None
+        if any(self.lex.label(v.text) is None and not self.lex.label_like(v.text) for v in vals[:-2]):
+            return None
+        return level, body
 
     def _indicator_reader(self, h: Any, blank_lines_are_cells: bool) -> IndicatorReader:
         reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
