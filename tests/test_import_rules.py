@@ -631,3 +631,12 @@ def test_a_level_after_a_value_is_not_a_row_of_indicators() -> None:
     lines = _LEVEL_PARAGRAPHS[:2] + ["实施内容 | 巡查文物 | 产出指标 | 开展文物安全巡查频次8次;编制文物宣传资料数量3个。 |"]
     r = import_text("\n".join(lines), year=2022)
     assert not r.data["projects"][0].get("indicators")
+
+
+def test_a_project_that_runs_within_one_year_gives_that_year() -> None:
+    row = "实施单位 | 市文化和旅游局 | 项目负责人 | 薛海燕 | 起止时间 | {} |"
+    r = import_text("\n".join(_LEVEL_PARAGRAPHS[:2] + [row.format("2022年1月—12月")] + _LEVEL_PARAGRAPHS[2:]))
+    assert r.data["year"] == 2022
+    # a project over two years says nothing of the budget year
+    r = import_text("\n".join(_LEVEL_PARAGRAPHS[:2] + [row.format("2022年1月—2023年12月")] + _LEVEL_PARAGRAPHS[2:]))
+    assert r.data.get("year") is None and "year" in fields(r)

@@ -630,6 +630,10 @@ class ProjectReader:
             t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if lab.kind == "ignored":
             self.last_field = ""  # text after the ignored field's value is not the field before it
+            m = _ONE_YEAR_SPAN_RE.match(nfkc(t.text).strip()) if "起止" in lab.text else None
+            if m and m.group(2) in (None, m.group(1)):
+                # a project that runs from one month to another of one year (2022年1月—12月): that year's budget
+                self.draft.year_hints.append((t.pos, int(m.group(1)), f"{ltok.text.strip()} ({t.text.strip()})"))
             return
         self.last_field = key
         if key.startswith("budget."):
@@ -944,6 +948,9 @@ def _join_pieces(seg: list[Line]) -> list[Line]:
         out.append(seg[i])
         i += 1
     return out
+
+
+_ONE_YEAR_SPAN_RE = re.compile(r"^(20\d\d)\s*年\s*\d{1,2}\s*月[^-—－–~至到]{0,6}[-—－–~至到]+\s*(?:(20\d\d)\s*年)?\s*\d{1,2}\s*月")
 
 
 def _footer(line: Line) -> bool:
