@@ -640,3 +640,20 @@ def test_a_project_that_runs_within_one_year_gives_that_year() -> None:
     # a project over two years says nothing of the budget year
     r = import_text("\n".join(_LEVEL_PARAGRAPHS[:2] + [row.format("2022年1月—2023年12月")] + _LEVEL_PARAGRAPHS[2:]))
     assert r.data.get("year") is None and "year" in fields(r)
+
+
+def test_amount_labels_the_lexicon_does_not_know_keep_the_amounts_below_in_step() -> None:
+    # 非税安排 and 政府债券 stand among amount labels: the amounts below are read in order, theirs left out
+    lines = _LEVEL_PARAGRAPHS[:2] + ["资金来源(万元) | 财政拨款 | 非税安排 | 上年结转 | 政府债券 | 其他 |",
+                                     "36 | 0 | 0 | 0 | 5 | |"]
+    r = import_text("\n".join(lines), year=2022)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "36", "fiscal": "36", "carryover": "0", "other": "5"}
+    assert sum("lexicon does not know" in w[2] for w in r.warnings) == 2
+
+
+def test_a_short_text_after_an_amount_label_in_a_row_with_values_is_a_value() -> None:
+    # the row holds an amount: its texts are values, not labels
+    lines = _LEVEL_PARAGRAPHS[:2] + ["财政拨款 | 上年结转 | 非税安排 | 36 |"]
+    r = import_text("\n".join(lines), year=2022)
+    assert not [w for w in r.warnings if "stands among amount labels" in w[2]]

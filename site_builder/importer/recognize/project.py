@@ -478,8 +478,16 @@ class ProjectReader:
         prev_label = False
         last_filled = max((k for k, t in enumerate(toks) if t.text.strip()), default=-1)
         self.line_keys: set[str] = set()
+        unknown_amounts = self._unknown_amount_labels(line, toks)
         for n, t in enumerate(toks):
             text = t.text.strip()
+            if n in unknown_amounts:
+                self.draft.warn(t.pos, self.P, f"'{text}' stands among amount labels: an amount label the lexicon "
+                                               "does not know; its value is not read (add it to lexicon.yaml)")
+                self.queue.append((Label("ignored", "", norm(text)), t))
+                self.queue_line.append(id(line))
+                prev_label = True
+                continue
             if not text:
                 # a label's empty cell — not the padding after a row's last cell
                 if line.kind == "cells" and self.queue and prev_label and n < last_filled:
@@ -538,7 +546,8 @@ class ProjectReader:
             self.last_exploded = 0
             self._value(t, line)
             waiting = len(self.queue)
-        only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
+        only_labels = all(self.lex.label(t.text) is not None or n in unknown_amounts
+                          for n, t in enumerate(toks) if t.text.strip())
         if had_value or (line.kind == "cells" and not self.stream and not only_labels):
             # labels of this row left without a value are blank; labels of a row
             # of labels above still wait for the values below them. A line of text
@@ -548,6 +557,27 @@ class ProjectReader:
             keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line) or k >= len(self.queue) - tail]
             self.queue = [self.queue[k] for k in keep]
             self.queue_line = [self.queue_line[k] for k in keep]
+
+    def _unknown_amount_labels(self, line: Line, toks: list[Tok]) -> set[int]:
+        """A row of amount labels above a row of their amounts (财政拨款 | 非税安排 |
+        上年结转 | 政府债券 | 其他): a short text between two labels, in a row of
+        labels of which two or more are amounts', is an amount label the lexicon
+        does not know. Its place keeps the amounts below in step."""
+        if line.kind != "cells":
+            return set()
+        filled = [(n, t) for n, t in enumerate(toks) if t.text.strip()]
+        labels = [self.lex.label(t.text) for _n, t in filled]
+        if sum(1 for lab in labels if lab is not None and lab.key.startswith("budget.")) < 2:
+            return set()
+        out: set[int] = set()
+        for k, ((n, t), lab) in enumerate(zip(filled, labels)):
+            if lab is not None:
+                continue
+            if not (0 < k < len(filled) - 1 and labels[k - 1] is not None and labels[k + 1] is not None) \
+                    or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", norm(t.text)) or self.lex.level(t.text):
+                return set()
+            out.add(n)
+        return out
 
     def _joins_label(self, text: str) -> bool:
         """Does ``text`` complete the label waiting before it (主管部门 / 及编码)?"""
