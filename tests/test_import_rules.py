@@ -34,6 +34,45 @@ def test_one_cell_per_line_a_label_whose_cell_is_empty() -> None:
     assert p["budget"] == {"total": "250"}
 
 
+def test_a_label_after_its_enumeration_with_its_value_run_together() -> None:
+    # "一、预算资金:250": the enumeration before a label does not hide it
+    text = "\n\n".join([
+        "2024年项目绩效目标表", "项目名称", "雾炮车抑尘降尘服务", "主管部门", "湘潭市城市管理和综合执法局", "项目资金申请",
+        "(万元)", "资金总额: 250", "        一、预算资金:250", "        二、自有资金:0", "项目概况", "采购雾炮车",
+        "一级指标", "二级指标", "三级指标", "指标值", "产出指标", "数量指标", "配备车辆数", "10台",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "250", "other": "0"}
+    assert not [w for w in r.warnings if "自有资金" in w[2]]
+
+
+def test_financial_allocation_printed_as_a_count_label() -> None:
+    text = "\n".join(["项目名称 再生资源回收", "主管部门 (433)乌海市供销合作社联合社(部门)", "投入目标 (万元) 资金来源 年初安排金额(万元)",
+                      "资金总额 3", "其中: 财政拨款数 3", "其他资金 0",
+                      "一级指标 二级指标 三级指标 指标性质 指标方向 目标值 计量单位 分值 备注",
+                      "产出指标 数量指标 出差人数 正向 = 8 人 4"])
+    r = import_text(text, year=2021)
+    (p,) = r.data["projects"]
+    assert p["budget"]["fiscal"] == "3"
+
+
+def test_an_amount_without_a_unit_takes_the_unit_the_covering_notice_allocates_it_in() -> None:
+    notice = ("根据《陕西省财政厅关于下达2021年中央财政专项扶贫资金(发展资金)预算的通知》文件精神,"
+              "现将产业建设资金500万元下达你们,纳入清涧县2021年度统筹整合财政涉农资金实施")
+    table = ["绩效目标申报表 |", "(2021年度) |", "项目名称 |", "2021年交通局寨山石坪、鲍家沟果园路 |", "主管部门 |",
+             "清涧县交通运输局 |", "资金情况 |", "年度资金总额: |", "500 |", "其中:财政拨款 |", "500 |",
+             "一级指标 | 二级指标 | 三级指标 | 指标值 |", "产出指标 | 数量指标 | 新建果园路 | 5.6公里 |"]
+    r = import_text("\n".join([notice, *table]), year=2021)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "500", "fiscal": "500"} and r.source_unit == "万元"
+    assert not [f for f in fields(r) if f.startswith("projects[0].budget")]
+    # a rate (元/人) is no allocation, and neither is a notice that does not name the table's amount
+    for other in ("培训标准500元/人", "现将产业建设资金300万元下达你们"):
+        r = import_text("\n".join([other, *table]), year=2021)
+        assert "projects[0].budget.total" in fields(r) and not r.source_unit
+
+
 def test_a_label_in_brackets_qualified_is_one_label() -> None:
     # "(盖章)" is part of the label, not its value
     text = "项目支出绩效目标表 | |\n填报单位(盖章):南县疾病预防控制中心 | 金额单位:万元 |\n项目名称 | 基本公共卫生服务 |\n" \
@@ -415,10 +454,206 @@ def test_an_enumerated_outline_in_a_letter() -> None:
     assert r.data["source"]["title"] == "同心县2025年设施农业技术培训项目绩效目标设定"
 
 
-def test_an_outline_paragraph_of_several_indicators_is_not_read() -> None:
-    text = "\n".join(["关于某镇葡萄种植项目绩效目标设定的公示", "一、 产出指标",
-                      "数量指标:种植数量>=17600株;种植作物成活率>=85;时效指标:完成及时率>=100%。",
-                      "二、 效益指标", "经济效益指标:产业产值≥80万元;社会效益目标:受益户≥10户。", "三、 满意度指标",
+def test_a_letter_gives_its_amount_and_goals_in_its_text() -> None:
+    text = "\n".join([
+        "标 题: | 同心县2025年设施农业技术培训项目绩效目标设定 |", "县人民政府:",
+        "根据…精神,安排同心县2025年设施农业技术培训资金30万元。项目建设内容:…培训标准1000元/人,培训期限3天。"
+        "项目总体绩效目标:提高种植人员实施蔬菜科学种植技术和管理水平,开拓视野。促进村集体及种植户增收。现将具体绩效目标设定如下:",
+        "一、产出指标", "(一)数量指标", "设施温棚种植人员(县内培训)≧300人;", "二、满意度指标", "参训学员满意度≥95%。",
+        "附件:同心县2025年设施农业技术培训项目绩效目标表", "同心县农业农村局", "2025年4月26日",
+    ])
+    r = import_text(text)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "30"} and r.source_unit == "万元"
+    assert r.data["agency"] == {"name": "同心县农业农村局"}  # the letter's signature, above its date
+    # the sentence that leads in to the outline is no goal
+    assert p["goals"] == ["提高种植人员实施蔬菜科学种植技术和管理水平,开拓视野。促进村集体及种植户增收。"]
+    # two amounts allocated: which is the project's is not known
+    r = import_text(text.replace("培训标准1000元/人", "另下达培训资金20万元").replace("\n2025年4月26日", ""))
+    assert "agency.name" in fields(r)  # no date under it: a line of the attachment, not a signature
+    assert "budget" not in r.data["projects"][0] or "total" not in r.data["projects"][0]["budget"]
+    assert "projects[0].budget.total" in fields(r)
+
+
+def test_an_outline_paragraph_of_several_indicators() -> None:
+    # a letter that prints each group's indicators in one paragraph: items end at ; and 。 and at a comma
+    # right after a value; a value starts at the comparator before its number, not at a template's hint (≥**株)
+    text = "\n".join(["关于下马关镇设施农业黄金蜜(葡萄)种植项目绩效目标设定的公示", "一、产出指标",
+                      "数量指标:★补助各类瓜果蔬菜种植数量,黄金蜜(葡萄)种植数量(≥**株)>=17600株;种植作物成活率(≥**%)>=85;"
+                      "时效指标:完成及时率(≥**%)>=100%。成本指标:作物种植补助标准,黄金蜜(葡萄)补助成本(≤**元/株)≤28.40/株。",
+                      "二、效益指标",
+                      "效益指标:经济效益指标:脱贫地区特色产业产值(≥**万元)≥80万元,促使脱贫户、监测户增加收入(≥**万元)≥80万元;"
+                      "社会效益目标:★★★受益脱贫户、监测户人口数(≥**户)≥10户。生态效益指标:生态修复功能提高。可持续影响指标,持续发展。",
+                      "三、满意度指标", "服务对象满意度指标,受益脱贫户满意度(≥**%)≥95%。"])
+    r = import_text(text, year=2023)
+    (p,) = r.data["projects"]
+    assert [(i["level1"], i["level2"], i["name"], i.get("target")) for i in p["indicators"]] == [
+        ("产出指标", "数量指标", "★补助各类瓜果蔬菜种植数量,黄金蜜(葡萄)种植数量(≥**株)", ">=17600株"),
+        ("产出指标", "数量指标", "种植作物成活率(≥**%)", ">=85"),
+        ("产出指标", "时效指标", "完成及时率(≥**%)", ">=100%"),
+        ("产出指标", "成本指标", "作物种植补助标准,黄金蜜(葡萄)补助成本(≤**元/株)", "≤28.40/株"),
+        ("效益指标", "经济效益指标", "脱贫地区特色产业产值(≥**万元)", "≥80万元"),
+        ("效益指标", "经济效益指标", "促使脱贫户、监测户增加收入(≥**万元)", "≥80万元"),
+        ("效益指标", "社会效益目标", "★★★受益脱贫户、监测户人口数(≥**户)", "≥10户"),
+        ("效益指标", "生态效益指标", "生态修复功能提高", None),  # no value printed: a review item asks for it
+        ("效益指标", "可持续影响指标", "持续发展", None),
+        ("满意度指标", "服务对象满意度指标", "受益脱贫户满意度(≥**%)", "≥95%"),
+    ]
+    assert "projects[0].indicators[7].target" in fields(r)
+
+
+def test_an_outline_paragraph_whose_items_are_not_marked_is_not_read() -> None:
+    # a comma with no value before it: a name with a comma in it, or a name and a words-only value?
+    text = "\n".join(["关于某镇葡萄种植项目绩效目标设定的公示", "一、产出指标", "数量指标:种植数量>=17600株;时效指标:完成及时率>=100%。",
+                      "二、效益指标", "社会效益指标:带动就业,明显提升;生态效益指标:生态修复功能提高。", "三、满意度指标",
                       "服务对象满意度指标,受益脱贫户满意度≥95%。"])
     r = import_text(text, year=2023)
-    assert "projects" not in r.data and "projects" in fields(r)
+    (p,) = r.data["projects"]
+    assert [i["name"] for i in p["indicators"]] == ["种植数量", "完成及时率", "受益脱贫户满意度"]
+    assert "projects[0].indicators" in fields(r)
+
+# ---------------------------------------------------------------- a two-level grid; labels inside values
+
+_TWO_LEVEL_GRID = [
+    "项目名称: | 绿化养护经费 | 项目编号: |",
+    "项目绩效目标 | 绩效目标 总体描述 | 完成我市建成区的绿化养护工作,改善了城市生态环境。 |",
+    "指标类型 | 指标名称 | 指标值 | 指标描述 |",
+    "产出指标 | 数量指标 | 375万平方米 | 完成全市375万平方米的绿地养护、维护等 |",
+    "质量指标 | 100% | 达到绿化绿地全覆盖 |",
+    "效益指标 | 社会效益指标 | 是 | 满足市民生存环境的需求 |",
+]
+
+
+def test_a_name_column_that_holds_the_level2_makes_a_grid_without_names() -> None:
+    # 指标类型 | 指标名称 | 指标值 | 指标描述: the 二级指标 is under 指标名称; the target is the 指标值 column, the
+    # sentence after it a description, and a row without its merged 一级指标 stays in step
+    r = import_text("\n".join(_TWO_LEVEL_GRID + ["可持续发展指标 | 是 | 保障绿化养护的稳定正常运行 |"]), year=2024)
+    (p,) = r.data["projects"]
+    inds = p["indicators"]
+    assert [(i["level1"], i["level2"], i["target"]) for i in inds] == [
+        ("产出指标", "数量指标", "375万平方米"), ("产出指标", "质量指标", "100%"), ("效益指标", "社会效益指标", "是"),
+        ("效益指标", "可持续发展指标", "是")]
+    assert not any("name" in i for i in inds)
+    assert inds[0]["description"] == "完成全市375万平方米的绿地养护、维护等"
+    # 总体描述 is the goal's label, not a goal
+    assert p["goals"] == ["完成我市建成区的绿化养护工作,改善了城市生态环境。"]
+
+
+def test_a_cell_after_a_two_level_grid_not_named_as_a_level_is_not_a_level() -> None:
+    r = import_text("\n".join(_TWO_LEVEL_GRID + ["评价情况 | 优秀□ 良好□ | 附上一年度评价报告 |"]), year=2024)
+    (p,) = r.data["projects"]
+    assert [i["level2"] for i in p["indicators"]] == ["数量指标", "质量指标", "社会效益指标"]
+
+
+def test_a_name_column_that_holds_names_is_still_the_name() -> None:
+    # a three-level grid with the same header words: 指标名称 holds the 三级指标
+    text = "\n".join(["项目名称: | 绿化养护经费 |", "一级指标 | 二级指标 | 指标名称 | 指标值 | 指标描述 |",
+                      "产出指标 | 数量指标 | 养护面积 | 375万平方米 | 完成全市绿地养护 |"])
+    r = import_text(text, year=2024)
+    (ind,) = r.data["projects"][0]["indicators"]
+    assert (ind["level2"], ind["name"], ind["target"]) == ("数量指标", "养护面积", "375万平方米")
+
+
+_RUN_TOGETHER = ("附件2专项转移支付绩效目标表(2023年度)部门(单位)名称龙岩市民族与宗教事务局部门预算编码230001项目名称宗教管理经费补助"
+                 "区域{area}资金情况(万元)资金总额:30其中:财政拨款30其他资金总体目标为推进宗教活动场所规范化管理,提升我市宗教工作管理"
+                 "水平,绩效指标一级指标二级指标三级指标指标解释产出指标数量指标")
+
+
+def test_a_short_label_ends_a_run_together_value_where_places_follow_it() -> None:
+    # 区域 is too short to be cut wherever it occurs; followed by places' full names it is the label
+    r = import_text(_RUN_TOGETHER.format(area="新罗区、永定区、上杭县、武平县、长汀县、连城县、漳平市"))
+    (p,) = r.data["projects"]
+    assert p["name"] == "宗教管理经费补助"
+
+
+def test_a_short_label_inside_a_value_is_not_cut() -> None:
+    r = import_text(_RUN_TOGETHER.format(area="联防作业").replace("补助区域", "补助区域联防"))
+    (p,) = r.data["projects"]
+    assert p["name"].startswith("宗教管理经费补助区域联防")
+
+
+_NOTICE = ("笏石街道办、埭头镇财政所、水利站:根据文件精神,经研究,现下达2025年省级第七批水利专项资金35万元,用于笏石街道梁厝沟四新段护岸"
+           "水毁修复工程和埭头镇西坡排洪闸水毁修复工程,切实提高省级财政资金使用效益,附件2秀屿区2025年省级第七批水利专项资金绩效目标表"
+           "项目名称省级第七批水利专项资金主管部门(单位)名称秀屿区水利局资金情况(万元)资金总额35其中:财政拨款35其他资金0总体目标开展2个"
+           "防洪水利设施水毁修复,绩效指标一级指标二级指标三级指标指标解释指标方向笏石街道办埭头镇")
+
+
+def test_run_together_of_which_belongs_to_the_label_after_it() -> None:
+    # "资金总额35其中:财政拨款35": 其中 is not part of the amount before it
+    r = import_text(_NOTICE)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "35", "fiscal": "35", "other": "0"}
+    assert not [w for w in r.warnings if "not one amount" in w[2]]
+
+
+def test_a_title_cut_before_its_table_title_still_gives_the_year() -> None:
+    # run-together text is cut before 绩效目标表: "…秀屿区2025年省级第七批水利专项资金" / "绩效目标表" is one title
+    assert import_text(_NOTICE).data["year"] == 2025
+    # the year of a document the notice cites is not the budget year
+    r = import_text(_NOTICE.replace("附件2秀屿区2025年省级第七批水利专项资金绩效目标表", "附件2秀屿区水利专项资金绩效目标表")
+                    .replace("现下达2025年", "现下达"))
+    assert r.data.get("year") is None
+
+
+def test_several_counties_of_one_city_named_in_full_give_the_city() -> None:
+    from site_builder.importer import regions
+
+    text = "龙岩市财政局 龙岩市民族与宗教事务局 区域新罗区、永定区、上杭县、武平县、长汀县、连城县、漳平市"
+    div, _others, _why = regions.find(text)
+    assert div is not None and div.code == "350800"
+    # two counties, or the city not named: which one is not known
+    assert regions.find("龙岩市财政局 新罗区、永定区")[0] is None
+    assert regions.find("新罗区、永定区、上杭县")[0] is None
+
+
+_LEVEL_PARAGRAPHS = [
+    "项目名称 | 全市文物保护专项经费 | 预算金额 | 36万元 | ||",
+    "预算单位 | 市文化和旅游局 | 联系电话 | 2331992 | 主管部门 | 市文化和旅游局 |",
+    "年度绩效总目标 | 产出指标 | 开展文物安全巡查频次8次;编制文物宣传资料数量3个;文物保护项目验收合格率≥86%; 文物展品安全保障率≥96%。 | |||",
+    "效益指标 | 文物保护宣传覆盖人次≥20万人次;文物保护名录和数据库基本健全;文物保护修缮个数≥5个。 | ||||",
+    "资金拨付对象 | 市文化和旅游局 | ||||",
+]
+
+
+def test_a_level_and_a_paragraph_of_its_indicators_in_the_cell_after_it() -> None:
+    r = import_text("\n".join(_LEVEL_PARAGRAPHS), year=2022)
+    (p,) = r.data["projects"]
+    got = [(i["level1"], i["name"], i.get("target")) for i in p["indicators"]]
+    assert got[:4] == [("产出指标", "开展文物安全巡查频次", "8次"), ("产出指标", "编制文物宣传资料数量", "3个"),
+                       ("产出指标", "文物保护项目验收合格率", "≥86%"), ("产出指标", "文物展品安全保障率", "≥96%")]
+    assert got[4] == ("效益指标", "文物保护宣传覆盖人次", "≥20万人次") and got[6] == ("效益指标", "文物保护修缮个数", "≥5个")
+    # words run into the name with no number or comparator: the name is kept for the editor, with a review item
+    assert got[5][2] is None and "projects[0].indicators[5].name" in fields(r)
+
+
+def test_a_level_after_a_value_is_not_a_row_of_indicators() -> None:
+    # a value before the level: the row is the header part's, not a level and its paragraph
+    lines = _LEVEL_PARAGRAPHS[:2] + ["实施内容 | 巡查文物 | 产出指标 | 开展文物安全巡查频次8次;编制文物宣传资料数量3个。 |"]
+    r = import_text("\n".join(lines), year=2022)
+    assert not r.data["projects"][0].get("indicators")
+
+
+def test_a_project_that_runs_within_one_year_gives_that_year() -> None:
+    row = "实施单位 | 市文化和旅游局 | 项目负责人 | 薛海燕 | 起止时间 | {} |"
+    r = import_text("\n".join(_LEVEL_PARAGRAPHS[:2] + [row.format("2022年1月—12月")] + _LEVEL_PARAGRAPHS[2:]))
+    assert r.data["year"] == 2022
+    # a project over two years says nothing of the budget year
+    r = import_text("\n".join(_LEVEL_PARAGRAPHS[:2] + [row.format("2022年1月—2023年12月")] + _LEVEL_PARAGRAPHS[2:]))
+    assert r.data.get("year") is None and "year" in fields(r)
+
+
+def test_amount_labels_the_lexicon_does_not_know_keep_the_amounts_below_in_step() -> None:
+    # 非税安排 and 政府债券 stand among amount labels: the amounts below are read in order, theirs left out
+    lines = _LEVEL_PARAGRAPHS[:2] + ["资金来源(万元) | 财政拨款 | 非税安排 | 上年结转 | 政府债券 | 其他 |",
+                                     "36 | 0 | 0 | 0 | 5 | |"]
+    r = import_text("\n".join(lines), year=2022)
+    (p,) = r.data["projects"]
+    assert p["budget"] == {"total": "36", "fiscal": "36", "carryover": "0", "other": "5"}
+    assert sum("lexicon does not know" in w[2] for w in r.warnings) == 2
+
+
+def test_a_short_text_after_an_amount_label_in_a_row_with_values_is_a_value() -> None:
+    # the row holds an amount: its texts are values, not labels
+    lines = _LEVEL_PARAGRAPHS[:2] + ["财政拨款 | 上年结转 | 非税安排 | 36 |"]
+    r = import_text("\n".join(lines), year=2022)
+    assert not [w for w in r.warnings if "stands among amount labels" in w[2]]

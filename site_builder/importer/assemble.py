@@ -94,9 +94,12 @@ def _year(draft: Draft, code_info: dict[str, list[str]], year: int | None, head:
         m = None
         for short in (True, False):
             at = 0
-            for ln in text.split("\n") if short else [text]:
+            lines = text.split("\n") if short else [text]
+            for k, ln in enumerate(lines):
                 if not short or len(ln.strip()) <= 60:
-                    m = budget_year(_YEAR_OF_RE, ln) or budget_year(_YEAR_TITLE_RE, ln)
+                    # a title cut from its text before 绩效目标表 (run-together text) is still one title
+                    title = short and k + 1 < len(lines) and norm(lines[k + 1]).startswith(tuple(lexicon().project_titles))
+                    m = budget_year(_YEAR_OF_RE, ln) or budget_year(_YEAR_TITLE_RE, ln + lines[k + 1] if title else ln)
                     if m:
                         break
                 at += len(ln) + 1

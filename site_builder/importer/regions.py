@@ -95,6 +95,13 @@ def _names() -> tuple[list[tuple[str, str, int]], ...]:
     return provinces, cities, counties
 
 
+def starts_with_name(text: str) -> bool:
+    """Does ``text`` start with the full name of a province, city or county
+    (新罗区、永定区…)?"""
+    t = re.sub(r"\s+", "", text)
+    return any(st == 3 and t.startswith(name) for group in _names() for name, _code, st in group)
+
+
 def find(text: str, names: str = "") -> tuple[Division | None, list[Division], str]:
     """The division a text names → (division, other candidates, how it was found).
 
@@ -158,6 +165,12 @@ def find(text: str, names: str = "") -> tuple[Division | None, list[Division], s
                 names = [x.name for x in (lookup(c.ljust(6, "0")) for c in against) if x is not None]
                 return None, [d], f"the text names {d.name} by its short name {short_of(d)}, but also {'、'.join(names)}"
         return d, [], "the text names " + (d.county or d.city or d.province)
+    cities = {c[:4] for c in top}
+    city = lookup(next(iter(cities)) + "00") if len(cities) == 1 else None
+    if city is not None and len(top) >= 3 and all(c[4:] != "00" for c in top) and city.city in t:
+        # several counties of one city, none named more than the others, and the city named in full: a
+        # city's notice that allocates to its counties
+        return city, [], f"the text names {city.city} and {len(top)} of its counties"
     return None, [lookup(c) for c in sorted(top) if lookup(c)], ""
 
 

@@ -23,6 +23,11 @@ _CAPTION_RES = (
 )
 
 
+# an amount that running text allocates (资金500万元, 预算安排5万元): a money word, then the amount with its unit
+_ALLOCATED_RE = re.compile(r"(?:资金|经费|安排|下达|预算|总额|投资)\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(万元|元)"
+                           r"(?![/每])")
+
+
 class Num(str):
     """An amount as written to the draft (``"241.74"``), emitted as a plain YAML number."""
 
@@ -75,3 +80,15 @@ def to_wan(value: Decimal, unit: str) -> Decimal:
 def amount_text(value: Decimal) -> Num:
     s = format(value, "f")
     return Num(s)
+
+
+def allocated_amounts(text: str) -> list[tuple[Decimal, str, str]]:
+    """The amounts running text allocates, with their units and as printed: (50, 万元, 资金50万元) for
+    "…资金50万元"; not a rate (元/人)."""
+    out = []
+    for m in _ALLOCATED_RE.finditer(re.sub(r"[ \t]+", "", nfkc(text))):
+        try:
+            out.append((Decimal(m.group(1).replace(",", "")), WAN if m.group(2) == WAN else YUAN, m.group(0)))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            continue
+    return out

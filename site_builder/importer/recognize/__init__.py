@@ -62,6 +62,6 @@ def _outline(lines: list[Line], draft: Draft) -> None:
     paras = [(" ".join(c.strip() for c in row if c.strip() and not re.search(r"[:：]\s*$", c)), line.pos)
              for row, line in zip(cells, lines[:first])]
     find_title(paras, draft)
-    outline.read(lines, draft)
+    outline.read(lines, draft, outline.letter_fields([(line.text, line.pos) for line in lines[:first]]))
 
 

@@ -199,6 +199,7 @@ class IndicatorReader:
         self.keep_blanks = False  # one cell per line with empty cells printed: every column has its line
         self.spill: tuple[dict[str, Tok], Any] | None = None  # a row whose value is on the line after it
         self.spill_tail = False  # the line after a spilled value may hold the row's score
+        self.name_is_level2 = False  # the header's 指标名称 column holds the 二级指标 (a two-level grid)
         self.lex = lexicon()
         self.warn_start = len(draft.warnings)  # the review items of this table's rows come after this index
 
@@ -398,6 +399,17 @@ class IndicatorReader:
                 levels.append(t)
             else:
                 rest.append(t)
+        if by_count and line.kind == "cells":
+            self._name_column_levels(line, levels, rest)
+        if self.name_is_level2 and not levels and len(rest) == len(self._level2_grid_columns()) + 1 \
+                and nfkc(rest[0].text).strip().endswith("指标"):
+            # a two-level grid's row without its merged 一级指标: the first cell is under 指标名称, the
+            # column of 二级指标 — a level printed in words the lexicon does not know is still the level
+            # (it is named as levels are: …指标)
+            levels, rest = rest[:1], rest[1:]
+            self._level2(levels[0])
+            self._row_values(rest, line, by_count, True)
+            return
         for t in levels:
             kind, std = self.lex.level(t.text) or ("", "")
             cur_std = self.lex.level1.get(norm(self.st.level1), "")
@@ -432,6 +444,52 @@ class IndicatorReader:
                 self._stream_value(t, line)
             return
         self._row_values(rest, line, by_count, bool(levels))
+
+    def _name_column_levels(self, line: Line, levels: list[Tok], rest: list[Tok]) -> None:
+        """A header that has no level column (指标类型 | 指标名称 | 指标值 | 指标描述)
+        and whose rows print a 二级指标 under its 指标名称 column, each cell under
+        its column: the grid has two levels and no 三级指标; 指标名称 is the
+        二级指标's column for the rest of the table."""
+        h = self.h
+        if self.name_is_level2 or self.out or h.spans or any(c.kind in ("level1", "level2") for c in h.columns):
+            return
+        names = [c for c in h.columns if c.kind == "name"]
+        if len(names) != 1 or not levels or (self.lex.level(levels[-1].text) or ("",))[0] != "level2":
+            return
+        filled = [i for i, t in enumerate(line.toks) if not t.blank]
+        if len(filled) != len([c for c in h.columns if c.text.strip()]) or filled != list(range(len(filled))):
+            return  # not one cell under each column of the header
+        if filled[len(levels) - 1] == names[0].col and len(rest) == len(self._level2_grid_columns()):
+            self.name_is_level2 = True
+
+    def _level2_grid_columns(self) -> list[Column]:
+        return [c for c in self.h.value_columns() if c.kind != "name"]
+
+    def level_paragraph(self, level: Tok, body: Tok) -> bool:
+        """A row that prints a level and, in the cell after it, its indicators as
+        one paragraph (产出指标 | 开展文物安全巡查频次8次;…;文物保护项目验收合格率≥86%。):
+        each item's value starts at its comparator, or is the number and unit
+        that end it. False when the items cannot be told apart."""
+        items = paragraph_items(f"{level.text.strip()}:{body.text.strip()}")
+        if items is None:
+            return False
+        for lv, name, target in items:
+            if lv:
+                kind = "level2" if norm(lv) in self.lex.level2 and (self.st.level1 or norm(lv) not in self.lex.level1) \
+                    else "level1"
+                (self._level2 if kind == "level2" else self._level1)(Tok(lv, level.pos))
+                continue
+            if not target and (sp := split_name_target(name)) is not None and re.search(r"\d", sp[1]):
+                name, target = sp  # 巡查频次8次: the number and its unit end the item
+            got = {"name": Tok(name, body.pos)}
+            if target:
+                got["target"] = Tok(target, body.pos)
+            self._emit(got, None, pos=body.pos)
+            if not target:
+                # no comparator, no number: the value may be words run into the name (数据库基本健全)
+                self.draft.warn(body.pos, self.P + (len(self.out) - 1, "name"), f"'{name[:40]}': no value told apart "
+                                "from the name; the name may hold its value — check where it ends")
+        return True
 
     def _spilled(self, toks: list[Tok]) -> bool:
         """Text split at its spaces prints the rest of a cell with line breaks on
@@ -480,7 +538,7 @@ class IndicatorReader:
         self.discard = self.stream and self.h.groups and self.l2_in_row % 2 == 1
 
     def _row_values(self, rest: list[Tok], line: Line, by_count: bool, had_levels: bool) -> None:
-        cols = self.h.value_columns()
+        cols = self._level2_grid_columns() if self.name_is_level2 else self.h.value_columns()
         kinds = [c.kind for c in cols]
         vals = [t for t in rest]
         got: dict[str, Tok] = {}
@@ -489,6 +547,10 @@ class IndicatorReader:
             for c, t in zip([c for c in cols if c.kind != "ignored"], vals):
                 got[c.kind] = t
             self._emit(got, line)
+            return
+        if self.name_is_level2 and not had_levels:
+            # a two-level grid's row with a cell under 指标名称 that is no level: it holds no name either
+            self._unread(line, rest)
             return
         if by_count and not had_levels:
             # real cells whose row lost its merged cells: by the number of filled cells
@@ -920,3 +982,67 @@ def _clean(text: str) -> str:
 def _join(toks: list[Tok], line: Line) -> str:
     """Pieces of one cell split at its spaces, joined as the line prints them."""
     return as_printed([t.text for t in toks], line.raw)
+
+
+# a level heading inside a paragraph: at its start or after a separator, followed by a colon or comma
+_PARA_SEP = "[;；。,，:：]"
+# a value that ends an indicator: comparator, number, a short unit (≥80万元, ≤28.40/株, >=100%)
+_VALUE_END_RE = re.compile(rf"{_CMP}\s*\d[\d.]*\s*[^\s\d,，;；。:：()（）]{{0,4}}$")
+# the comparator that starts an item's value: followed by its number (not a template's hint, (≥**株))
+_VALUE_CMP_RE = re.compile(rf"{_CMP}(?=\s*\d)")
+
+
+def paragraph_items(text: str) -> list[tuple[str, str, str]] | None:
+    """A paragraph of several indicators (数量指标:名称≥17600株;名称>=85;时效指标:…。成本指标:…):
+    (level, "", "") for each level heading and ("", name, target) for each item, in order. Items end
+    at ; and 。, and at a comma right after a value; a value starts at its comparator. Where an item
+    cannot be told apart with confidence (a comma or colon with no value before it, a level left
+    inside), None: the paragraph is left to the editor."""
+    lex = lexicon()
+    t = nfkc(text)
+    src = text if len(text) == len(t) else t  # slices as printed where NFKC kept the length
+    levels = [w for w in lex._levels if len(w) >= 4]
+    pieces: list[tuple[str, str]] = []  # (level, "") or ("", the text between levels)
+    start = i = 0
+    while i < len(t):
+        if i == 0 or re.match(_PARA_SEP, t[i - 1]):
+            w = next((w for w in levels if t.startswith(w, i) and re.match(_PARA_SEP, t[i + len(w):i + len(w) + 1])), None)
+            if w is not None:
+                pieces += [("", src[start:i]), (src[i:i + len(w)], "")]
+                start = i = i + len(w) + 1
+                continue
+        i += 1
+    pieces.append(("", src[start:]))
+    if not any(level for level, _ in pieces):
+        return None
+    out: list[tuple[str, str, str]] = []
+    for level, body in pieces:
+        if level:
+            out.append((level, "", ""))
+            continue
+        for chunk in re.split(r"[;；。]", body):
+            item = ""
+            for part in re.split(r"([,，])", chunk):
+                item += part
+                if part in (",", "，") and _VALUE_END_RE.search(item[:-1]):
+                    out.append(("", *_name_value(item[:-1])))
+                    item = ""
+            if item.strip(" ,，"):
+                out.append(("", *_name_value(item.strip(" ,，"))))
+    items = [(name, target) for level, name, target in out if not level]
+
+    def doubtful(name: str, target: str) -> bool:
+        return not name or bool(re.search(r"[:：]", name)) or any(w in nfkc(name) for w in levels) \
+            or bool(re.search(r"[,，]", name)) and not target
+
+    if not items or any(doubtful(name, target) for name, target in items):
+        return None
+    return out
+
+
+def _name_value(item: str) -> tuple[str, str]:
+    """An item's name and value, told apart by the comparator of its value (none: a name alone)."""
+    m = list(_VALUE_CMP_RE.finditer(item))
+    if m and m[-1].start() >= 2:
+        return item[: m[-1].start()].strip(), item[m[-1].start():].strip()
+    return item.strip(), ""

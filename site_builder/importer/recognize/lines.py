@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..grid import CELLS, Document, Para, Pos, Table
-from ..lexicon import Label, lexicon, nfkc
+from ..lexicon import _ENUM_LABEL, Label, lexicon, nfkc
+from ..regions import starts_with_name
 
 @dataclass
 class Tok:
@@ -74,7 +75,8 @@ def split_run_together(tok: Tok) -> list[Tok]:
         return [Tok(t, tok.pos, tok.col, tok.span, tok.merged)] if t else []
     nt = nfkc(t)
     spans = lex.split_labels(nt)
-    if not spans or spans[0][0] != 0:
+    # a label may follow its enumeration (一、预算资金:250, (二)自有资金:0)
+    if not spans or spans[0][0] != (m.end() if (m := _ENUM_LABEL.match(nt)) else 0):
         return [tok]
     # slices of the printed text where NFKC kept its length (the usual case)
     src = t if len(t) == len(nt) else nt
@@ -99,6 +101,7 @@ def split_run_together(tok: Tok) -> list[Tok]:
     return pieces
 
 
+_OF_WHICH_RE = re.compile(r"其中[:：]?$")
 _YEAR_PAREN_RE = re.compile(r"[(（]\s*20\d\d\s*年度?\s*[)）]")
 
 
@@ -118,6 +121,9 @@ def explode(line: Line) -> list[Line]:
     at = [k for k, c in enumerate(text) for _ in nfkc(c)] + [len(text)]
     words = [(w, "label") for w in lex._inner_all] + [(w, "title") for w in lex.project_titles if len(w) >= 5]
     words += [(w, "level") for w in lex._levels if len(w) >= 4]
+    # a label too short to be cut wherever it occurs (区域 in 区域联防) is cut where the value after it is
+    # a place's full name (区域新罗区、永定区…): a value that is a list of places is not the label's text
+    words += [(w, "short") for w, lab in lex.labels.items() if len(w) < 4 and lab.kind in ("field", "ignored")]
     words.sort(key=lambda x: len(x[0]), reverse=True)
     cuts: list[tuple[int, int, str]] = []
     i = 0
@@ -131,6 +137,10 @@ def explode(line: Line) -> list[Line]:
         for w, kind in words:
             if t.startswith(w, i):
                 end = i + len(w)
+                if kind == "short":
+                    if not starts_with_name(t[end:end + 12]):
+                        continue
+                    kind = "label"
                 if kind == "label" and t.startswith("*", end):
                     end += 1  # the asterisk of a required field (一级指标*) is the label's
                 m = _QUALIFIER_RE.match(t, end) if kind == "label" else None
@@ -153,7 +163,10 @@ def explode(line: Line) -> list[Line]:
             pos = type(line.pos)(**{**line.pos.__dict__, "col": (line.pos.col or 1) + a}) if line.pos.line else line.pos
             out.append(Line([Tok(piece, pos)], pos, "spaces", piece, line.table, data={"exploded": True}))
 
-    for a, b, _kind in cuts:
+    for a, b, kind in cuts:
+        m = _OF_WHICH_RE.search(t, prev, a) if kind == "label" else None
+        if m:
+            a = m.start()  # "35其中:财政拨款35": 其中 introduces the label after it, it is no part of the value before
         add(at[prev], at[a])
         add(at[a], at[b])
         prev = b

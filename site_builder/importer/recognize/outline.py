@@ -8,7 +8,8 @@ are headings and the indicators are the items under them —
   after its item (批复表 of Ningxia);
 - headings 【产出指标-数量指标】 followed by items 指标1:名称(目标值);
 - an enumerated outline in a letter: 一、产出指标 / (一)数量指标 /
-  名称≥目标值; (name and value separated by their comparator or a comma).
+  名称≥目标值; (name and value separated by their comparator or a comma),
+  or each group's indicators in one paragraph (数量指标:名称≥值;名称>=值;时效指标:…).
 
 Only the relations are relied on, never a number of spaces: an item is
 deeper than its heading, a project is shallower than its levels and has
@@ -24,10 +25,10 @@ from typing import Any
 from ..common import Draft, clean_cell, enum_kind
 from ..grid import Pos
 from ..lexicon import lexicon, nfkc, norm
-from ..units import read_amount, unit_in
-from .indicators import Column, Header, IndicatorReader, target_like
+from ..units import allocated_amounts, read_amount, unit_in
+from .indicators import Column, Header, IndicatorReader, paragraph_items as _paragraph_items, target_like
 from .lines import Line, Tok
-from .project import ProjectReader, _footer, _title_kind
+from .project import ProjectReader, _agency_name_like, _footer, _title_kind
 
 _ENUM_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．](?!\d))\s*")
 _ITEM_RE = re.compile(r"^\s*指标\s*\d+\s*[:：]\s*")  # 指标1: — a template that prints the value in brackets after the name
@@ -101,8 +102,34 @@ def _value_line(text: str) -> bool:
     return (r is not None and not r[2].strip()) or (len(t) <= 20 and target_like(t) and bool(re.match(r"^[\d<>=≥≤≧≦＜＞]", t)))
 
 
-def read(lines: list[Line], draft: Draft) -> None:
+def letter_fields(paras: list[tuple[str, Pos]]) -> dict[str, Any]:
+    """What a letter's prose before its outline says of the project: the one amount it allocates
+    (资金50万元), and the goals after a goal label and its colon (项目总体绩效目标是:…), without the
+    sentence that leads in to the outline (现将绩效目标设定如下:)."""
     lex = lexicon()
+    out: dict[str, Any] = {}
+    amounts = [(v, u, printed, pos) for text, pos in paras for v, u, printed in allocated_amounts(text)]
+    if len(amounts) == 1:
+        out["total"] = amounts[0]
+    goal_labels = sorted((n for n, lab in lex.labels.items() if lab.key == "goals" and len(n) >= 4), key=len, reverse=True)
+    for text, pos in paras:
+        t = nfkc(text)
+        m = re.search(rf"(?:{'|'.join(map(re.escape, goal_labels))})[是为]?[:]", t) if goal_labels else None
+        if m is None:
+            continue
+        sentences = re.findall(r"[^。]+(?:。|$)", t[m.end():].strip())
+        while sentences and re.search(r"[:]\s*$", sentences[-1]):
+            sentences.pop()
+        goal = "".join(sentences).strip()
+        if goal and not re.search(r"[:]", goal):
+            out["goals"] = (clean_cell(goal), pos)
+        break
+    return out
+
+
+def read(lines: list[Line], draft: Draft, letter: dict[str, Any] | None = None) -> None:
+    lex = lexicon()
+    letter = letter or {}
     entries = _entries(lines)
     margin = min((e.indent for e in entries), default=0)
     projects: list[dict[str, Any]] = []
@@ -141,6 +168,16 @@ def read(lines: list[Line], draft: Draft) -> None:
             value, unit, _rest = read_amount(amount.text)  # type: ignore[misc]
             pr.budget["total"] = (value, unit, Tok(amount.text, amount.pos), False)
             candidate = None
+        elif not projects:
+            # a letter: what its prose says of the one project its outline is of
+            if "total" in letter:
+                value, unit, printed, pos = letter["total"]
+                pr.budget["total"] = (value, unit, Tok(printed, pos), False)
+                draft.comment(pr.P + ("budget", "total"), f"{pos}: the one amount the letter's text allocates")
+            if "goals" in letter:
+                pr.goals.append(letter["goals"][0])
+                pr.goal_pos = letter["goals"][1]
+                draft.comment(pr.P + ("goals",), f"{letter['goals'][1]}: after the goal label in the letter's text")
         return {"project": pr, "indicators": IndicatorReader(header, pr.P + ("indicators",), draft, False),
                 "first": at.pos, "last": at.pos, "level1": None, "indent": -1, "notes": set()}
 
@@ -238,11 +275,25 @@ def read(lines: list[Line], draft: Draft) -> None:
             # an item of the tree that the title names first: the agency that publishes the outline
             draft.agency_lines.append((node.pos, "", name, ""))
             break
+    if projects and not draft.agency_lines:
+        _signature(entries, draft)
     if projects:
         draft.data["projects"] = projects
     else:
         draft.warn(entries[-1].pos if entries else Pos(line=1), "projects", "an outline of indicator levels, but no "
                    "project could be read from it")
+
+
+def _signature(entries: list[Entry], draft: Draft) -> None:
+    """A letter names no 主管部门: it is signed, by the agency above the date at its end."""
+    dates = [k for k, e in enumerate(entries) if k and re.fullmatch(r"20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", e.text)]
+    if not dates:
+        return
+    signer = entries[dates[-1] - 1]
+    name = clean_cell(signer.text)
+    if 4 <= len(name) <= 30 and re.fullmatch(r"[\u4e00-\u9fff()（）]+", name) and _agency_name_like(name):
+        draft.agency_lines.append((signer.pos, "", name, ""))
+        draft.comment(("agency", "name"), f"{signer.pos}: the letter's signature, above its date")
 
 
 def _item(e: Entry, value: Entry | None, reader: IndicatorReader, draft: Draft) -> str:
@@ -254,10 +305,23 @@ def _item(e: Entry, value: Entry | None, reader: IndicatorReader, draft: Draft) 
     text = re.sub(r"[;；。,，]+$", "", text).strip()
     lex = lexicon()
     if re.search(r"[;；。]", text) or any(w in nfkc(text) for w in lex._levels if len(w) >= 4):
-        # several indicators in one paragraph (数量指标:…;…;时效指标:…): where each ends is a guess
-        draft.warn(e.pos, reader.P, f"'{text[:40]}…' holds more than one indicator or level: not read; add its "
-                                    "indicators by hand")
-        return ""
+        items = _paragraph_items(text)
+        if items is None:
+            # several indicators in one paragraph whose boundaries are not marked: where each ends is a guess
+            draft.warn(e.pos, reader.P, f"'{text[:40]}…' holds more than one indicator or level: not read; add its "
+                                        "indicators by hand")
+            return ""
+        for level, item_name, item_target in items:
+            if level:
+                kind = "level2" if norm(level) in lex.level2 and (reader.st.level1 or norm(level) not in lex.level1) \
+                    else "level1"
+                (reader._level2 if kind == "level2" else reader._level1)(Tok(level, e.pos))
+                continue
+            got = {"name": Tok(item_name, e.pos)}
+            if item_target:
+                got["target"] = Tok(item_target, e.pos)
+            reader._emit(got, None, pos=e.pos)
+        return "several indicators of a paragraph told apart by their levels, separators and comparators"
     name, target, note = text, "", ""
     if value is not None:
         target = clean_cell(value.text)

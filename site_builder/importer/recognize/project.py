@@ -13,8 +13,8 @@ from ..common import (AGENCY_LINE_RE, CHECKPOINT_BY_MONTH, PROJECT_CODE_RE, PROJ
                       budget_year, clean_cell, compact, join_wrapped, strip_enum)
 from ..grid import Pos
 from ..lexicon import Label, lexicon, nfkc, norm
-from ..units import WAN, YUAN, Num, amount_text, read_amount, to_wan, unit_in
-from .indicators import IndicatorReader, header_of, subheader
+from ..units import WAN, YUAN, Num, allocated_amounts, amount_text, read_amount, to_wan, unit_in
+from .indicators import Column, Header, IndicatorReader, header_of, subheader
 from .lines import Line, Tok, split_run_together
 from .overview import PART2_RE, find_title, overview_from, plan_from_values
 
@@ -296,6 +296,15 @@ class ProjectReader:
                     self.queue.pop()
                     self.queue_line.pop()
                 continue
+            para = self._level_paragraph(line)
+            if para is not None:
+                if reader is None:
+                    header = Header([Column("name", 0), Column("target", 1)], line.pos)
+                    reader = self._indicator_reader(header, blank_lines_are_cells)
+                if not reader.level_paragraph(*para):
+                    self.draft.warn(line.pos, self.P + ("indicators",), f"'{para[1].text.strip()[:40]}…' holds more "
+                                    "than one indicator: not read; add its indicators by hand")
+                continue
             self.label_follows = self._label_next(lines, k_line)
             self._header_line(line)
             if self.queue:
@@ -305,6 +314,21 @@ class ProjectReader:
         if reader is not None:
             self.draft.table_ends[self.P[1]] = reader.last_pos
         return self._assemble(indicators, header is not None)
+
+    def _level_paragraph(self, line: Line) -> tuple[Tok, Tok] | None:
+        """A row of cells whose last two are a level and a paragraph of several
+        indicators (年度绩效总目标 | 产出指标 | 名称8次;名称≥86%。), with no value
+        before them: (level, paragraph)."""
+        vals = line.values()
+        if line.kind != "cells" or len(vals) < 2:
+            return None
+        level, body = vals[-2], vals[-1]
+        text = nfkc(body.text).strip().rstrip(";；。")
+        if self.lex.level(level.text) is None or self.lex.level(body.text) is not None or not re.search(r"[;；。]", text):
+            return None
+        if any(self.lex.label(v.text) is None and not self.lex.label_like(v.text) for v in vals[:-2]):
+            return None
+        return level, body
 
     def _indicator_reader(self, h: Any, blank_lines_are_cells: bool) -> IndicatorReader:
         reader = IndicatorReader(h, self.P + ("indicators",), self.draft, self.stream)
@@ -454,8 +478,16 @@ class ProjectReader:
         prev_label = False
         last_filled = max((k for k, t in enumerate(toks) if t.text.strip()), default=-1)
         self.line_keys: set[str] = set()
+        unknown_amounts = self._unknown_amount_labels(line, toks)
         for n, t in enumerate(toks):
             text = t.text.strip()
+            if n in unknown_amounts:
+                self.draft.warn(t.pos, self.P, f"'{text}' stands among amount labels: an amount label the lexicon "
+                                               "does not know; its value is not read (add it to lexicon.yaml)")
+                self.queue.append((Label("ignored", "", norm(text)), t))
+                self.queue_line.append(id(line))
+                prev_label = True
+                continue
             if not text:
                 # a label's empty cell — not the padding after a row's last cell
                 if line.kind == "cells" and self.queue and prev_label and n < last_filled:
@@ -514,7 +546,8 @@ class ProjectReader:
             self.last_exploded = 0
             self._value(t, line)
             waiting = len(self.queue)
-        only_labels = all(self.lex.label(t.text) is not None for t in toks if t.text.strip())
+        only_labels = all(self.lex.label(t.text) is not None or n in unknown_amounts
+                          for n, t in enumerate(toks) if t.text.strip())
         if had_value or (line.kind == "cells" and not self.stream and not only_labels):
             # labels of this row left without a value are blank; labels of a row
             # of labels above still wait for the values below them. A line of text
@@ -524,6 +557,27 @@ class ProjectReader:
             keep = [k for k, ln in enumerate(self.queue_line) if ln != id(line) or k >= len(self.queue) - tail]
             self.queue = [self.queue[k] for k in keep]
             self.queue_line = [self.queue_line[k] for k in keep]
+
+    def _unknown_amount_labels(self, line: Line, toks: list[Tok]) -> set[int]:
+        """A row of amount labels above a row of their amounts (财政拨款 | 非税安排 |
+        上年结转 | 政府债券 | 其他): a short text between two labels, in a row of
+        labels of which two or more are amounts', is an amount label the lexicon
+        does not know. Its place keeps the amounts below in step."""
+        if line.kind != "cells":
+            return set()
+        filled = [(n, t) for n, t in enumerate(toks) if t.text.strip()]
+        labels = [self.lex.label(t.text) for _n, t in filled]
+        if sum(1 for lab in labels if lab is not None and lab.key.startswith("budget.")) < 2:
+            return set()
+        out: set[int] = set()
+        for k, ((n, t), lab) in enumerate(zip(filled, labels)):
+            if lab is not None:
+                continue
+            if not (0 < k < len(filled) - 1 and labels[k - 1] is not None and labels[k + 1] is not None) \
+                    or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", norm(t.text)) or self.lex.level(t.text):
+                return set()
+            out.add(n)
+        return out
 
     def _joins_label(self, text: str) -> bool:
         """Does ``text`` complete the label waiting before it (主管部门 / 及编码)?"""
@@ -606,6 +660,10 @@ class ProjectReader:
             t = Tok(re.sub(r"^\s*[:：]\s*", "", t.text), t.pos, t.col, t.span, t.merged)
         if lab.kind == "ignored":
             self.last_field = ""  # text after the ignored field's value is not the field before it
+            m = _ONE_YEAR_SPAN_RE.match(nfkc(t.text).strip()) if "起止" in lab.text else None
+            if m and m.group(2) in (None, m.group(1)):
+                # a project that runs from one month to another of one year (2022年1月—12月): that year's budget
+                self.draft.year_hints.append((t.pos, int(m.group(1)), f"{ltok.text.strip()} ({t.text.strip()})"))
             return
         self.last_field = key
         if key.startswith("budget."):
@@ -756,9 +814,11 @@ class ProjectReader:
 
     # ------------------------------------------------------------ result
 
-    def _unit(self, cell: Tok) -> tuple[str, str]:
+    def _unit(self, cell: Tok, value: Decimal) -> tuple[str, str]:
         """The unit of an amount without one attached: the nearest caption
-        before it in this table, else anywhere before it in the document."""
+        before it in this table, else anywhere before it in the document,
+        else the unit of the same amount where the text allocates it (a
+        notice's "现将…资金500万元下达" above its table)."""
         if self.units:
             return self.units[-1][1], f"the caption at {self.units[-1][0]}"
         hints = self.draft.unit_hints
@@ -769,6 +829,9 @@ class ProjectReader:
             return inside[-1][1], f"the caption at {inside[-1][0]}"
         if before:
             return before[-1][1], f"the caption at {before[-1][0]}"
+        same = [(unit, printed) for v, unit, printed in allocated_amounts(self.draft.all_text) if v == value and value]
+        if len({unit for unit, _ in same}) == 1:
+            return same[0][0], f"the same amount allocated in the text ('{same[0][1]}')"
         return "", ""
 
     def _assemble(self, indicators: list[dict[str, Any]], had_header: bool) -> dict[str, Any] | None:
@@ -798,7 +861,7 @@ class ProjectReader:
             value, unit, cell, _year = self.budget[k]
             where = "attached to the amount"
             if unit is None:
-                unit, where = self._unit(cell)
+                unit, where = self._unit(cell, value)
             if not unit:
                 unit = WAN
                 d.warn(cell.pos, P + ("budget", k), f"no amount unit printed for '{cell.text.strip()}'; "
@@ -809,6 +872,8 @@ class ProjectReader:
             budget[k] = amount_text(conv) if unit == YUAN or value != conv or not _plain(cell.text) else Num(_printed(cell.text))
             if unit == YUAN:
                 d.comment(P + ("budget", k), f"printed '{cell.text.strip()}' 元 ({where}); converted exactly to 万元")
+            elif where.startswith("the same amount"):
+                d.comment(P + ("budget", k), f"printed '{cell.text.strip()}' without a unit; 万元 from {where}")
             elif not _plain(cell.text):
                 d.comment(P + ("budget", k), f"printed '{cell.text.strip()[:40]}'")
         if budget:
@@ -913,6 +978,9 @@ def _join_pieces(seg: list[Line]) -> list[Line]:
         out.append(seg[i])
         i += 1
     return out
+
+
+_ONE_YEAR_SPAN_RE = re.compile(r"^(20\d\d)\s*年\s*\d{1,2}\s*月[^-—－–~至到]{0,6}[-—－–~至到]+\s*(?:(20\d\d)\s*年)?\s*\d{1,2}\s*月")
 
 
 def _footer(line: Line) -> bool:
