@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from .content.config import ConfigError
 from .build import BuildReport, Project, default_jobs, output_folder
+from .build.downloads import SITE_DATA_FILES
 from .errors import BuildError
 from .live import LiveBuilder
 
@@ -67,8 +68,8 @@ def rebuild(builder: LiveBuilder, preview: PreviewState, log: Callable[[str], No
             changed: list[str] | None = None) -> BuildReport | None:
     """Rebuild after an edit (``changed``: the file the watcher saw change).
     The site-wide downloads an in-place edit makes stale are written by
-    ``later`` (after livereload has told the browser to reload: the editor
-    waits for pages, not for ~200 MB of CSV)."""
+    ``later`` (once the editor pauses: the editor waits for pages, not for
+    ~200 MB of CSV)."""
     t0 = time.perf_counter()
     try:
         report = builder.build(jobs=1, verify_output=False, defer_site_data=later is not None, changed=changed, log=log)
@@ -112,6 +113,11 @@ def _settle(*, first: bool) -> None:
     if not first:
         gc.collect(1)
     gc.freeze()
+
+
+# seconds without an edit before the site-wide downloads an in-place edit
+# made stale are written (sooner when one is asked for, and when serve stops)
+SITE_DATA_IDLE = 5.0
 
 
 def _write_site_data(builder: LiveBuilder, log: Callable[[str], None]) -> None:
@@ -384,6 +390,11 @@ def make_server(builder: LiveBuilder, preview: PreviewState, log: Callable[[str]
             except (ValueError, OSError):  # a NUL byte in the path, a name too long for the file system
                 raise web.HTTPError(404) from None
 
+        async def get(self, path: str, include_body: bool = True) -> None:
+            if path in SITE_DATA_FILES:  # asked for before the editor paused: written now
+                _write_site_data(builder, log)
+            await super().get(path, include_body)
+
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-store")
 
@@ -468,9 +479,16 @@ def make_server(builder: LiveBuilder, preview: PreviewState, log: Callable[[str]
                 (r"/(.*)", PreviewHandler, {"path": self.root, "default_filename": "index.html"}),
             ]).listen(port, address=host)
 
+    waiting: list[object] = []  # the site-wide downloads' turn, once the editor pauses
+
     def later(task: Callable[[], None]) -> None:
-        # on the server's own loop, after this tick has sent the reload
-        IOLoop.current().call_later(0.2, task)
+        # on the server's own loop, once no edit came for SITE_DATA_IDLE seconds:
+        # writing them (~3 s at 10,000 filings) holds the loop, and an edit
+        # saved meanwhile would wait for it
+        loop = IOLoop.current()
+        for timeout in waiting:
+            loop.remove_timeout(timeout)
+        waiting[:] = [loop.call_later(SITE_DATA_IDLE, task)]
 
     watcher = SnapshotWatcher()
     server = PreviewServer(watcher=watcher)
@@ -506,5 +524,8 @@ def _serve(root: Path, out_dir: Path, *, port: int, host: str, search: bool, say
         preview.error = str(exc)
         say(f"build failed; serving the last good site in {out_dir}:\n{exc}")
     say(f"serving {out_dir} on http://{host}:{port}/ — watching content/, layouts/, static/ (Ctrl-C stops)")
-    server.serve(port=port, host=host, root=str(out_dir), open_url_delay=None, restart_delay=0)
+    try:
+        server.serve(port=port, host=host, root=str(out_dir), open_url_delay=None, restart_delay=0)
+    finally:
+        _write_site_data(builder, say)  # the folder left behind is the whole site (Ctrl-C, or terminated)
     return 0

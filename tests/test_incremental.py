@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -253,6 +254,27 @@ def test_serve_shows_edits_error_banner_and_recovers(project, preview):
     assert "119.71" in html  # the last good site is still served
     edit(project / CAOFEIDIAN, "total: -1", "total: 0.91")
     wait_for(lambda: "site-builder-error" not in fetch(page))
+
+
+def test_serve_writes_the_site_wide_downloads_when_asked_for_or_when_it_stops(project, tmp_path):
+    """An in-place edit leaves the site-wide downloads (~200 MB at 10,000
+    filings, ~3 s on the server's loop) until the editor pauses, so that an
+    edit saved meanwhile does not wait for them; one asked for is written
+    first, and serve writes them when it stops (Ctrl-C)."""
+    with running_preview(project, tmp_path) as (base, proc):
+        page = base + "/agencies/130209-442001/2024/"
+        edit(project / CAOFEIDIAN, "total: 0.81", "total: 0.91")
+        edit(project / CAOFEIDIAN, "fiscal: 0.81", "fiscal: 0.91")
+        wait_for(lambda: "119.71" in fetch(page))
+        on_disk = (tmp_path / "preview/data/filings.csv").read_text(encoding="utf-8")
+        assert "119.71" not in on_disk and "119.61" in on_disk  # not yet: the editor may save again
+        assert "119.71" in fetch(base + "/data/filings.csv")  # asked for: written first
+        edit(project / CAOFEIDIAN, "total: 0.91", "total: 0.95")
+        edit(project / CAOFEIDIAN, "fiscal: 0.91", "fiscal: 0.95")
+        wait_for(lambda: "119.75" in fetch(page))
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert "119.75" in (tmp_path / "preview/data/filings.csv").read_text(encoding="utf-8")
 
 
 def test_a_real_browser_receives_the_reload(project, preview, browser):
