@@ -526,9 +526,11 @@ def lighten(info: FilingInfo) -> FilingInfo:
 
 
 # what a filing's pickle holds that is not its content: the content hash (of
-# the file's bytes), the site model's agency, the way to the whole filing,
-# and properties cached on first use (present or not by the order of use)
-_NOT_LISTED = ("content_hash", "listing_hash", "agency", "load_whole", "dep", "listing_dep", "updated")
+# the file's bytes), where the file is (its content is ``filing``; an output
+# must not depend on where the project sits), the site model's agency, the
+# way to the whole filing, and properties cached on first use (present or not
+# by the order of use)
+_NOT_LISTED = ("content_hash", "listing_hash", "loaded", "agency", "load_whole", "dep", "listing_dep", "updated")
 
 
 def listing_hash(light: FilingInfo) -> str:
