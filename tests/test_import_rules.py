@@ -657,3 +657,56 @@ def test_a_short_text_after_an_amount_label_in_a_row_with_values_is_a_value() ->
     lines = _LEVEL_PARAGRAPHS[:2] + ["财政拨款 | 上年结转 | 非税安排 | 36 |"]
     r = import_text("\n".join(lines), year=2022)
     assert not [w for w in r.warnings if "stands among amount labels" in w[2]]
+
+
+# ---------------------------------------------------------------- the agency-wide table
+
+UNIT_TEXT = [
+    "祁东县疾病预防控制中心2024年祁东县部门整体支出绩效目标表",
+    "来源:祁东县财政局     发布时间:2024-12-11 11:16",
+    "2024年祁东县部门整体支出绩效目标表",
+    "部门名称祁东县疾病预防控制中心",
+    "年度预算申请 (万元)资金总额:952.22",
+    "按收入性质分:952.22按支出性质分:952.22",
+    "其中:一般公共预算:952.22其中:基本支出:875.22",
+    "政府性基金拨款:项目支出:77",
+    "其他资金: ",
+    "部门职能 职责概述中心的职能职责是:承担全县项目支出管理;结核病防治。",
+    "整体绩效目标根据文件要求完成项目支出绩效目标。",
+]
+
+
+def test_a_unit_table_printed_as_text_two_label_columns_on_a_line() -> None:
+    # each label of a line followed by its value; the agency's name and the goals run to the line's end
+    r = import_text("\n".join(UNIT_TEXT))
+    ub = r.data["unit_budget"]
+    assert ub["expenditure_total"] == "952.22" and ub["revenue_total"] == "952.22"
+    assert ub["funding"] == {"fiscal": "952.22"} and ub["basic"] == {"total": "875.22"} and ub["project"] == "77"
+    assert ub["goals"] == ["根据文件要求完成项目支出绩效目标。"]
+    assert r.data["agency"]["name"] == "祁东县疾病预防控制中心"
+    # the page's heading and the table's title start one table, not an empty one before it
+    assert not [w for w in r.warnings if "nothing readable" in w[2]]
+
+
+def test_a_unit_table_printed_as_text_reads_only_lines_that_start_with_its_labels() -> None:
+    # 项目支出 inside a line of a label the lexicon does not know (职责概述) is no amount label;
+    # two labels of the table's total that disagree leave it to the editor
+    text = UNIT_TEXT[:4] + ["资金总额:952.22", "按收入性质分:952.22按支出性质分:925.22",
+                            "其中:一般公共预算:952.22万元(含结转)其中:基本支出:875.22"] + UNIT_TEXT[9:10]
+    r = import_text("\n".join(text))
+    ub = r.data.get("unit_budget") or {}
+    assert "expenditure_total" not in ub and "unit_budget.expenditure_total" in fields(r)
+    assert "funding" not in ub and "unit_budget.funding.fiscal" in fields(r)
+    assert ub.get("basic") == {"total": "875.22"} and "project" not in ub
+
+
+def test_a_unit_table_label_heading_its_parts_has_no_amount_of_its_own() -> None:
+    # 基本支出 is the basic spending's total where it stands alone, the heading of 人员经费 … 合计 where they follow it
+    head = ["单位整体支出绩效目标表", "单位名称\t和政县机关事务管理局", "总体目标\t目标1: 提高后勤服务保障工作服务水平",
+            "预算情况(万元)\t按支出类型分\t\t预算金额\t按来源类型分\t预算金额"]
+    r = import_text("\n".join(head + ["\t基本支出\t人员经费\t595.51\t当年财政拨款\t1637.51",
+                                      "\t\t合计\t615.51\t其他资金\t", "\t项目支出\t\t1022\t收入预算合计\t1637.51"]))
+    assert r.data["unit_budget"]["basic"] == {"personnel": "595.51", "total": "615.51"}
+    r = import_text("\n".join(head + ["\t基本支出\t\t615.51\t当年财政拨款\t1637.51",
+                                      "\t项目支出\t\t1022\t收入预算合计\t1637.51"]))
+    assert r.data["unit_budget"]["basic"] == {"total": "615.51"}
