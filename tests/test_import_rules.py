@@ -710,3 +710,43 @@ def test_a_unit_table_label_heading_its_parts_has_no_amount_of_its_own() -> None
     r = import_text("\n".join(head + ["\t基本支出\t\t615.51\t当年财政拨款\t1637.51",
                                       "\t项目支出\t\t1022\t收入预算合计\t1637.51"]))
     assert r.data["unit_budget"]["basic"] == {"total": "615.51"}
+
+
+# ---------------------------------------------------------------- traditional characters
+
+HENGYANG = [
+    "衡陽市社會福利院2025年度部門預算公開",
+    "來源:市社會福利院發布時間:2025-01-16",
+    "整體支出績效目標表",
+    "                金額單位:萬元",
+    "單位編碼單位名稱資金總額按收入性質分按支出性質分整體績效目標部門整體支出年度績效目標",
+    "部門名稱衡陽市社會福利院",
+    "整體績效目標1、建立健全孤兒、特困人員保障體系,維護院內服務對象權益;2、為全院283名服務對象提供良好的生活、學習環境。",
+    "基本支出:700.38",
+]
+
+
+def test_text_in_traditional_characters_is_read_in_a_simplified_copy_its_values_as_printed() -> None:
+    r = import_text("\n".join(HENGYANG))
+    assert r.data["unit"] == "万元" and r.data["region"]["city"] == "衡阳市"  # 萬元, 衡陽市: labels and places
+    assert r.data["agency"]["name"] == "衡陽市社會福利院"
+    ub = r.data["unit_budget"]
+    assert ub["basic"] == {"total": "700.38"}
+    assert ub["goals"] == ["建立健全孤兒、特困人員保障體系,維護院內服務對象權益;2、為全院283名服務對象提供良好的生活、學習環境。"]
+    assert "traditional characters" in r.data["source"]["note"]
+
+
+def test_simplified_text_citing_a_traditional_name_is_not_converted() -> None:
+    # a few characters in traditional form (a name) do not make the document one in traditional characters
+    text = ["2024年祁东县部门整体支出绩效目标表", "部门名称衡陽市社會福利院", "年度预算申请 (万元)资金总额:952.22"]
+    r = import_text("\n".join(text))
+    assert r.data["agency"]["name"] == "衡陽市社會福利院" and "traditional" not in r.data["source"]["note"]
+
+
+def test_a_value_whose_characters_stand_for_two_printed_ones_is_left_to_the_editor() -> None:
+    from site_builder.importer.script import Printed
+
+    p = Printed("乾淨 幹部", "干净 干部", {"干": {"乾", "幹"}, "净": {"淨"}, "部": {"部"}, " ": {" "}})
+    assert p.restore("干部") == "幹部"  # read at its place
+    assert p.restore("净") == "淨"
+    assert p.restore("部干") is None

@@ -180,5 +180,6 @@ def _text_line(line: Line, money: dict[tuple[str, ...], Any], goals: list[str], 
         end = found[n + 1][0] if n + 1 < len(found) else len(t)
         value = _OF_WHICH_RE.sub("", re.sub(r"^[:：\s]+", "", text[b:end])).strip()
         key = lex.unit_money.get(w)
-        if key and value:
+        # labels after labels (…其他资金基本支出项目支出一级指标二级指标…) are the table's header, not a value
+        if key and value and lex.leading_label(value) is None:
             _put(money, key, text[a:b], value, line.pos, draft)
