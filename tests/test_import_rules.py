@@ -720,6 +720,7 @@ HENGYANG = [
     "整體支出績效目標表",
     "                金額單位:萬元",
     "單位編碼單位名稱資金總額按收入性質分按支出性質分整體績效目標部門整體支出年度績效目標",
+    "一般公共預算政府性基金撥款財政專戶管理資金其他資金基本支出項目支出一級指標二級指標三級指標指標值類型指標值計量單位",
     "部門名稱衡陽市社會福利院",
     "整體績效目標1、建立健全孤兒、特困人員保障體系,維護院內服務對象權益;2、為全院283名服務對象提供良好的生活、學習環境。",
     "基本支出:700.38",
@@ -734,6 +735,8 @@ def test_text_in_traditional_characters_is_read_in_a_simplified_copy_its_values_
     assert ub["basic"] == {"total": "700.38"}
     assert ub["goals"] == ["建立健全孤兒、特困人員保障體系,維護院內服務對象權益;2、為全院283名服務對象提供良好的生活、學習環境。"]
     assert "traditional characters" in r.data["source"]["note"]
+    # a header of labels run together: the labels after 項目支出 are not its value
+    assert "project" not in ub and "unit_budget.project" not in fields(r)
 
 
 def test_simplified_text_citing_a_traditional_name_is_not_converted() -> None:
@@ -750,3 +753,16 @@ def test_a_value_whose_characters_stand_for_two_printed_ones_is_left_to_the_edit
     assert p.restore("干部") == "幹部"  # read at its place
     assert p.restore("净") == "淨"
     assert p.restore("部干") is None
+
+
+def test_a_unit_table_agency_label_among_other_labels_of_its_row() -> None:
+    rows = ["| 部门整体绩效目标 | |||||||", "| 基本信息 | |||||||",
+            "| 部门编码: | 316 | 部门名称: | 浮梁县林业局 | *联系人: | 王媛 | ||",
+            "| *年度绩效总目标 | 保证林业局职能实现,保障人员经费。 | ||||||"]
+    r = import_text("\n".join(["部门整体支出绩效目标表"] + rows))
+    assert r.data["agency"]["name"] == "浮梁县林业局"
+    assert r.data["unit_budget"]["goals"] == ["保证林业局职能实现,保障人员经费。"]
+    # an empty cell dropped by the flattening: the label after it (联系人) is no agency
+    rows[2] = "| 部门编码: | 316 | 部门名称: | *联系人: | 王媛 | ||"
+    r = import_text("\n".join(["部门整体支出绩效目标表"] + rows))
+    assert not (r.data.get("agency") or {}).get("name")

@@ -42,9 +42,13 @@ def read_unit_table(lines: list[Line], draft: Draft) -> dict[str, Any] | None:
         toks = line.toks
         first = norm(toks[0].text) if toks else ""
         role = lex.unit_labels.get(first, "")
-        if role == "agency":
-            vals = [t for t in toks[1:] if not t.blank]
-            if vals:
+        # the agency's label may share a row with others (部门编码: | 316 | 部门名称: | 浮梁县林业局 | *联系人: | …)
+        ag = next((k for k, t in enumerate(toks) if lex.unit_labels.get(norm(t.text)) == "agency"), None)
+        if ag is not None:
+            vals = [t for t in toks[ag + 1:] if not t.blank]
+            # a cell ending in a colon (*联系人:) is a label, the agency's cell being empty
+            if vals and lex.label(vals[0].text) is None and not lex.label_like(vals[0].text) \
+                    and not re.search(r"[:：]\s*$", vals[0].text):
                 draft.agency_lines.append((line.pos, "", vals[0].text.strip(), ""))
             mode = ""
             continue
