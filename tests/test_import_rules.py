@@ -753,6 +753,8 @@ def test_a_value_whose_characters_stand_for_two_printed_ones_is_left_to_the_edit
     assert p.restore("干部") == "幹部"  # read at its place
     assert p.restore("净") == "淨"
     assert p.restore("部干") is None
+    p = Printed("乾部 幹部", "干部 干部", {"干": {"乾", "幹"}, "部": {"部"}, " ": {" "}})
+    assert p.restore("干部") is None  # it occurs printed two ways
 
 
 def test_a_unit_table_agency_label_among_other_labels_of_its_row() -> None:

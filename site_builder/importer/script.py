@@ -21,6 +21,7 @@ from .grid import Document, Para, Table
 # text that cites a name in traditional ones
 TRADITIONAL_SHARE = 0.1
 TRADITIONAL_MIN = 20
+SAMPLE = 20000
 # fields whose values do not come from the printed text: the format's, the division table's, the importer's note
 NOT_PRINTED = {("schema",), ("year",), ("region",), ("unit",), ("source", "note")}
 
@@ -47,12 +48,19 @@ class Printed:
     def restore(self, value: str) -> str | None:
         """``value`` as printed: from the place it was read at, else character for
         character where each character stands for one printed character in this
-        document; None where one stands for two (乾 and 干 both give 干)."""
+        document; None where one stands for two (乾 and 干 both give 干), or where
+        the value occurs printed in two ways."""
         if not value:
             return value
+        places = set()
         at = self.converted.find(value)
-        if at >= 0:
-            return self.printed[at:at + len(value)]
+        while at >= 0 and len(places) < 2:
+            places.add(self.printed[at:at + len(value)])
+            at = self.converted.find(value, at + 1)
+        if len(places) == 1:
+            return places.pop()
+        if places:
+            return None  # printed two ways where it occurs
         out = []
         for ch in value:
             printed = self.chars.get(ch, {ch})
@@ -74,25 +82,25 @@ def simplified(doc: Document) -> tuple[Document, Printed | None]:
                 texts.append(r.raw)
                 texts.extend(c.text for c in r.cells)
     printed = "\n".join(texts)
-    cjk = sum(1 for ch in printed if _cjk(ch))
-    if cjk < TRADITIONAL_MIN:
-        return doc, None
     conv = _converter()
-    converted = conv.convert(printed)
-    if len(converted) != len(printed):
-        return doc, None
-    changed = sum(1 for a, b in zip(printed, converted) if a != b and _cjk(a))
-    if changed < TRADITIONAL_MIN or changed < TRADITIONAL_SHARE * cjk:
-        return doc, None
-    chars: dict[str, set[str]] = {}
-    for a, b in zip(printed, converted):
-        chars.setdefault(b, set()).add(a)
-    # a text converted on its own may read its phrases otherwise than in the whole: each text's own conversion
-    # is used only where it keeps the text's length
+    # told from the document's beginning: a long simplified document is not converted whole to be told so
+    for text in (printed[:SAMPLE], printed) if len(printed) > SAMPLE else (printed,):
+        converted = conv.convert(text)
+        cjk = sum(1 for ch in text if _cjk(ch))
+        changed = sum(1 for a, b in zip(text, converted) if a != b and _cjk(a))
+        if len(converted) != len(text) or changed < TRADITIONAL_MIN or changed < TRADITIONAL_SHARE * cjk:
+            return doc, None
+
+    # each text converted on its own, as the recognizer reads it; one whose length the conversion changes
+    # is kept as printed
     def s(text: str) -> str:
         out = conv.convert(text) if text else text
         return out if len(out) == len(text) else text
 
+    converted = "\n".join(s(t) for t in texts)
+    chars: dict[str, set[str]] = {}
+    for a, b in zip(printed, converted):
+        chars.setdefault(b, set()).add(a)
     blocks: list[Any] = []
     for b in doc.blocks:
         if isinstance(b, Para):
