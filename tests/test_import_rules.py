@@ -657,3 +657,114 @@ def test_a_short_text_after_an_amount_label_in_a_row_with_values_is_a_value() ->
     lines = _LEVEL_PARAGRAPHS[:2] + ["财政拨款 | 上年结转 | 非税安排 | 36 |"]
     r = import_text("\n".join(lines), year=2022)
     assert not [w for w in r.warnings if "stands among amount labels" in w[2]]
+
+
+# ---------------------------------------------------------------- the agency-wide table
+
+UNIT_TEXT = [
+    "祁东县疾病预防控制中心2024年祁东县部门整体支出绩效目标表",
+    "来源:祁东县财政局     发布时间:2024-12-11 11:16",
+    "2024年祁东县部门整体支出绩效目标表",
+    "部门名称祁东县疾病预防控制中心",
+    "年度预算申请 (万元)资金总额:952.22",
+    "按收入性质分:952.22按支出性质分:952.22",
+    "其中:一般公共预算:952.22其中:基本支出:875.22",
+    "政府性基金拨款:项目支出:77",
+    "其他资金: ",
+    "部门职能 职责概述中心的职能职责是:承担全县项目支出管理;结核病防治。",
+    "整体绩效目标根据文件要求完成项目支出绩效目标。",
+]
+
+
+def test_a_unit_table_printed_as_text_two_label_columns_on_a_line() -> None:
+    # each label of a line followed by its value; the agency's name and the goals run to the line's end
+    r = import_text("\n".join(UNIT_TEXT))
+    ub = r.data["unit_budget"]
+    assert ub["expenditure_total"] == "952.22" and ub["revenue_total"] == "952.22"
+    assert ub["funding"] == {"fiscal": "952.22"} and ub["basic"] == {"total": "875.22"} and ub["project"] == "77"
+    assert ub["goals"] == ["根据文件要求完成项目支出绩效目标。"]
+    assert r.data["agency"]["name"] == "祁东县疾病预防控制中心"
+    # the page's heading and the table's title start one table, not an empty one before it
+    assert not [w for w in r.warnings if "nothing readable" in w[2]]
+
+
+def test_a_unit_table_printed_as_text_reads_only_lines_that_start_with_its_labels() -> None:
+    # 项目支出 inside a line of a label the lexicon does not know (职责概述) is no amount label;
+    # two labels of the table's total that disagree leave it to the editor
+    text = UNIT_TEXT[:4] + ["资金总额:952.22", "按收入性质分:952.22按支出性质分:925.22",
+                            "其中:一般公共预算:952.22万元(含结转)其中:基本支出:875.22"] + UNIT_TEXT[9:10]
+    r = import_text("\n".join(text))
+    ub = r.data.get("unit_budget") or {}
+    assert "expenditure_total" not in ub and "unit_budget.expenditure_total" in fields(r)
+    assert "funding" not in ub and "unit_budget.funding.fiscal" in fields(r)
+    assert ub.get("basic") == {"total": "875.22"} and "project" not in ub
+
+
+def test_a_unit_table_label_heading_its_parts_has_no_amount_of_its_own() -> None:
+    # 基本支出 is the basic spending's total where it stands alone, the heading of 人员经费 … 合计 where they follow it
+    head = ["单位整体支出绩效目标表", "单位名称\t和政县机关事务管理局", "总体目标\t目标1: 提高后勤服务保障工作服务水平",
+            "预算情况(万元)\t按支出类型分\t\t预算金额\t按来源类型分\t预算金额"]
+    r = import_text("\n".join(head + ["\t基本支出\t人员经费\t595.51\t当年财政拨款\t1637.51",
+                                      "\t\t合计\t615.51\t其他资金\t", "\t项目支出\t\t1022\t收入预算合计\t1637.51"]))
+    assert r.data["unit_budget"]["basic"] == {"personnel": "595.51", "total": "615.51"}
+    r = import_text("\n".join(head + ["\t基本支出\t\t615.51\t当年财政拨款\t1637.51",
+                                      "\t项目支出\t\t1022\t收入预算合计\t1637.51"]))
+    assert r.data["unit_budget"]["basic"] == {"total": "615.51"}
+
+
+# ---------------------------------------------------------------- traditional characters
+
+HENGYANG = [
+    "衡陽市社會福利院2025年度部門預算公開",
+    "來源:市社會福利院發布時間:2025-01-16",
+    "整體支出績效目標表",
+    "                金額單位:萬元",
+    "單位編碼單位名稱資金總額按收入性質分按支出性質分整體績效目標部門整體支出年度績效目標",
+    "一般公共預算政府性基金撥款財政專戶管理資金其他資金基本支出項目支出一級指標二級指標三級指標指標值類型指標值計量單位",
+    "部門名稱衡陽市社會福利院",
+    "整體績效目標1、建立健全孤兒、特困人員保障體系,維護院內服務對象權益;2、為全院283名服務對象提供良好的生活、學習環境。",
+    "基本支出:700.38",
+]
+
+
+def test_text_in_traditional_characters_is_read_in_a_simplified_copy_its_values_as_printed() -> None:
+    r = import_text("\n".join(HENGYANG))
+    assert r.data["unit"] == "万元" and r.data["region"]["city"] == "衡阳市"  # 萬元, 衡陽市: labels and places
+    assert r.data["agency"]["name"] == "衡陽市社會福利院"
+    ub = r.data["unit_budget"]
+    assert ub["basic"] == {"total": "700.38"}
+    assert ub["goals"] == ["建立健全孤兒、特困人員保障體系,維護院內服務對象權益;2、為全院283名服務對象提供良好的生活、學習環境。"]
+    assert "traditional characters" in r.data["source"]["note"]
+    # a header of labels run together: the labels after 項目支出 are not its value
+    assert "project" not in ub and "unit_budget.project" not in fields(r)
+
+
+def test_simplified_text_citing_a_traditional_name_is_not_converted() -> None:
+    # a few characters in traditional form (a name) do not make the document one in traditional characters
+    text = ["2024年祁东县部门整体支出绩效目标表", "部门名称衡陽市社會福利院", "年度预算申请 (万元)资金总额:952.22"]
+    r = import_text("\n".join(text))
+    assert r.data["agency"]["name"] == "衡陽市社會福利院" and "traditional" not in r.data["source"]["note"]
+
+
+def test_a_value_whose_characters_stand_for_two_printed_ones_is_left_to_the_editor() -> None:
+    from site_builder.importer.script import Printed
+
+    p = Printed("乾淨 幹部", "干净 干部", {"干": {"乾", "幹"}, "净": {"淨"}, "部": {"部"}, " ": {" "}})
+    assert p.restore("干部") == "幹部"  # read at its place
+    assert p.restore("净") == "淨"
+    assert p.restore("部干") is None
+    p = Printed("乾部 幹部", "干部 干部", {"干": {"乾", "幹"}, "部": {"部"}, " ": {" "}})
+    assert p.restore("干部") is None  # it occurs printed two ways
+
+
+def test_a_unit_table_agency_label_among_other_labels_of_its_row() -> None:
+    rows = ["| 部门整体绩效目标 | |||||||", "| 基本信息 | |||||||",
+            "| 部门编码: | 316 | 部门名称: | 浮梁县林业局 | *联系人: | 王媛 | ||",
+            "| *年度绩效总目标 | 保证林业局职能实现,保障人员经费。 | ||||||"]
+    r = import_text("\n".join(["部门整体支出绩效目标表"] + rows))
+    assert r.data["agency"]["name"] == "浮梁县林业局"
+    assert r.data["unit_budget"]["goals"] == ["保证林业局职能实现,保障人员经费。"]
+    # an empty cell dropped by the flattening: the label after it (联系人) is no agency
+    rows[2] = "| 部门编码: | 316 | 部门名称: | *联系人: | 王媛 | ||"
+    r = import_text("\n".join(["部门整体支出绩效目标表"] + rows))
+    assert not (r.data.get("agency") or {}).get("name")

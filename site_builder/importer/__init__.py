@@ -86,7 +86,7 @@ def _order(pos: Pos) -> tuple[Any, ...]:
 
 
 def _run(doc_factory: Any, source_name: str, **given: Any) -> ImportResult:
-    from . import assemble
+    from . import assemble, script
     from .recognize import recognize
 
     draft = Draft(source_name=source_name)
@@ -94,10 +94,18 @@ def _run(doc_factory: Any, source_name: str, **given: Any) -> ImportResult:
     try:
         doc = doc_factory()
         reader = doc.reader
+        doc, printed = script.simplified(doc)
         draft = recognize(doc)
+        if printed is not None:
+            draft.notes.append("The text is printed in traditional characters: it was read in a simplified copy "
+                               "(OpenCC t2s), and the values are kept as printed.")
         if not doc.blocks and not doc.problems:
             draft.warn(Pos(line=1), "", "the file is empty: there is no text to import")
         assemble.finish(draft, **given)
+        if printed is not None:
+            for path in script.restore(draft.data, printed):
+                draft.warn(Pos(line=1), path, "printed in traditional characters, and which of them this "
+                                              "simplified text stands for is not certain; check it")
     except RecursionError:
         draft.warn(Pos(line=1), "", "the document is nested too deeply to read; the draft is partial")
         draft.data.setdefault("schema", 1)

@@ -69,6 +69,10 @@ class Lexicon:
         self.level2 = {norm(w): k for k, ws in (data.get("level2") or {}).items() for w in ws}
         self.unit_money = {norm(w): tuple(k.split(".")) for k, ws in (data.get("unit_budget") or {}).items() for w in ws}
         self.unit_labels = {norm(w): k for k, ws in (data.get("unit_budget_labels") or {}).items() for w in ws}
+        # the agency-wide table's labels that are found inside a line of text: long enough not to
+        # occur by chance inside a value (合计 is not)
+        self.unit_words = sorted((w for w in list(self.unit_money) + list(self.unit_labels) if len(w) >= 4),
+                                 key=len, reverse=True)
         self.qualitative = sorted({nfkc(w) for w in data.get("qualitative_targets") or []}, key=len, reverse=True)
         self.project_titles = sorted({norm(w) for w in data.get("project_titles") or []}, key=len, reverse=True)
         self.unit_titles = sorted({norm(w) for w in data.get("unit_titles") or []}, key=len, reverse=True)

@@ -120,7 +120,9 @@ def _segments(lines: list[Line]) -> tuple[list[Line], list[tuple[str, list[Line]
             started = True  # the agency-wide part ends here
             continue
         if kind:
-            new = (cur is None or kind == "unit" or (kind == "start" and bool(seen))
+            # a unit table's title printed twice (the page's heading, then the table's) starts one table
+            again = kind == "unit" and bool(segs) and segs[-1][0] == "unit" and not seen
+            new = (cur is None or (kind == "unit" and not again) or (kind == "start" and bool(seen))
                    or (kind == "code" and "code" in seen) or (kind == "name" and "name" in seen)
                    or (cur is not None and segs and segs[-1][0] == "unit" and kind != "unit"))
             if new:
