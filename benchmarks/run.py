@@ -316,6 +316,76 @@ def _pager(p) -> dict:
     return {"number": number, "count": count, "nav": nav}
 
 
+def _money(v) -> str:
+    """An amount as our templates' ``money`` filter prints it (HTML: the
+    exact value kept in a <data> element when rounding changed it)."""
+    from site_builder.pages.format import amount
+    return str(amount(v))
+
+
+def _region_changes(c) -> dict:
+    """What a region's what-changed page prints (layouts/region_changes.html),
+    amounts and targets formatted as its filters format them."""
+    from site_builder.analysis.years import VERDICTS
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units, signed, signed_percent
+
+    ch, r = c["changes"], c["region"]
+
+    def moved(x) -> dict:
+        return {"before": _money(x.before), "after": _money(x.after), "change": str(signed(x.change)),
+                "pct": signed_percent(x.pct)}
+
+    def project(p) -> list:
+        return [p.url, p.name, _money(p.project.budget.total), p.agency_name]
+
+    return {
+        "region_name": r.name, "region_url": r.url, "county": r.level == "county", "year": ch.year,
+        "summary": str(keep_units(c["summary"])), "pairs": len(ch.pairs), "new_only": len(ch.new_only),
+        "old_only": len(ch.old_only), **moved(ch),
+        "others": [[y, url] for y, url in c["others"]],
+        "parts": [{"url": p.url, "label": p.label, "agencies": p.agencies, **moved(p)} for p in ch.parts],
+        "increases": [{"url": x.new.url, "name": x.new.name, "agency": x.new.agency_name, **moved(x)}
+                      for x in ch.increases],
+        "decreases": [{"url": x.new.url, "name": x.new.name, "agency": x.new.agency_name, **moved(x)}
+                      for x in ch.decreases],
+        "added_count": ch.added_count, "added_total": _money(ch.added_total), "added": [project(a) for a in ch.added],
+        "ended_count": ch.ended_count, "ended_total": _money(ch.ended_total), "ended": [project(e) for e in ch.ended],
+        "verdict_counts": [ch.verdicts[v] for v in VERDICTS], "n_lowered": ch.verdicts["lowered"],
+        "lowered": [[x.target.new.name, x.target.new.level1, x.target.new.level2, x.project.new.url,
+                     x.project.new.name, x.pair.new.agency_name, str(keep_units(shown(x.target.old.target))),
+                     str(keep_units(shown(x.target.new.target)))] for x in ch.lowered],
+        "top": c["top"],
+    }
+
+
+def _sangong_years(years) -> list[dict]:
+    """partials/sangong_years.html's rows: the three (an amount, or "" for
+    none), the total and the count, and the unit-cost lines as printed."""
+    from site_builder.pages.format import plain
+    out = []
+    for ys in years:
+        costs = []
+        for g in ys.groups:
+            for k in g.cost_lines:
+                cat = k.category
+                of = (f"{k.projects} 个项目中 {k.counted} 个的数量单位为“{cat.unit}”" if k.counted < k.projects
+                      else f"{k.counted} 个项目")
+                costs.append([cat.name, f"{_money(k.display)} {cat.unit_cost_label}", _money(k.budget),
+                              f"{plain(k.quantity)} {cat.unit}", of])
+        out.append({"year": ys.year, "cells": [_money(g.amount) if g.projects else "" for g in ys.groups],
+                    "total": _money(ys.total), "projects": ys.projects, "costs": costs})
+    return out
+
+
+def _sangong_rows(rows, with_projects: bool) -> list[dict]:
+    """partials/sangong_rows.html's rows (pages.sangong.Row): each group's
+    amount ("" for none) and, where the table links them, its projects."""
+    return [{"url": r.url, "label": r.label, "note": r.note, "year": r.year,
+             "cells": [[_money(g.amount), [[p.url, p.name] for p in g.projects] if with_projects else []]
+                       if g.projects else None for g in r.sums.groups]} for r in rows]
+
+
 def _listings(site, views, places: dict) -> dict:
     """The listing pages of our page map (``pages.site_pages``: the same
     split into pages, titles, descriptions and breadcrumbs), each with what
@@ -327,8 +397,10 @@ def _listings(site, views, places: dict) -> dict:
     [filing key, project index, group, 二级 group] runs."""
     from itertools import groupby
 
-    from site_builder.pages.format import percent
+    from site_builder.pages.format import keep_units, percent
+    from site_builder.analysis.years import VERDICTS
     from site_builder.pages.map import site_pages
+    from site_builder.pages.years import MATCH_RULES, VERDICT_NOTES
 
     agency_i = {a.slug: i for i, a in enumerate(site.agencies)}
     region_i = {code: i for i, code in enumerate(site.regions)}
@@ -364,7 +436,15 @@ def _listings(site, views, places: dict) -> dict:
 
     own = {  # template → what its page prints of its own
         "agencies.html": lambda c: {"agencies": [agency_i[a.slug] for a in c["agencies"]], "n_agencies": c["count"]},
-        "region.html": lambda c: {"region": region_i[c["region"].code], "keys": keys(c["filings"])},
+        "region.html": lambda c: {"region": region_i[c["region"].code], "keys": keys(c["filings"]),
+                                  "changes": [[y, url] for y, url in c["changes"]],
+                                  "sangong_url": c["sangong_url"] or ""},
+        "region_changes.html": _region_changes,
+        "sangong.html": lambda c: {"years": _sangong_years(c["years"]), "rows": _sangong_rows(c["rows"], False)},
+        "sangong_region.html": lambda c: {
+            "region_name": c["region"].name, "region_url": c["region_url"], "county": c["region"].level == "county",
+            "years": _sangong_years(c["years"]), "children": _sangong_rows(c["children"], False),
+            "agencies": _sangong_rows(c["agencies"], True)},
         "year.html": lambda c: {"year": year_i[c["year"].year], "keys": keys(c["filings"])},
         "data.html": lambda c: {"keys": keys(c["filings"])},
         "quality.html": lambda c: {"filings": [quality_row(fq) for fq in c["filings"]]},
@@ -388,12 +468,22 @@ def _listings(site, views, places: dict) -> dict:
         m = c["page"]
         d = {"url": page.url, "pt": page.template.removesuffix(".html"), "title": m["title"],
              "description": m["description"], "crumbs": [list(b) for b in m["breadcrumbs"][1:]],
+             "indexed": m["searchable"],
              **_pager(c.get("pager"))}
         mine = make(c)
         assert not d.keys() & mine.keys(), page.template  # a page's own field must not hide these
         pages.append(d | mine)
     q, ix = views.quality, views.compare
+    tax = site.taxonomy
+    names = {c.slug: c.name for c in tax.categories}
     return {
+        # what every 三公 page prints alike: the groups' names (the tables'
+        # columns) and the caveats (sangong_caveats.html)
+        "sangong": {"groups": [g.name for g in tax.sangong],
+                    "caveats": [{"name": g.name, "categories": [names[c] for c in g.categories],
+                                 "caveat": str(keep_units(g.caveat)) if g.caveat else ""} for g in tax.sangong]},
+        "match_rules": "；其次，".join(f"{rule}（可信度{confidence}）" for rule, confidence in MATCH_RULES),
+        "verdicts": list(VERDICTS.values()), "lowered_note": VERDICT_NOTES["lowered"],
         "pages": pages,
         "quality": {"total": q.total, "warnings": q.warnings, "infos": q.infos, "share": percent(q.measurable_share),
                     "measurable": q.measurable, "indicators": q.indicators, "counts": counts(q.counts)},
