@@ -238,6 +238,19 @@ def count_pages(out: Path) -> int:
     return sum(1 for _ in out.rglob("*.html"))
 
 
+def html_paths(out: Path) -> set[str]:
+    """Every rendered page of a build, as its path inside ``out``."""
+    return {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+
+
+def not_in_hugo(path: str) -> bool:
+    """Our pages that Hugo's site leaves out (docs/performance.md, "What Hugo
+    does less than we do"): the Markdown pages under pages/, because our
+    Markdown renderer is not Hugo's and a handful of pages does not weigh in
+    the comparison; 404.html and search/, static shells with no data."""
+    return path.startswith("pages/") or path in ("404.html", "search/index.html")
+
+
 # --------------------------------------------------------------------------- Hugo
 
 def hugo_binary() -> Path:
