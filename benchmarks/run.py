@@ -372,6 +372,73 @@ def _region_changes(c) -> dict:
     }
 
 
+def _agency_years(ag, memo) -> dict | None:
+    """An agency page's years sections as layouts/agency.html prints them
+    (pages.years.agency_years; None for an agency with one filing)."""
+    from site_builder.pages.format import keep_units, signed, signed_percent
+    from site_builder.pages.years import agency_years
+
+    ys = agency_years(ag, memo)
+    if ys is None:
+        return None
+
+    def listed(ps) -> list[list]:
+        return [[x.url, x.name, _money(x.project.budget.total)] for x in ps]
+
+    return {
+        "bars": [[b.url, b.name, _money(b.amount), b.width] for b in ys.bars],
+        "rows": [{"url": r.info.url, "year": r.info.year, "total": _money(r.info.totals.total), "since": r.since or 0,
+                  "change": str(signed(r.change)), "pct": signed_percent(r.pct), "projects": len(r.info.projects),
+                  "indicators": r.info.indicators_all} for r in ys.rows],
+        "pairs": [{"anchor": v.anchor, "title": v.title, "sentence": str(keep_units(v.sentence)),
+                   "old": v.pair.old.year, "new": v.pair.new.year, "continued": len(v.pair.continued),
+                   "by_code": v.pair.by_code, "by_name": v.pair.by_name,
+                   "added_total": _money(v.pair.added_total), "ended_total": _money(v.pair.ended_total),
+                   "largest": [{"url": c.new.url, "name": c.new.name, "old_name": c.old.name if c.renamed else "",
+                                "before": _money(c.before), "after": _money(c.after), "up": c.change > 0,
+                                "change": str(signed(c.change)), "pct": signed_percent(c.pct),
+                                "rule": "编码" if c.rule == "code" else "名称"} for c in v.largest],
+                   "added": listed(v.pair.added), "ended": listed(v.pair.ended),
+                   "verdict_counts": [[label, n] for label, n in v.verdict_counts],
+                   "lowered": [[c.new.url, c.new.name, n] for c, n in v.lowered]} for v in ys.pairs],
+    }
+
+
+def _project_years(info, k, memo) -> dict | None:
+    """A project page's years section as layouts/project.html prints it
+    (pages.years.project_years; None when the agency has one filing)."""
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units, signed, signed_percent
+    from site_builder.pages.years import VERDICT_NOTES, project_years
+
+    ys = project_years(info, k, memo)
+    if ys is None:
+        return None
+
+    def target(row) -> list:
+        return [row.name, str(keep_units(shown(row.target))), row.level1, row.level2]
+
+    out: dict = {"sightings": [[s.project.url, s.year] for s in ys.sightings], "prev": None,
+                 "prev_filing": [ys.prev_filing.year, ys.prev_filing.url] if ys.prev_filing else None,
+                 "next": None, "next_filing": ys.next_filing.year if ys.next_filing else 0}
+    if (p := ys.prev) is not None:
+        d = ys.diff
+        out["prev"] = {
+            "year": p.old.filing.year, "url": p.old.url, "name": p.old.name, "rule": p.rule_text,
+            "confidence": p.confidence, "new_name": p.new.name if p.renamed else "", "before": _money(p.before),
+            "after": _money(p.after), "change": str(signed(p.change)), "pct": signed_percent(p.pct),
+            "changed": [{"verdict": c.verdict, "name": c.new.name, "level1": c.new.level1, "level2": c.new.level2,
+                         "old_name": c.old.name if c.renamed else "", "old": str(keep_units(shown(c.old.target))),
+                         "new": str(keep_units(shown(c.new.target))), "label": c.label,
+                         "note": VERDICT_NOTES[c.verdict]} for c in d.changed],
+            "added": [target(r) for r in d.added], "dropped": [target(r) for r in d.dropped],
+            "empty": d.empty, "unchanged": d.unchanged}
+    if (n := ys.next) is not None:
+        out["next"] = {"year": n.new.filing.year, "url": n.new.url, "name": n.new.name, "after": _money(n.after),
+                       "change": str(signed(n.change)), "pct": signed_percent(n.pct)}
+    return out
+
+
 def _sangong_years(years) -> list[dict]:
     """partials/sangong_years.html's rows: the three (an amount, or "" for
     none), the total and the count, and the unit-cost lines as printed."""
@@ -525,6 +592,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     from site_builder.analysis import views as explore
     from site_builder.build import Builder, Project
     from site_builder.pages.format import amount, percent
+    from site_builder.pages.years import AgencyMemo
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc
@@ -538,7 +606,9 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     if dest.exists():
         shutil.rmtree(dest)
     fdir.mkdir(parents=True)
+    memos: dict[str, AgencyMemo] = {}  # an agency's pairs of years, made once for its pages (as our build does)
     for light, fq in zip(site.filings, views.quality.filings, strict=True):
+        memo = memos.setdefault(light.agency_slug, AgencyMemo(light.agency))
         info = light.whole()  # the site model keeps filings light
         f = info.filing
         ag = info.agency
@@ -564,7 +634,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                 "measurable": p.measurable, "n_indicators": len(pr.indicators), "notes": _notes(p.notes),
                 "chart": chart, "plan_unit": pr.spending_plan.unit if pr.spending_plan else "",
                 "plan_rows": [[CHECKPOINT_LABELS[k], _m(v) if v is not None else ""] for k, v in p.plan_rows],
-                "groups": _groups(p.groups), "note": pr.note or "",
+                "groups": _groups(p.groups), "note": pr.note or "", "years": _project_years(light, p.index, memo),
                 "description": f"{f.agency.name}{f.year}年项目「{pr.name}」：预算{b.total}万元，{len(pr.indicators)}项绩效指标",
             })
         unit = None
@@ -588,7 +658,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
             "description": f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
                            f"预算合计{info.totals.total}万元",
             "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o.dep != info.dep],
-            "totals": _totals(info.totals), "n_notes": len(info.notes),
+            "totals": _totals(info.totals), "n_notes": len(info.notes), "indicators_all": info.indicators_all,
             "warnings": _note_rows(fq.warnings), "infos": _note_rows(fq.infos), "unit_budget": unit,
             "overview": {"overall_goal": f.overview.overall_goal, "sub_goals": list(f.overview.sub_goals),
                          "safeguards": list(f.overview.safeguards)} if f.overview else None,
@@ -610,7 +680,8 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
         "title": config.title, "description": config.description,
         "totals": _totals(site.totals),
         "agencies": [{"slug": a.slug, "url": a.url, "name": a.name, "region_name": a.region_name,
-                      "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals)} for a in site.agencies],
+                      "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals),
+                      "years": _agency_years(a, memos.get(a.slug))} for a in site.agencies],
         "regions": [reg(r) for r in site.regions.values()],
         "region_roots": [r.code for r in site.region_roots],
         "years": [{"year": y.year, "url": y.url, "totals": _totals(y.totals)} for y in site.years],
