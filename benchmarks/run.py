@@ -290,10 +290,6 @@ def _note(n) -> dict:
     return {"severity": n.severity, "title": n.title_zh, "message": n.message_zh, "code": n.code}
 
 
-def _notes(notes) -> list[dict]:
-    return [_note(n) for n in notes]
-
-
 def _note_rows(rows) -> list[dict]:
     """A filing's notes as /quality/ lists them (explore.NoteRow): with the
     page each points to; the filing page prints the same list."""
@@ -308,10 +304,66 @@ def _groups(groups) -> list[dict]:
                               for _position, i in rows]} for l2, rows in g.level2_groups]} for g in groups]
 
 
+def _rich_groups(groups) -> list[dict]:
+    """_groups plus what the page's indicator table prints of each row
+    (analysis.site.IndicatorGroup.rows: its anchor, the description shown,
+    the target as the target and keep_units filters print it) and the rows
+    as the hidden sentences for search. The listings use the plain fields."""
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units
+    out = _groups(groups)
+    for g, d in zip(groups, out):
+        rows = iter(g.rows)
+        for l2 in d["level2"]:
+            for r in l2["rows"]:
+                row = next(rows)
+                r.update(anchor=row.anchor, desc=row.description, t=str(keep_units(shown(row.ind.target))))
+        d["sentences"] = list(g.sentences)
+    return out
+
+
+def _head(m: dict) -> dict:
+    """What layouts/base.html prints of a page's metadata (pages.map.meta).
+    The title and description come escaped as Jinja escapes them: Hugo's
+    templates would also escape "+" (as &#43;)."""
+    from markupsafe import escape
+    return {"title": str(escape(m["head_title"] or m["title"])), "description": str(escape(m["description"])),
+            "kind": m["kind"] or "list",
+            "scope": m["scope"], "kind_label": m["kind_label"], "date": m["date"], "indexed": m["searchable"]}
+
+
+def _stats(stats) -> list[list]:
+    """partials/stats.html's figures (summary.Stat): label, value as printed,
+    unit, note (keep_units applied)."""
+    from site_builder.pages.format import amount, keep_units
+    return [[s.label, str(amount(s.value)) if s.money else str(s.value), s.unit,
+             str(keep_units(s.note)) if s.note else ""] for s in stats]
+
+
+def _box(notes) -> dict:
+    """partials/notes_box.html's two lists (notes_by_severity), messages as
+    keep_units prints them."""
+    from site_builder.pages.format import keep_units
+    warnings, infos = notes
+
+    def one(n) -> list:
+        return [n.severity, n.title_zh, str(keep_units(n.message_zh)), n.code]
+    return {"warnings": [one(n) for n in warnings], "infos": [one(n) for n in infos]}
+
+
+def _page(ctx: dict) -> dict:
+    """What a project, filing or agency page prints from its own context
+    (pages.map.*_context), pre-computed: the head, the lead sentence, the
+    stats and the hidden search fields."""
+    from site_builder.pages.format import keep_units
+    return {"head": _head(ctx["page"]), "lead": str(keep_units(ctx["summary"])), "stats": _stats(ctx["stats"]),
+            "search_fields": str(ctx["search_fields"])}
+
+
 def _totals(t) -> dict:
     from site_builder.pages.format import percent
-    return {"total": _m(t.total), "filings": t.filings, "projects": t.projects, "indicators": t.indicators,
-            "by_source": [[label, _m(a), percent(p)] for label, a, p in t.by_source]}
+    return {"total": _money(t.total), "filings": t.filings, "projects": t.projects, "indicators": t.indicators,
+            "by_source": [[label, _money(a), percent(p)] for label, a, p in t.by_source]}
 
 
 def _key(info) -> str:
@@ -536,19 +588,20 @@ def _listings(site, views, places: dict) -> dict:
         "compare_category.html": lambda c: {"cat": cat_i[c["cc"].slug],
                                             "rows": [compare_row(r) for r in c["rows"]]},
     }
-    pages = []
+    pages, heads = [], {}
     # The home, /regions/ and /years/ come from site.json; our Markdown pages,
     # 404, search, sitemaps and feed are not rendered by Hugo (so no Markdown
     # pages or agency URLs here: they only feed the home's nav and the sitemap).
     for page in site_pages(site, [], [], views):
         make = own.get(page.template)
         if make is None:
+            if page.template in ("home.html", "regions.html", "years.html"):
+                heads[page.url] = _head(page.context()["page"])
             continue
         c = page.context()
         m = c["page"]
         d = {"url": page.url, "pt": page.template.removesuffix(".html"), "title": m["title"],
-             "description": m["description"], "crumbs": [list(b) for b in m["breadcrumbs"][1:]],
-             "indexed": m["searchable"],
+             "crumbs": [list(b) for b in m["breadcrumbs"][1:]], "head": _head(m),
              **_pager(c.get("pager"))}
         mine = make(c)
         assert not d.keys() & mine.keys(), page.template  # a page's own field must not hide these
@@ -564,7 +617,7 @@ def _listings(site, views, places: dict) -> dict:
                                  "caveat": str(keep_units(g.caveat)) if g.caveat else ""} for g in tax.sangong]},
         "match_rules": "；其次，".join(f"{rule}（可信度{confidence}）" for rule, confidence in MATCH_RULES),
         "verdicts": list(VERDICTS.values()), "lowered_note": VERDICT_NOTES["lowered"],
-        "pages": pages,
+        "pages": pages, "heads": heads,
         "quality": {"total": q.total, "warnings": q.warnings, "infos": q.infos, "share": percent(q.measurable_share),
                     "measurable": q.measurable, "indicators": q.indicators, "counts": counts(q.counts)},
         "level1": [{"slug": lp.slug, "title": lp.title, "url": lp.url, "count": lp.count, "measurable": lp.measurable,
@@ -592,7 +645,9 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     from site_builder.analysis import views as explore
     from site_builder.build import Builder, Project
     from site_builder.pages.format import amount, percent
-    from site_builder.pages.years import AgencyMemo
+    from site_builder.pages.format import keep_units, plain
+    from site_builder.pages.map import agency_context, filing_context, project_context
+    from site_builder.pages.years import AgencyMemo, project_years
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc
@@ -618,9 +673,11 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                 for j, (level2, rows) in enumerate(g.level2_groups):
                     places[(info.dep, k, g.level1, level2)] = (n, j, len(rows))
         projects = []
+        fctx = filing_context(info)
         for p in info.projects:
             pr = p.project
             b = pr.budget
+            ctx = project_context(p, project_years(light, p.index, memo))
             chart = ""
             if pr.spending_plan:
                 chart = str(charts.spending_plan(
@@ -628,24 +685,27 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                     f"{pr.name}资金支出计划（累计{'百分比' if pr.spending_plan.unit == 'percent' else '金额，万元'}）"))
             projects.append({
                 "slug": p.slug, "url": p.url, "name": pr.name, "code": pr.code or "", "implementer": pr.implementer or "",
-                "category": p.category.name if p.category else "", "total": _m(b.total), "fiscal": _m(b.fiscal),
-                "carryover": _m(b.carryover) if b.carryover is not None else "", "other": _m(b.other),
+                "category": p.category.name if p.category else "", "total": _money(b.total), "fiscal": _money(b.fiscal),
+                "carryover": _money(b.carryover) if b.carryover is not None else "", "other": _money(b.other),
                 "share": percent(p.share), "purpose": pr.purpose or "", "goals": list(pr.goals),
-                "measurable": p.measurable, "n_indicators": len(pr.indicators), "notes": _notes(p.notes),
+                "measurable": p.measurable, "n_indicators": len(pr.indicators), "warnings": p.warnings,
                 "chart": chart, "plan_unit": pr.spending_plan.unit if pr.spending_plan else "",
-                "plan_rows": [[CHECKPOINT_LABELS[k], _m(v) if v is not None else ""] for k, v in p.plan_rows],
-                "groups": _groups(p.groups), "note": pr.note or "", "years": _project_years(light, p.index, memo),
-                "description": f"{f.agency.name}{f.year}年项目「{pr.name}」：预算{b.total}万元，{len(pr.indicators)}项绩效指标",
+                "plan_rows": [[CHECKPOINT_LABELS[k], "" if v is None else f"{plain(v)}%"
+                               if pr.spending_plan.unit == "percent" else _money(v)] for k, v in p.plan_rows],
+                "groups": _rich_groups(p.groups), "columns": list(ctx["indicator_columns"]),
+                "years": _project_years(light, p.index, memo), **_page(ctx), "box": _box(p.notes_by_severity),
+                "source_line": ctx["source_line"], "transcription": ctx["transcription"],
             })
         unit = None
         if ub:
-            unit = {"basic": {k: _m(getattr(ub.basic, k)) for k in ("personnel", "operating", "total")} if ub.basic else None,
-                    "project": _m(ub.project),
-                    "funding": {k: _m(getattr(ub.funding, k)) for k in ("fiscal", "carryover", "other")} if ub.funding else None,
-                    "revenue_total": _m(ub.revenue_total), "expenditure_total": _m(ub.expenditure_total),
-                    "goals": list(ub.goals), "groups": _groups(info.unit_groups)}
+            unit = {"basic": {k: _money(getattr(ub.basic, k)) for k in ("personnel", "operating", "total")} if ub.basic else None,
+                    "project": _money(ub.project),
+                    "funding": {k: _money(getattr(ub.funding, k)) for k in ("fiscal", "carryover", "other")} if ub.funding else None,
+                    "revenue_total": _money(ub.revenue_total), "expenditure_total": _money(ub.expenditure_total),
+                    "goals": list(ub.goals), "groups": _rich_groups(info.unit_groups),
+                    "columns": list(fctx["unit_columns"]), "indicators": bool(ub.indicators)}
         bars = charts.project_bars([(p.name, p.url, p.project.budget.total, p.share) for p in info.projects])
-        chart = ('<figure class="bars-box"><figcaption>各项目预算，从大到小（万元，及占项目支出预算合计的比例）</figcaption>'
+        chart = ('<figure data-pagefind-ignore class="bars-box"><figcaption>各项目预算，从大到小（万元，及占项目支出预算合计的比例）</figcaption>'
                  '<ol class="bars">' + "".join(
                      f'<li><a href="{html.escape(config.base_path + b.url.lstrip("/"))}"><span class="bar-name">'
                      f'{html.escape(b.name)}</span> <span class="bar-figure"><span class="amount">{amount(b.amount)} 万元'
@@ -655,8 +715,10 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
             "key": _key(info), "url": info.url, "title": info.title, "agency_url": ag.url, "agency_name": ag.name,
             "year": f.year, "region": {"code": f.region.code, "name": f.region.name, "short": f.region.short_name},
             "agency": {"name": f.agency.name, "code": f.agency.code or "", "scope": f.agency.scope or ""},
-            "description": f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
-                           f"预算合计{info.totals.total}万元",
+            **_page(fctx), "box": _box(info.notes_by_severity), "source_line": fctx["source_line"],
+            "transcription": fctx["transcription"], "scope_note": fctx["scope_note"],
+            "compare_url": fctx["compare_url"] or "",
+            "provenance": [[x.label, x.text, x.href or "", x.missing] for x in fctx["provenance"]],
             "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o.dep != info.dep],
             "totals": _totals(info.totals), "n_notes": len(info.notes), "indicators_all": info.indicators_all,
             "warnings": _note_rows(fq.warnings), "infos": _note_rows(fq.infos), "unit_budget": unit,
@@ -681,7 +743,8 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
         "totals": _totals(site.totals),
         "agencies": [{"slug": a.slug, "url": a.url, "name": a.name, "region_name": a.region_name,
                       "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals),
-                      "years": _agency_years(a, memos.get(a.slug))} for a in site.agencies],
+                      "years": _agency_years(a, memos.get(a.slug)),
+                      **_page(agency_context(a, memos.get(a.slug)))} for a in site.agencies],
         "regions": [reg(r) for r in site.regions.values()],
         "region_roots": [r.code for r in site.region_roots],
         "years": [{"year": y.year, "url": y.url, "totals": _totals(y.totals)} for y in site.years],
