@@ -570,14 +570,18 @@ def _listings(site, views, places: dict) -> dict:
         "agencies.html": lambda c: {"agencies": [agency_i[a.slug] for a in c["agencies"]], "n_agencies": c["count"]},
         "region.html": lambda c: {"region": region_i[c["region"].code], "keys": keys(c["filings"]),
                                   "changes": [[y, url] for y, url in c["changes"]],
-                                  "sangong_url": c["sangong_url"] or ""},
+                                  "sangong_url": c["sangong_url"] or "", "stats": _stats(c["stats"]),
+                                  "search_fields": str(c["search_fields"]),
+                                  "children": [[r.url, r.short_name, r.totals.filings, r.year_span]
+                                               for r in c["children"]],
+                                  "sources": [[y, _totals(t)] for y, t in c["region"].years]},
         "region_changes.html": _region_changes,
         "sangong.html": lambda c: {"years": _sangong_years(c["years"]), "rows": _sangong_rows(c["rows"], False)},
         "sangong_region.html": lambda c: {
             "region_name": c["region"].name, "region_url": c["region_url"], "county": c["region"].level == "county",
             "years": _sangong_years(c["years"]), "children": _sangong_rows(c["children"], False),
             "agencies": _sangong_rows(c["agencies"], True)},
-        "year.html": lambda c: {"year": year_i[c["year"].year], "keys": keys(c["filings"])},
+        "year.html": lambda c: {"year": year_i[c["year"].year], "keys": keys(c["filings"]), "stats": _stats(c["stats"])},
         "data.html": lambda c: {"keys": keys(c["filings"])},
         "quality.html": lambda c: {"filings": [quality_row(fq) for fq in c["filings"]]},
         "indicators.html": lambda c: {"total": c["total"], "measurable": c["measurable"]},
@@ -647,6 +651,7 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     from site_builder.pages.format import amount, percent
     from site_builder.pages.format import keep_units, plain
     from site_builder.pages.map import agency_context, filing_context, project_context
+    from site_builder.pages.summary import site_stats
     from site_builder.pages.years import AgencyMemo, project_years
     from site_builder.render import CHECKPOINT_LABELS
 
@@ -733,14 +738,14 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
 
     def reg(r) -> dict:
         return {"code": r.code, "name": r.name, "short": r.short_name, "level": r.level, "url": r.url,
-                "parent": r.parent or "", "children": [c.code for c in r.child_regions],
+                "parent": r.parent or "", "children": [c.code for c in r.child_regions], "year_span": r.year_span,
                 "child_list": [{"url": c.url, "short": c.short_name, "filings": c.totals.filings,
                                 "total": _m(c.totals.total)} for c in r.child_regions],
                 "totals": _totals(r.totals)}
 
     sitej = {
         "title": config.title, "description": config.description,
-        "totals": _totals(site.totals),
+        "totals": _totals(site.totals), "stats": _stats(site_stats(site)),
         "agencies": [{"slug": a.slug, "url": a.url, "name": a.name, "region_name": a.region_name,
                       "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals),
                       "years": _agency_years(a, memos.get(a.slug)),
@@ -748,13 +753,16 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
         "regions": [reg(r) for r in site.regions.values()],
         "region_roots": [r.code for r in site.region_roots],
         "years": [{"year": y.year, "url": y.url, "totals": _totals(y.totals)} for y in site.years],
-        "largest": [{"url": p.url, "name": p.name, "agency": p.filing.filing.agency.name, "year": p.filing.year,
-                     "total": _m(p.project.budget.total)} for p in site.largest_projects],
+        "largest": [{"url": p.url, "name": p.name, "agency": p.agency_name, "year": p.filing.year,
+                     "total": _money(p.project.budget.total)} for p in site.largest_projects],
         "latest": [_key(i) for i in site.newest_filings],
     }
     (dest / "site.json").write_text(json.dumps(sitej, ensure_ascii=False), encoding="utf-8")
-    (dest / "listings.json").write_text(json.dumps(_listings(site, views, places), ensure_ascii=False),
-                                        encoding="utf-8")
+    from markupsafe import escape
+    listings = _listings(site, views, places)
+    for head in [*listings["heads"].values(), *(p["head"] for p in listings["pages"])]:
+        head["description"] = head["description"] or str(escape(config.description))  # as layouts/base.html
+    (dest / "listings.json").write_text(json.dumps(listings, ensure_ascii=False), encoding="utf-8")
     return {"filings": len(site.filings)}
 
 
