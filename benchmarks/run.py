@@ -287,7 +287,8 @@ def _m(v) -> str:
 
 
 def _note(n) -> dict:
-    return {"severity": n.severity, "title": n.title_zh, "message": n.message_zh, "code": n.code}
+    from site_builder.pages.format import keep_units
+    return {"severity": n.severity, "title": n.title_zh, "message": str(keep_units(n.message_zh)), "code": n.code}
 
 
 def _note_rows(rows) -> list[dict]:
@@ -529,6 +530,7 @@ def _listings(site, views, places: dict) -> dict:
     [filing key, project index, group, 二级 group] runs."""
     from itertools import groupby
 
+    from site_builder.content.targets import shown
     from site_builder.pages.format import keep_units, percent
     from site_builder.analysis.years import VERDICTS
     from site_builder.pages.map import site_pages
@@ -563,8 +565,8 @@ def _listings(site, views, places: dict) -> dict:
     def compare_row(r) -> dict:
         q = r.quantity
         return {"key": _key(r.info), "i": r.project.index,
-                "q": [q.indicator.name, q.indicator.target, q.comparable, q.unit] if q else None,
-                "cost": _m(r.unit_cost.display) if r.unit_cost else ""}
+                "q": [q.indicator.name, str(keep_units(shown(q.indicator.target))), q.comparable, q.unit] if q else None,
+                "cost": _money(r.unit_cost.display) if r.unit_cost else ""}
 
     own = {  # template → what its page prints of its own
         "agencies.html": lambda c: {"agencies": [agency_i[a.slug] for a in c["agencies"]], "n_agencies": c["count"]},
@@ -628,10 +630,11 @@ def _listings(site, views, places: dict) -> dict:
                     "groups": [[g.anchor, g.label, g.count, g.measurable] for g in lp.groups]}
                    for lp in views.indicators],
         "categories": [{"slug": cc.slug, "url": cc.url, "name": cc.category.name, "n": len(cc.rows),
-                        "agencies": cc.agencies, "years": "、".join(map(str, cc.years)), "budget": _m(cc.budget),
+                        "agencies": cc.agencies, "years": "、".join(map(str, cc.years)), "budget": _money(cc.budget),
                         "unit_cost_label": cc.category.unit_cost_label or "", "with_unit_cost": cc.with_unit_cost,
                         "units": list(cc.category.units), "unit": cc.category.unit or "",
-                        "caveat": cc.category.caveat or ""} for cc in ix.categories],
+                        "caveat": str(keep_units(cc.category.caveat)) if cc.category.caveat else ""}
+                       for cc in ix.categories],
         "categorised": ix.categorised, "uncategorised": len(ix.uncategorised),
     }
 
