@@ -238,6 +238,19 @@ def count_pages(out: Path) -> int:
     return sum(1 for _ in out.rglob("*.html"))
 
 
+def html_paths(out: Path) -> set[str]:
+    """Every rendered page of a build, as its path inside ``out``."""
+    return {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+
+
+def not_in_hugo(path: str) -> bool:
+    """Our pages that Hugo's site leaves out (docs/performance.md, "What Hugo
+    does less than we do"): the Markdown pages under pages/, because our
+    Markdown renderer is not Hugo's and a handful of pages does not weigh in
+    the comparison; 404.html and search/, static shells with no data."""
+    return path.startswith("pages/") or path in ("404.html", "search/index.html")
+
+
 # --------------------------------------------------------------------------- Hugo
 
 def hugo_binary() -> Path:
@@ -274,11 +287,8 @@ def _m(v) -> str:
 
 
 def _note(n) -> dict:
-    return {"severity": n.severity, "title": n.title_zh, "message": n.message_zh, "code": n.code}
-
-
-def _notes(notes) -> list[dict]:
-    return [_note(n) for n in notes]
+    from site_builder.pages.format import keep_units
+    return {"severity": n.severity, "title": n.title_zh, "message": str(keep_units(n.message_zh)), "code": n.code}
 
 
 def _note_rows(rows) -> list[dict]:
@@ -295,10 +305,66 @@ def _groups(groups) -> list[dict]:
                               for _position, i in rows]} for l2, rows in g.level2_groups]} for g in groups]
 
 
+def _rich_groups(groups) -> list[dict]:
+    """_groups plus what the page's indicator table prints of each row
+    (analysis.site.IndicatorGroup.rows: its anchor, the description shown,
+    the target as the target and keep_units filters print it) and the rows
+    as the hidden sentences for search. The listings use the plain fields."""
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units
+    out = _groups(groups)
+    for g, d in zip(groups, out):
+        rows = iter(g.rows)
+        for l2 in d["level2"]:
+            for r in l2["rows"]:
+                row = next(rows)
+                r.update(anchor=row.anchor, desc=row.description, t=str(keep_units(shown(row.ind.target))))
+        d["sentences"] = list(g.sentences)
+    return out
+
+
+def _head(m: dict) -> dict:
+    """What layouts/base.html prints of a page's metadata (pages.map.meta).
+    The title and description come escaped as Jinja escapes them: Hugo's
+    templates would also escape "+" (as &#43;)."""
+    from markupsafe import escape
+    return {"title": str(escape(m["head_title"] or m["title"])), "description": str(escape(m["description"])),
+            "kind": m["kind"] or "list",
+            "scope": m["scope"], "kind_label": m["kind_label"], "date": m["date"], "indexed": m["searchable"]}
+
+
+def _stats(stats) -> list[list]:
+    """partials/stats.html's figures (summary.Stat): label, value as printed,
+    unit, note (keep_units applied)."""
+    from site_builder.pages.format import amount, keep_units
+    return [[s.label, str(amount(s.value)) if s.money else str(s.value), s.unit,
+             str(keep_units(s.note)) if s.note else ""] for s in stats]
+
+
+def _box(notes) -> dict:
+    """partials/notes_box.html's two lists (notes_by_severity), messages as
+    keep_units prints them."""
+    from site_builder.pages.format import keep_units
+    warnings, infos = notes
+
+    def one(n) -> list:
+        return [n.severity, n.title_zh, str(keep_units(n.message_zh)), n.code]
+    return {"warnings": [one(n) for n in warnings], "infos": [one(n) for n in infos]}
+
+
+def _page(ctx: dict) -> dict:
+    """What a project, filing or agency page prints from its own context
+    (pages.map.*_context), pre-computed: the head, the lead sentence, the
+    stats and the hidden search fields."""
+    from site_builder.pages.format import keep_units
+    return {"head": _head(ctx["page"]), "lead": str(keep_units(ctx["summary"])), "stats": _stats(ctx["stats"]),
+            "search_fields": str(ctx["search_fields"])}
+
+
 def _totals(t) -> dict:
     from site_builder.pages.format import percent
-    return {"total": _m(t.total), "filings": t.filings, "projects": t.projects, "indicators": t.indicators,
-            "by_source": [[label, _m(a), percent(p)] for label, a, p in t.by_source]}
+    return {"total": _money(t.total), "filings": t.filings, "projects": t.projects, "indicators": t.indicators,
+            "by_source": [[label, _money(a), percent(p)] for label, a, p in t.by_source]}
 
 
 def _key(info) -> str:
@@ -316,6 +382,143 @@ def _pager(p) -> dict:
     return {"number": number, "count": count, "nav": nav}
 
 
+def _money(v) -> str:
+    """An amount as our templates' ``money`` filter prints it (HTML: the
+    exact value kept in a <data> element when rounding changed it)."""
+    from site_builder.pages.format import amount
+    return str(amount(v))
+
+
+def _region_changes(c) -> dict:
+    """What a region's what-changed page prints (layouts/region_changes.html),
+    amounts and targets formatted as its filters format them."""
+    from site_builder.analysis.years import VERDICTS
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units, signed, signed_percent
+
+    ch, r = c["changes"], c["region"]
+
+    def moved(x) -> dict:
+        return {"before": _money(x.before), "after": _money(x.after), "change": str(signed(x.change)),
+                "pct": signed_percent(x.pct)}
+
+    def project(p) -> list:
+        return [p.url, p.name, _money(p.project.budget.total), p.agency_name]
+
+    return {
+        "region_name": r.name, "region_url": r.url, "county": r.level == "county", "year": ch.year,
+        "summary": str(keep_units(c["summary"])), "pairs": len(ch.pairs), "new_only": len(ch.new_only),
+        "old_only": len(ch.old_only), **moved(ch),
+        "others": [[y, url] for y, url in c["others"]],
+        "parts": [{"url": p.url, "label": p.label, "agencies": p.agencies, **moved(p)} for p in ch.parts],
+        "increases": [{"url": x.new.url, "name": x.new.name, "agency": x.new.agency_name, **moved(x)}
+                      for x in ch.increases],
+        "decreases": [{"url": x.new.url, "name": x.new.name, "agency": x.new.agency_name, **moved(x)}
+                      for x in ch.decreases],
+        "added_count": ch.added_count, "added_total": _money(ch.added_total), "added": [project(a) for a in ch.added],
+        "ended_count": ch.ended_count, "ended_total": _money(ch.ended_total), "ended": [project(e) for e in ch.ended],
+        "verdict_counts": [ch.verdicts[v] for v in VERDICTS], "n_lowered": ch.verdicts["lowered"],
+        "lowered": [[x.target.new.name, x.target.new.level1, x.target.new.level2, x.project.new.url,
+                     x.project.new.name, x.pair.new.agency_name, str(keep_units(shown(x.target.old.target))),
+                     str(keep_units(shown(x.target.new.target)))] for x in ch.lowered],
+        "top": c["top"],
+    }
+
+
+def _agency_years(ag, memo) -> dict | None:
+    """An agency page's years sections as layouts/agency.html prints them
+    (pages.years.agency_years; None for an agency with one filing)."""
+    from site_builder.pages.format import keep_units, signed, signed_percent
+    from site_builder.pages.years import agency_years
+
+    ys = agency_years(ag, memo)
+    if ys is None:
+        return None
+
+    def listed(ps) -> list[list]:
+        return [[x.url, x.name, _money(x.project.budget.total)] for x in ps]
+
+    return {
+        "bars": [[b.url, b.name, _money(b.amount), b.width] for b in ys.bars],
+        "rows": [{"url": r.info.url, "year": r.info.year, "total": _money(r.info.totals.total), "since": r.since or 0,
+                  "change": str(signed(r.change)), "pct": signed_percent(r.pct), "projects": len(r.info.projects),
+                  "indicators": r.info.indicators_all} for r in ys.rows],
+        "pairs": [{"anchor": v.anchor, "title": v.title, "sentence": str(keep_units(v.sentence)),
+                   "old": v.pair.old.year, "new": v.pair.new.year, "continued": len(v.pair.continued),
+                   "by_code": v.pair.by_code, "by_name": v.pair.by_name,
+                   "added_total": _money(v.pair.added_total), "ended_total": _money(v.pair.ended_total),
+                   "largest": [{"url": c.new.url, "name": c.new.name, "old_name": c.old.name if c.renamed else "",
+                                "before": _money(c.before), "after": _money(c.after), "up": c.change > 0,
+                                "change": str(signed(c.change)), "pct": signed_percent(c.pct),
+                                "rule": "编码" if c.rule == "code" else "名称"} for c in v.largest],
+                   "added": listed(v.pair.added), "ended": listed(v.pair.ended),
+                   "verdict_counts": [[label, n] for label, n in v.verdict_counts],
+                   "lowered": [[c.new.url, c.new.name, n] for c, n in v.lowered]} for v in ys.pairs],
+    }
+
+
+def _project_years(info, k, memo) -> dict | None:
+    """A project page's years section as layouts/project.html prints it
+    (pages.years.project_years; None when the agency has one filing)."""
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units, signed, signed_percent
+    from site_builder.pages.years import VERDICT_NOTES, project_years
+
+    ys = project_years(info, k, memo)
+    if ys is None:
+        return None
+
+    def target(row) -> list:
+        return [row.name, str(keep_units(shown(row.target))), row.level1, row.level2]
+
+    out: dict = {"sightings": [[s.project.url, s.year] for s in ys.sightings], "prev": None,
+                 "prev_filing": [ys.prev_filing.year, ys.prev_filing.url] if ys.prev_filing else None,
+                 "next": None, "next_filing": ys.next_filing.year if ys.next_filing else 0}
+    if (p := ys.prev) is not None:
+        d = ys.diff
+        out["prev"] = {
+            "year": p.old.filing.year, "url": p.old.url, "name": p.old.name, "rule": p.rule_text,
+            "confidence": p.confidence, "new_name": p.new.name if p.renamed else "", "before": _money(p.before),
+            "after": _money(p.after), "change": str(signed(p.change)), "pct": signed_percent(p.pct),
+            "changed": [{"verdict": c.verdict, "name": c.new.name, "level1": c.new.level1, "level2": c.new.level2,
+                         "old_name": c.old.name if c.renamed else "", "old": str(keep_units(shown(c.old.target))),
+                         "new": str(keep_units(shown(c.new.target))), "label": c.label,
+                         "note": VERDICT_NOTES[c.verdict]} for c in d.changed],
+            "added": [target(r) for r in d.added], "dropped": [target(r) for r in d.dropped],
+            "empty": d.empty, "unchanged": d.unchanged}
+    if (n := ys.next) is not None:
+        out["next"] = {"year": n.new.filing.year, "url": n.new.url, "name": n.new.name, "after": _money(n.after),
+                       "change": str(signed(n.change)), "pct": signed_percent(n.pct)}
+    return out
+
+
+def _sangong_years(years) -> list[dict]:
+    """partials/sangong_years.html's rows: the three (an amount, or "" for
+    none), the total and the count, and the unit-cost lines as printed."""
+    from site_builder.pages.format import plain
+    out = []
+    for ys in years:
+        costs = []
+        for g in ys.groups:
+            for k in g.cost_lines:
+                cat = k.category
+                of = (f"{k.projects} 个项目中 {k.counted} 个的数量单位为“{cat.unit}”" if k.counted < k.projects
+                      else f"{k.counted} 个项目")
+                costs.append([cat.name, f"{_money(k.display)} {cat.unit_cost_label}", _money(k.budget),
+                              f"{plain(k.quantity)} {cat.unit}", of])
+        out.append({"year": ys.year, "cells": [_money(g.amount) if g.projects else "" for g in ys.groups],
+                    "total": _money(ys.total), "projects": ys.projects, "costs": costs})
+    return out
+
+
+def _sangong_rows(rows, with_projects: bool) -> list[dict]:
+    """partials/sangong_rows.html's rows (pages.sangong.Row): each group's
+    amount ("" for none) and, where the table links them, its projects."""
+    return [{"url": r.url, "label": r.label, "note": r.note, "year": r.year,
+             "cells": [[_money(g.amount), [[p.url, p.name] for p in g.projects] if with_projects else []]
+                       if g.projects else None for g in r.sums.groups]} for r in rows]
+
+
 def _listings(site, views, places: dict) -> dict:
     """The listing pages of our page map (``pages.site_pages``: the same
     split into pages, titles, descriptions and breadcrumbs), each with what
@@ -327,8 +530,11 @@ def _listings(site, views, places: dict) -> dict:
     [filing key, project index, group, 二级 group] runs."""
     from itertools import groupby
 
-    from site_builder.pages.format import percent
+    from site_builder.content.targets import shown
+    from site_builder.pages.format import keep_units, percent
+    from site_builder.analysis.years import VERDICTS
     from site_builder.pages.map import site_pages
+    from site_builder.pages.years import MATCH_RULES, VERDICT_NOTES
 
     agency_i = {a.slug: i for i, a in enumerate(site.agencies)}
     region_i = {code: i for i, code in enumerate(site.regions)}
@@ -359,13 +565,25 @@ def _listings(site, views, places: dict) -> dict:
     def compare_row(r) -> dict:
         q = r.quantity
         return {"key": _key(r.info), "i": r.project.index,
-                "q": [q.indicator.name, q.indicator.target, q.comparable, q.unit] if q else None,
-                "cost": _m(r.unit_cost.display) if r.unit_cost else ""}
+                "q": [q.indicator.name, str(keep_units(shown(q.indicator.target))), q.comparable, q.unit] if q else None,
+                "cost": _money(r.unit_cost.display) if r.unit_cost else ""}
 
     own = {  # template → what its page prints of its own
         "agencies.html": lambda c: {"agencies": [agency_i[a.slug] for a in c["agencies"]], "n_agencies": c["count"]},
-        "region.html": lambda c: {"region": region_i[c["region"].code], "keys": keys(c["filings"])},
-        "year.html": lambda c: {"year": year_i[c["year"].year], "keys": keys(c["filings"])},
+        "region.html": lambda c: {"region": region_i[c["region"].code], "keys": keys(c["filings"]),
+                                  "changes": [[y, url] for y, url in c["changes"]],
+                                  "sangong_url": c["sangong_url"] or "", "stats": _stats(c["stats"]),
+                                  "search_fields": str(c["search_fields"]),
+                                  "children": [[r.url, r.short_name, r.totals.filings, r.year_span]
+                                               for r in c["children"]],
+                                  "sources": [[y, _totals(t)] for y, t in c["region"].years]},
+        "region_changes.html": _region_changes,
+        "sangong.html": lambda c: {"years": _sangong_years(c["years"]), "rows": _sangong_rows(c["rows"], False)},
+        "sangong_region.html": lambda c: {
+            "region_name": c["region"].name, "region_url": c["region_url"], "county": c["region"].level == "county",
+            "years": _sangong_years(c["years"]), "children": _sangong_rows(c["children"], False),
+            "agencies": _sangong_rows(c["agencies"], True)},
+        "year.html": lambda c: {"year": year_i[c["year"].year], "keys": keys(c["filings"]), "stats": _stats(c["stats"])},
         "data.html": lambda c: {"keys": keys(c["filings"])},
         "quality.html": lambda c: {"filings": [quality_row(fq) for fq in c["filings"]]},
         "indicators.html": lambda c: {"total": c["total"], "measurable": c["measurable"]},
@@ -376,35 +594,47 @@ def _listings(site, views, places: dict) -> dict:
         "compare_category.html": lambda c: {"cat": cat_i[c["cc"].slug],
                                             "rows": [compare_row(r) for r in c["rows"]]},
     }
-    pages = []
+    pages, heads = [], {}
     # The home, /regions/ and /years/ come from site.json; our Markdown pages,
     # 404, search, sitemaps and feed are not rendered by Hugo (so no Markdown
     # pages or agency URLs here: they only feed the home's nav and the sitemap).
     for page in site_pages(site, [], [], views):
         make = own.get(page.template)
         if make is None:
+            if page.template in ("home.html", "regions.html", "years.html"):
+                heads[page.url] = _head(page.context()["page"])
             continue
         c = page.context()
         m = c["page"]
         d = {"url": page.url, "pt": page.template.removesuffix(".html"), "title": m["title"],
-             "description": m["description"], "crumbs": [list(b) for b in m["breadcrumbs"][1:]],
+             "crumbs": [list(b) for b in m["breadcrumbs"][1:]], "head": _head(m),
              **_pager(c.get("pager"))}
         mine = make(c)
         assert not d.keys() & mine.keys(), page.template  # a page's own field must not hide these
         pages.append(d | mine)
     q, ix = views.quality, views.compare
+    tax = site.taxonomy
+    names = {c.slug: c.name for c in tax.categories}
     return {
-        "pages": pages,
+        # what every 三公 page prints alike: the groups' names (the tables'
+        # columns) and the caveats (sangong_caveats.html)
+        "sangong": {"groups": [g.name for g in tax.sangong],
+                    "caveats": [{"name": g.name, "categories": [names[c] for c in g.categories],
+                                 "caveat": str(keep_units(g.caveat)) if g.caveat else ""} for g in tax.sangong]},
+        "match_rules": "；其次，".join(f"{rule}（可信度{confidence}）" for rule, confidence in MATCH_RULES),
+        "verdicts": list(VERDICTS.values()), "lowered_note": VERDICT_NOTES["lowered"],
+        "pages": pages, "heads": heads,
         "quality": {"total": q.total, "warnings": q.warnings, "infos": q.infos, "share": percent(q.measurable_share),
                     "measurable": q.measurable, "indicators": q.indicators, "counts": counts(q.counts)},
         "level1": [{"slug": lp.slug, "title": lp.title, "url": lp.url, "count": lp.count, "measurable": lp.measurable,
                     "groups": [[g.anchor, g.label, g.count, g.measurable] for g in lp.groups]}
                    for lp in views.indicators],
         "categories": [{"slug": cc.slug, "url": cc.url, "name": cc.category.name, "n": len(cc.rows),
-                        "agencies": cc.agencies, "years": "、".join(map(str, cc.years)), "budget": _m(cc.budget),
+                        "agencies": cc.agencies, "years": "、".join(map(str, cc.years)), "budget": _money(cc.budget),
                         "unit_cost_label": cc.category.unit_cost_label or "", "with_unit_cost": cc.with_unit_cost,
                         "units": list(cc.category.units), "unit": cc.category.unit or "",
-                        "caveat": cc.category.caveat or ""} for cc in ix.categories],
+                        "caveat": str(keep_units(cc.category.caveat)) if cc.category.caveat else ""}
+                       for cc in ix.categories],
         "categorised": ix.categorised, "uncategorised": len(ix.uncategorised),
     }
 
@@ -422,6 +652,10 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     from site_builder.analysis import views as explore
     from site_builder.build import Builder, Project
     from site_builder.pages.format import amount, percent
+    from site_builder.pages.format import keep_units, plain
+    from site_builder.pages.map import agency_context, filing_context, project_context
+    from site_builder.pages.summary import site_stats
+    from site_builder.pages.years import AgencyMemo, project_years
     from site_builder.render import CHECKPOINT_LABELS
 
     import gc
@@ -435,7 +669,9 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
     if dest.exists():
         shutil.rmtree(dest)
     fdir.mkdir(parents=True)
+    memos: dict[str, AgencyMemo] = {}  # an agency's pairs of years, made once for its pages (as our build does)
     for light, fq in zip(site.filings, views.quality.filings, strict=True):
+        memo = memos.setdefault(light.agency_slug, AgencyMemo(light.agency))
         info = light.whole()  # the site model keeps filings light
         f = info.filing
         ag = info.agency
@@ -445,9 +681,11 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                 for j, (level2, rows) in enumerate(g.level2_groups):
                     places[(info.dep, k, g.level1, level2)] = (n, j, len(rows))
         projects = []
+        fctx = filing_context(info)
         for p in info.projects:
             pr = p.project
             b = pr.budget
+            ctx = project_context(p, project_years(light, p.index, memo))
             chart = ""
             if pr.spending_plan:
                 chart = str(charts.spending_plan(
@@ -455,24 +693,27 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
                     f"{pr.name}资金支出计划（累计{'百分比' if pr.spending_plan.unit == 'percent' else '金额，万元'}）"))
             projects.append({
                 "slug": p.slug, "url": p.url, "name": pr.name, "code": pr.code or "", "implementer": pr.implementer or "",
-                "category": p.category.name if p.category else "", "total": _m(b.total), "fiscal": _m(b.fiscal),
-                "carryover": _m(b.carryover) if b.carryover is not None else "", "other": _m(b.other),
+                "category": p.category.name if p.category else "", "total": _money(b.total), "fiscal": _money(b.fiscal),
+                "carryover": _money(b.carryover) if b.carryover is not None else "", "other": _money(b.other),
                 "share": percent(p.share), "purpose": pr.purpose or "", "goals": list(pr.goals),
-                "measurable": p.measurable, "n_indicators": len(pr.indicators), "notes": _notes(p.notes),
+                "measurable": p.measurable, "n_indicators": len(pr.indicators), "warnings": p.warnings,
                 "chart": chart, "plan_unit": pr.spending_plan.unit if pr.spending_plan else "",
-                "plan_rows": [[CHECKPOINT_LABELS[k], _m(v) if v is not None else ""] for k, v in p.plan_rows],
-                "groups": _groups(p.groups), "note": pr.note or "",
-                "description": f"{f.agency.name}{f.year}年项目「{pr.name}」：预算{b.total}万元，{len(pr.indicators)}项绩效指标",
+                "plan_rows": [[CHECKPOINT_LABELS[k], "" if v is None else f"{plain(v)}%"
+                               if pr.spending_plan.unit == "percent" else _money(v)] for k, v in p.plan_rows],
+                "groups": _rich_groups(p.groups), "columns": list(ctx["indicator_columns"]),
+                "years": _project_years(light, p.index, memo), **_page(ctx), "box": _box(p.notes_by_severity),
+                "source_line": ctx["source_line"], "transcription": ctx["transcription"],
             })
         unit = None
         if ub:
-            unit = {"basic": {k: _m(getattr(ub.basic, k)) for k in ("personnel", "operating", "total")} if ub.basic else None,
-                    "project": _m(ub.project),
-                    "funding": {k: _m(getattr(ub.funding, k)) for k in ("fiscal", "carryover", "other")} if ub.funding else None,
-                    "revenue_total": _m(ub.revenue_total), "expenditure_total": _m(ub.expenditure_total),
-                    "goals": list(ub.goals), "groups": _groups(info.unit_groups)}
+            unit = {"basic": {k: _money(getattr(ub.basic, k)) for k in ("personnel", "operating", "total")} if ub.basic else None,
+                    "project": _money(ub.project),
+                    "funding": {k: _money(getattr(ub.funding, k)) for k in ("fiscal", "carryover", "other")} if ub.funding else None,
+                    "revenue_total": _money(ub.revenue_total), "expenditure_total": _money(ub.expenditure_total),
+                    "goals": list(ub.goals), "groups": _rich_groups(info.unit_groups),
+                    "columns": list(fctx["unit_columns"]), "indicators": bool(ub.indicators)}
         bars = charts.project_bars([(p.name, p.url, p.project.budget.total, p.share) for p in info.projects])
-        chart = ('<figure class="bars-box"><figcaption>各项目预算，从大到小（万元，及占项目支出预算合计的比例）</figcaption>'
+        chart = ('<figure data-pagefind-ignore class="bars-box"><figcaption>各项目预算，从大到小（万元，及占项目支出预算合计的比例）</figcaption>'
                  '<ol class="bars">' + "".join(
                      f'<li><a href="{html.escape(config.base_path + b.url.lstrip("/"))}"><span class="bar-name">'
                      f'{html.escape(b.name)}</span> <span class="bar-figure"><span class="amount">{amount(b.amount)} 万元'
@@ -482,10 +723,12 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
             "key": _key(info), "url": info.url, "title": info.title, "agency_url": ag.url, "agency_name": ag.name,
             "year": f.year, "region": {"code": f.region.code, "name": f.region.name, "short": f.region.short_name},
             "agency": {"name": f.agency.name, "code": f.agency.code or "", "scope": f.agency.scope or ""},
-            "description": f"{f.region.name}{f.agency.name}{f.year}年部门预算绩效目标：{len(info.projects)}个项目，"
-                           f"预算合计{info.totals.total}万元",
+            **_page(fctx), "box": _box(info.notes_by_severity), "source_line": fctx["source_line"],
+            "transcription": fctx["transcription"], "scope_note": fctx["scope_note"],
+            "compare_url": fctx["compare_url"] or "",
+            "provenance": [[x.label, x.text, x.href or "", x.missing] for x in fctx["provenance"]],
             "other_years": [{"year": o.year, "url": o.url} for o in ag.filings if o.dep != info.dep],
-            "totals": _totals(info.totals), "n_notes": len(info.notes),
+            "totals": _totals(info.totals), "n_notes": len(info.notes), "indicators_all": info.indicators_all,
             "warnings": _note_rows(fq.warnings), "infos": _note_rows(fq.infos), "unit_budget": unit,
             "overview": {"overall_goal": f.overview.overall_goal, "sub_goals": list(f.overview.sub_goals),
                          "safeguards": list(f.overview.safeguards)} if f.overview else None,
@@ -498,26 +741,31 @@ def export_for_hugo(root: Path, dest: Path) -> dict:
 
     def reg(r) -> dict:
         return {"code": r.code, "name": r.name, "short": r.short_name, "level": r.level, "url": r.url,
-                "parent": r.parent or "", "children": [c.code for c in r.child_regions],
+                "parent": r.parent or "", "children": [c.code for c in r.child_regions], "year_span": r.year_span,
                 "child_list": [{"url": c.url, "short": c.short_name, "filings": c.totals.filings,
                                 "total": _m(c.totals.total)} for c in r.child_regions],
                 "totals": _totals(r.totals)}
 
     sitej = {
         "title": config.title, "description": config.description,
-        "totals": _totals(site.totals),
+        "totals": _totals(site.totals), "stats": _stats(site_stats(site)),
         "agencies": [{"slug": a.slug, "url": a.url, "name": a.name, "region_name": a.region_name,
-                      "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals)} for a in site.agencies],
+                      "filings": [_key(i) for i in a.filings], "totals": _totals(a.totals),
+                      "years": _agency_years(a, memos.get(a.slug)),
+                      **_page(agency_context(a, memos.get(a.slug)))} for a in site.agencies],
         "regions": [reg(r) for r in site.regions.values()],
         "region_roots": [r.code for r in site.region_roots],
         "years": [{"year": y.year, "url": y.url, "totals": _totals(y.totals)} for y in site.years],
-        "largest": [{"url": p.url, "name": p.name, "agency": p.filing.filing.agency.name, "year": p.filing.year,
-                     "total": _m(p.project.budget.total)} for p in site.largest_projects],
+        "largest": [{"url": p.url, "name": p.name, "agency": p.agency_name, "year": p.filing.year,
+                     "total": _money(p.project.budget.total)} for p in site.largest_projects],
         "latest": [_key(i) for i in site.newest_filings],
     }
     (dest / "site.json").write_text(json.dumps(sitej, ensure_ascii=False), encoding="utf-8")
-    (dest / "listings.json").write_text(json.dumps(_listings(site, views, places), ensure_ascii=False),
-                                        encoding="utf-8")
+    from markupsafe import escape
+    listings = _listings(site, views, places)
+    for head in [*listings["heads"].values(), *(p["head"] for p in listings["pages"])]:
+        head["description"] = head["description"] or str(escape(config.description))  # as layouts/base.html
+    (dest / "listings.json").write_text(json.dumps(listings, ensure_ascii=False), encoding="utf-8")
     return {"filings": len(site.filings)}
 
 
