@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import os
+import signal
 import sys
 import threading
 import time
@@ -524,8 +525,31 @@ def _serve(root: Path, out_dir: Path, *, port: int, host: str, search: bool, say
         preview.error = str(exc)
         say(f"build failed; serving the last good site in {out_dir}:\n{exc}")
     say(f"serving {out_dir} on http://{host}:{port}/ — watching content/, layouts/, static/ (Ctrl-C stops)")
+    stopped: list[int] = []
+    previous = {sig: signal.signal(sig, _stopper(stopped)) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.serve(port=port, host=host, root=str(out_dir), open_url_delay=None, restart_delay=0)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         _write_site_data(builder, say)  # the folder left behind is the whole site (Ctrl-C, or terminated)
+    if stopped and stopped[0] == signal.SIGTERM:
+        signal.raise_signal(signal.SIGTERM)  # stopped as the caller's handler says (the CLI: exit 143)
     return 0
+
+
+def _stopper(stopped: list[int]) -> Callable[[int, object], None]:
+    """A handler for Ctrl-C and SIGTERM that stops the server's loop. An
+    exception raised by the signal would be lost when it lands in one of the
+    loop's tasks (asyncio keeps it in the task, and logs it), and serve went
+    on serving."""
+    from tornado.ioloop import IOLoop
+
+    loop = IOLoop.current()
+
+    def stop(signum: int, frame: object) -> None:
+        stopped.append(signum)
+        # thread-safe: wakes the loop from its wait, which a plain callback does not
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)  # type: ignore[attr-defined]
+
+    return stop

@@ -273,7 +273,7 @@ def test_serve_writes_the_site_wide_downloads_when_asked_for_or_when_it_stops(pr
         edit(project / CAOFEIDIAN, "fiscal: 0.91", "fiscal: 0.95")
         wait_for(lambda: "119.75" in fetch(page))
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        assert proc.wait(timeout=30) == 0  # the usual way to stop the preview
     assert "119.75" in (tmp_path / "preview/data/filings.csv").read_text(encoding="utf-8")
 
 
