@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import socket
+import signal
 import subprocess
 import tempfile
 import sys
@@ -166,6 +167,15 @@ def serving(folder: Path) -> Iterator[str]:
         httpd.server_close()
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C and SIGTERM with their default dispositions, as a command started
+    from a shell has them: an ignored signal is inherited through exec, and
+    the test process may hold one ignored (a library's, or a build in this
+    process publishing), which made the tests that send them wait."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def running_preview(project: Path, work: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """``site-builder serve`` of ``project`` on a free port, in its own
@@ -177,6 +187,7 @@ def running_preview(project: Path, work: Path) -> Iterator[tuple[str, subprocess
          "--port", str(port)],
         # to a file, not a pipe nobody drains: a full pipe would block the server
         stdout=open(work / "serve.log", "w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=as_from_a_terminal,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project
+from conftest import REPO, as_from_a_terminal, copy_project
 
 from site_builder.output import (MARKER, OutputBusy, OutputLock, OutputRefused, Stage, check_output_folder,
                                  recover)
@@ -72,7 +72,8 @@ def cli(root: Path, *args: str | os.PathLike[str], home: Path | None = None, tim
 def start(root: Path, *args: str | os.PathLike[str], **extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "site_builder.cli", *map(str, args)], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            env=env(**extra), start_new_session=True)
+                            env=env(**extra), start_new_session=True, preexec_fn=as_from_a_terminal)
+
 
 
 def edit(root: Path, old: str = "保安保洁物业管理服务", new: str = "保安保洁物业管理服务（改）") -> None:
