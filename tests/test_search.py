@@ -387,6 +387,44 @@ def test_only_main_content_is_indexed(table):
         assert "方法说明" not in content.split(FIELD_MARK)[0][:40]
 
 
+def _bundle(folder: Path) -> tuple[dict[str, dict], set[str]]:
+    """A Pagefind bundle's pages (URL → fragment) and its indexed words."""
+    import gzip
+
+    import cbor2
+
+    def decoded(path: Path) -> bytes:
+        return gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):]
+
+    fragments = {}
+    for path in (folder / "fragment").glob("*.pf_fragment"):
+        fragment = json.loads(decoded(path))
+        fragments[fragment["url"]] = fragment
+    words = {w[0] for path in (folder / "index").glob("*.pf_index") for w in cbor2.loads(decoded(path))[0]}
+    return fragments, words
+
+
+def test_pagefind_indexes_the_lean_copies_as_it_indexes_the_pages(site, tmp_path):
+    """Pagefind is given only what it indexes of each page (search/lean.py);
+    its own run over the published pages, whole, must give the same pages,
+    text, filters, metadata, sort, anchors and words."""
+    from site_builder.search import find_binary
+
+    pages = tmp_path / "pages"
+    for rel, path in site_pages(site).items():
+        (pages / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, pages / rel)
+    proc = subprocess.run([str(find_binary()), "--site", str(pages), "--output-path", str(tmp_path / "whole")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    whole, whole_words = _bundle(tmp_path / "whole")
+    lean, lean_words = _bundle(site / "pagefind" / "b" / "site")
+    assert len(whole) >= 80 and set(lean) == set(whole)
+    for url, fragment in whole.items():
+        assert lean[url] == fragment, url
+    assert lean_words == whole_words
+
+
 # --------------------------------------------------------------------------- the build fails without the extended binary
 
 FAKE_PAGEFIND = """#!/bin/sh

@@ -1,8 +1,9 @@
 """Stage 6: the Pagefind search bundle over the built site.
 
 Runs Pagefind's *extended* binary (pip package ``pagefind_bin_extended``,
-pinned in pyproject.toml) over the output folder, through its command line —
-never the Python API's ``add_html_file``, which waits 0.1 s per page. A
+pinned in pyproject.toml) through its command line, over copies of the
+pages that hold only what it indexes (``lean.py``) — never the Python API's
+``add_html_file``, which reads one answer per 0.1 s. A
 province-sized site is indexed in parts, several at a time, that the search
 page searches as one (``index_site``, ``search/parts.js``). The
 plain binary cannot segment Chinese (满意度, 预算 would find nothing), so a
@@ -35,6 +36,7 @@ from ..analysis.site import significant_code
 from ..process import die_with_parent
 from ..errors import BuildError
 from ..pages.search_fields import SORT_KEY
+from .lean import pagefind_input
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with "pagefind[extended]==…" in pyproject.toml
 BUNDLE_DIR = "pagefind"  # the bundle's folder inside the site: /pagefind/
@@ -210,19 +212,16 @@ def site_pages(site: Path) -> dict[str, Path]:
     return {rel: p for rel, p in pages.items() if not rel.startswith(BUNDLE_DIR + "/")}
 
 
-def _link_tree(pages: dict[str, Path], into: Path) -> None:
-    """``into`` gets ``pages`` at their output paths (hard links, else
-    copies), so Pagefind gives them the same URLs."""
+def _input_tree(pages: dict[str, Path], into: Path) -> None:
+    """``into`` gets what Pagefind reads of ``pages`` (lean.pagefind_input)
+    at their output paths, so Pagefind gives them the same URLs."""
     made: set[Path] = set()
     for rel, source in pages.items():
         target = into / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        try:
-            os.link(source, target)
-        except OSError:  # another file system, or no hard links here
-            shutil.copyfile(source, target)
+        target.write_bytes(pagefind_input(source.read_bytes()))
 
 
 def _start(exe: Path, source: Path, output: Path, log: Path) -> subprocess.Popen:
@@ -258,7 +257,7 @@ def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare
     at the end), started and awaited from this thread (the parent-death
     signal follows the thread that started a child). ``prepare(i)`` makes
     run i's source; the next run's is made while the others index, so that
-    the first run starts after one bundle's links, not after every
+    the first run starts after one bundle's input, not after every
     bundle's. The first failure stops the others."""
     procs: dict[int, tuple[subprocess.Popen, float]] = {}
     results: dict[int, dict] = {}
@@ -297,9 +296,9 @@ def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare
 
 @contextmanager
 def _scratch(site: Path, given: str | os.PathLike[str] | None) -> Iterator[Path]:
-    """A folder for the parts' link trees, bundles and logs: ``given``, or a
-    new one beside the site (the same file system: hard links, and
-    os.replace into it), removed afterwards."""
+    """A folder for the parts' input, bundles and logs: ``given``, or a new
+    one beside the site (the same file system: os.replace into it), removed
+    afterwards."""
     if given is not None:
         yield Path(given)
         return
@@ -320,8 +319,9 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
 
     ``pages`` (output path → file, default: every page in ``site_dir``) are
     the site's pages, staged or published; Pagefind reads each bundle's
-    pages through links in ``scratch``, a folder for the work (default: a
-    new one beside the site). ``bundles`` is the plan (default:
+    pages as copies in ``scratch`` that hold only what it indexes
+    (lean.pagefind_input), a folder for the work (default: a new one beside
+    the site). ``bundles`` is the plan (default:
     ``plan_bundles`` over the pages that carry data-pagefind-body); only the
     bundles in ``only`` are indexed (default: all), into
     ``root/b/<key>/``, up to ``jobs`` Pagefind runs at a time, each checked
@@ -349,7 +349,7 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
 
         def prepare(n: int) -> None:
             key, source = todo[n], sources[n]
-            _link_tree({rel: listed[rel] for rel in plan[key]}, source)
+            _input_tree({rel: listed[rel] for rel in plan[key]}, source)
             if not plan[key]:  # a bundle Pagefind can run over: a site whose every page is a region's
                 source.mkdir(parents=True, exist_ok=True)
                 (source / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
