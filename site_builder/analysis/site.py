@@ -133,12 +133,16 @@ class IndicatorGroup:
     @property
     def sentences(self) -> list[str]:
         """Each row as a sentence, for the search index: a result found in an
-        indicator shows a line of prose, not a string of table cells."""
+        indicator shows a line of prose, not a string of table cells. Its
+        levels and the word 指标值 are left out: they are the same few words
+        on every project page, which cost the index on every page and find
+        nothing a reader looks for (the 指标类别 filter and the indicator
+        listings carry the levels)."""
         out = []
         for ind, _anchor, _s1, _s2, desc in self.rows:
             about = f"（{desc}）" if desc else ""
             basis = f"，依据：{ind.basis}" if ind.basis else ""
-            out.append(f"{self.level1} · {ind.level2}：{ind.name}{about}，指标值 {shown_target(ind.target)}{basis}。")
+            out.append(f"{ind.name}{about}：{shown_target(ind.target)}{basis}。")
         return out
 
 
