@@ -18,7 +18,7 @@ from ..analysis.site import SiteModel, build_site_model, significant_code
 from ..cache import CODE_FINGERPRINT, BuildCache, CachedFiling, FilingStore, State, no_gc, payload, sha
 from ..errors import BuildError
 from ..content.load import Problem, files_under
-from ..output import MARKER, Stage, remove_detached, search_folder, uninterrupted
+from ..output import MARKER, Stage, remove_detached, remove_tree, search_folder, uninterrupted
 from ..render import Renderer, template_problem
 from ..search import BUNDLE_DIR, BUNDLES_DIR, index_site, indexed_pages, plan_bundles
 from ..content.validate import check_across
@@ -345,8 +345,13 @@ class Builder:
         try:
             result = index_site(stage.path, stage.path / BUNDLE_DIR, pages=pages, bundles=plan, only=todo,
                                 names=names, scratch=scratch, log=say, jobs=jobs)
-        finally:
+        except Exception:  # a failed build leaves nothing beside the output when it returns
+            remove_tree(scratch)
+            raise
+        except BaseException:  # stopped (Ctrl-C): stop now, the rest goes in the background
             remove_detached(scratch)
+            raise
+        remove_detached(scratch)
         state.search_indexed, state.search_bundles = indexed, fps
         return result
 

@@ -125,11 +125,11 @@ def _make_side(out: Path, kind: str) -> Path:
     return path
 
 
-def _named(exc: OSError, path: str) -> OSError:
+def named_error(exc: OSError, path: str | os.PathLike[str]) -> OSError:
     """``exc`` naming the file it happened to (a failed write does not)."""
     if exc.filename:
         return exc
-    return type(exc)(exc.errno, exc.strerror, path)
+    return type(exc)(exc.errno, exc.strerror, os.fspath(path))
 
 
 class _NamedFile:
@@ -142,13 +142,13 @@ class _NamedFile:
         try:
             return self._fh.write(data)
         except OSError as exc:
-            raise _named(exc, self._path) from None
+            raise named_error(exc, self._path) from None
 
     def close(self) -> None:
         try:
             self._fh.close()
         except OSError as exc:
-            raise _named(exc, self._path) from None
+            raise named_error(exc, self._path) from None
 
     def __enter__(self) -> "_NamedFile":
         return self
@@ -187,7 +187,7 @@ class Stage:
             with open(target, "wb") as fh:
                 fh.write(data)
         except OSError as exc:
-            raise _named(exc, target) from None
+            raise named_error(exc, target) from None
 
     def open(self, rel: str) -> BinaryIO:
         """A new file at ``rel``, open for writing (for files written in parts)."""
@@ -196,7 +196,7 @@ class Stage:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             return _NamedFile(open(target, "wb"), target)
         except OSError as exc:
-            raise _named(exc, target) from None
+            raise named_error(exc, target) from None
 
     def delete(self, rel: str) -> None:
         self.deleted.add(safe_relpath(rel))

@@ -35,6 +35,7 @@ import cbor2
 from ..analysis.site import significant_code
 from ..process import die_with_parent
 from ..errors import BuildError
+from ..output import named_error
 from ..pages.search_fields import SORT_KEY
 from .lean import pagefind_input
 
@@ -221,7 +222,10 @@ def _input_tree(pages: dict[str, Path], into: Path) -> None:
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        target.write_bytes(pagefind_input(source.read_bytes()))
+        try:
+            target.write_bytes(pagefind_input(source.read_bytes()))
+        except OSError as exc:  # a full disk: say where
+            raise named_error(exc, target) from None
 
 
 def _start(exe: Path, source: Path, output: Path, log: Path) -> subprocess.Popen:
