@@ -490,7 +490,7 @@ def generated_project(tmp_path: Path, filings: int) -> Path:
 
 def start_with_workers(root: Path, out: Path) -> subprocess.Popen:
     """A 2-worker build of ``root`` into ``out``, once its workers exist."""
-    proc = start(root, "build", "--out", out, "--no-search", "--jobs", "2")
+    proc = start(root, "build", "--out", out, "--no-search", "--jobs", "2", PYTHONFAULTHANDLER="1")
     deadline = time.monotonic() + 60
     while len(descendants(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -502,9 +502,11 @@ def stderr_when_ended(proc: subprocess.Popen, timeout: float, what: str) -> str:
     try:
         return proc.communicate(timeout=timeout)[1]
     except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack to stderr, where it waits
+        time.sleep(2)
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"the build did not end within {timeout} s of {what}")
+        err = proc.communicate()[1]
+        pytest.fail(f"the build did not end within {timeout} s of {what}; its error output:\n{err[-6000:]}")
 
 
 @pytest.mark.slow
