@@ -10,5 +10,4 @@ from .publish import (PublishIncomplete, Stage, named_error, recover, remove_det
 
 __all__ = ["MARKER", "OutputBusy", "OutputLock", "OutputRefused", "PublishIncomplete", "Stage", "check_output_folder",
            "is_locked", "marker_content", "named_error", "recover", "remove_detached", "remove_tree", "safe_relpath",
-           "search_folder",
-           "uninterrupted"]
+           "search_folder", "uninterrupted"]
