@@ -10,7 +10,7 @@
 //         ("q": null runs a filter-only search; "content": true adds each
 //         hit's indexed text.)
 // stdout: {"version": "1.5.2", "filters": {filter: {value: count}},
-//          "results": [{"q", "filters", "total",
+//          "results": [{"q", "filters", "total", "progress" (the bundles searched),
 //                       "counts": {filter: {value: count}} (the search's, which Pagefind UI shows),
 //                       "hits": [{"url", "title", "excerpt", "shown", "meta", "filters", "score"}]}]}
 // "excerpt" is Pagefind's own excerpt; "shown" is what the /search/ page
@@ -68,6 +68,8 @@ const queries = JSON.parse(await readStdin());
 // or, with SEARCH_SCOPE=<division code>, those of that region (and the site-wide one).
 const pagefind = await import(bundleUrl + "merged/pagefind.js");
 if (process.env.SEARCH_SCOPE) pagefind.scope(process.env.SEARCH_SCOPE);
+// SEARCH_STEPWISE=1: bundle by bundle, as the /search/ page searches (search/parts.js)
+if (process.env.SEARCH_STEPWISE) pagefind.stepwise(true);
 await pagefind.options({ baseUrl: "/", noWorker: true });
 await pagefind.init();
 
@@ -94,7 +96,8 @@ for (const q of queries) {
       ...(q.content ? { content: d.content, plain_excerpt: d.plain_excerpt } : {}),
     });
   }
-  out.results.push({ q: q.q ?? null, filters: q.filters ?? null, total: search.results.length, counts: search.filters, hits });
+  out.results.push({ q: q.q ?? null, filters: q.filters ?? null, total: search.results.length, counts: search.filters, hits,
+                     progress: pagefind.progress?.() ?? null });
 }
 out.filters = await pagefind.filters();
 try {

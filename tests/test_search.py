@@ -227,10 +227,11 @@ def site(built) -> Path:
     return built[0]
 
 
-def run_queries(site: Path, queries: list[dict], scope: str = "") -> dict:
+def run_queries(site: Path, queries: list[dict], scope: str = "", stepwise: bool = False) -> dict:
+    env = {**os.environ, "SEARCH_SCOPE": scope, "SEARCH_STEPWISE": "1" if stepwise else ""}
     proc = subprocess.run([NODE, "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", str(QUERY_SCRIPT), str(site)],
                           input=json.dumps(queries, ensure_ascii=False), capture_output=True, text=True,
-                          encoding="utf-8", cwd=REPO, timeout=300, env={**os.environ, "SEARCH_SCOPE": scope})
+                          encoding="utf-8", cwd=REPO, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -891,6 +892,10 @@ def test_split_build_report_and_layout(built, split_built):
     listed = json.loads(re.search(r"const BUNDLES = (\[.*?\]);", merged).group(1))
     assert [b["key"] for b in listed] == ["site", "1302", "1305", "62"]
     assert {b["key"]: b.get("name") for b in listed}["1302"] == "河北省唐山市"
+    # the places a query may name, by which it is searched in their bundle first
+    assert {b["key"]: b.get("places") for b in listed} == {
+        "site": None, "1302": ["乐亭县", "唐山市", "曹妃甸区", "路南区"], "1305": ["临西县", "邢台市"],
+        "62": ["临夏回族自治州", "和政县", "甘肃省"]}
     deadline = time.monotonic() + 10  # deleted by a process of its own
     while list(site.parent.glob(".site.search-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -984,6 +989,34 @@ def test_a_search_limited_to_a_region_searches_its_bundle_only(split_site):
         assert {u for u in urls(b) if u.startswith(tangshan)} == {u for u in urls(a) if u.startswith(tangshan)}, a["q"]
         assert not [u for u in urls(b) if u.startswith(others)], a["q"]
     assert [u for u in urls(everywhere[2]) if u.startswith(others)]  # 和政县: found everywhere, not from 路南区
+
+
+def test_a_stepwise_search_stops_when_it_has_enough(split_site):
+    """Bundle by bundle (as the /search/ page searches): a search by words
+    searches the site-wide bundle and the first region's, then one more
+    bundle at a time until ENOUGH (10) results; a query that names a place
+    (和政县, or 和政, 邢台 without 县/市) searches that place's bundle first and
+    stops there. The bundles searched are searched completely: their pages
+    are all found, as a search of every bundle finds them. A rare word goes
+    on to the last bundle; a sort or a filter searches every bundle."""
+    queries = [{"q": q, "limit": 300} for q in ("满意度", "经费", "和政县", "和政", "邢台", "888510002", "周转房")]
+    queries += [{"q": "经费", "sort": {"预算金额": "desc"}, "limit": 300},
+                {"q": "经费", "filters": {"年度": "2025"}, "limit": 300}]
+    step = run_queries(split_site, queries, stepwise=True)["results"]
+    whole = run_queries(split_site, queries)["results"]
+    everything = ["site", "1302", "1305", "62"]
+    assert [[b["key"] for b in r["progress"]["searched"]] for r in step] == [
+        ["site", "1302"], ["site", "1302"], ["site", "62"], ["site", "62"], ["site", "1305"],
+        everything, everything, everything, everything]
+    assert [r["progress"]["complete"] for r in step] == [False] * 5 + [True] * 4
+    for a, b in zip(step[:2], whole):  # enough found: part of everything, with every page of 唐山市 found
+        assert set(urls(a)) < set(urls(b)) and len(urls(a)) >= 10, a["q"]
+        assert {u for u in urls(b) if u.startswith("/agencies/1302")} <= set(urls(a)), a["q"]
+    for a, b in zip(step[2:5], whole[2:5]):  # a place's pages are all in its bundle: as everywhere
+        assert sorted(urls(a)) == sorted(urls(b)), a["q"]
+    for a, b in zip(step[5:], whole[5:]):  # every bundle searched: as everywhere, in the same order
+        assert urls(a) == urls(b), a["q"]
+    assert urls(step[5]) == [ZHOUZHUAN]
 
 
 def test_an_edit_re_indexes_only_its_regions_bundle(tmp_path, monkeypatch):
@@ -1093,6 +1126,7 @@ def test_each_part_is_searched_once_per_search(page, split_server):
     page.goto(f"{split_server}/search/")
     got = page.evaluate("""async () => {
         const pagefind = await import("/pagefind/merged/pagefind.js");
+        pagefind.stepwise(false);  // every bundle (the search page's own searches go bundle by bundle)
         await pagefind.options({ baseUrl: "/" });
         const found = await pagefind.search("接待");
         const urls = await Promise.all(found.results.map(async (r) => (await r.data()).url));
@@ -1121,8 +1155,36 @@ def test_ui_a_search_from_a_region_fetches_its_bundle_only(page, split_server):
     assert bundles == {"site", "1302"}
     where = page.locator(".search-scope")
     expect(where).to_contain_text("在 河北省唐山市 中搜索")
+    fetched.clear()
     where.get_by_role("link", name="搜索全部地区").click()
     results(page)
     page.wait_for_load_state("networkidle")
     assert "scope" not in page.url and "q=" in page.url
+    # everywhere, bundle by bundle: 唐山市's has enough for 经费, and says so
+    assert {p.split("/")[3] for p in fetched if p.startswith("/pagefind/b/")} == {"site", "1302"}
+    more = page.locator(".search-progress")
+    expect(more).to_have_text("先显示 河北省唐山市 的结果（已搜索 1/3 个地区）· 搜索全部地区")
+    shown = page.locator(".pagefind-ui__message").inner_text()
+    more.get_by_role("link", name="搜索全部地区").click()
+    expect(page.locator(".pagefind-ui__message")).not_to_have_text(shown)  # more found
+    page.wait_for_load_state("networkidle")
+    assert "all=1" in page.url and "q=" in page.url
     assert {p.split("/")[3] for p in fetched if p.startswith("/pagefind/b/")} == SEED_BUNDLES
+    expect(more).to_be_hidden()
+
+
+def test_ui_a_query_naming_a_place_searches_its_bundle(page, split_server, split_site):
+    """From the search page, 和政 (和政县 without 县) is searched in 甘肃省's
+    bundle (and the site-wide one) only, and finds every page a search of
+    every bundle finds."""
+    everywhere = urls(run_queries(split_site, [{"q": "和政 经费"}])["results"][0])
+    assert 2 <= len(everywhere) <= 5  # all on the first screen
+    fetched = []
+    page.on("response", lambda r: fetched.append(urlsplit(r.url).path))
+    page.goto(f"{split_server}/search/?q={quote('和政 经费')}")
+    results(page)
+    page.wait_for_load_state("networkidle")
+    assert {p.split("/")[3] for p in fetched if p.startswith("/pagefind/b/")} == {"site", "62"}
+    expect(page.locator(".search-progress")).to_contain_text("先显示 甘肃省 的结果")
+    shown = page.locator(".pagefind-ui__result-link").evaluate_all("(links) => links.map((a) => a.pathname)")
+    assert sorted(shown) == sorted(everywhere)

@@ -341,10 +341,11 @@ class Builder:
             for key in gone:
                 stage.remove_folder(f"{BUNDLE_DIR}/{BUNDLES_DIR}/{key}")
         names = {significant_code(code): region.name for code, region in site.regions.items()}
+        places = {significant_code(code): region.short_name for code, region in site.regions.items()}
         scratch = search_folder(self.out_dir)
         try:
             result = index_site(stage.path, stage.path / BUNDLE_DIR, pages=pages, bundles=plan, only=todo,
-                                names=names, scratch=scratch, log=say, jobs=jobs)
+                                names=names, places=places, scratch=scratch, log=say, jobs=jobs)
         except Exception:  # a failed build leaves nothing beside the output when it returns
             remove_tree(scratch)
             raise

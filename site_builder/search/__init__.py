@@ -316,6 +316,7 @@ def _scratch(site: Path, given: str | os.PathLike[str] | None) -> Iterator[Path]
 def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | None = None, *,
                pages: dict[str, Path] | None = None, bundles: dict[str, list[str]] | None = None,
                only: Iterable[str] | None = None, names: dict[str, str] | None = None,
+               places: dict[str, str] | None = None,
                scratch: str | os.PathLike[str] | None = None, log: Callable[[str], None] | None = None,
                binary: str | os.PathLike[str] | None = None, jobs: int = 1) -> dict:
     """Index a built site's pages into search bundles under ``root`` (default
@@ -332,8 +333,9 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
     before it is used (verify_bundle: Pagefind has exited 0 after writing
     empty files on a full disk). Pagefind's scripts go to ``root`` itself
     when the SITE_KEY bundle is indexed, and ``root/merged/pagefind.js``
-    (search/parts.js with every bundle of the plan and its region's name,
-    from ``names``) is the module the search page loads.
+    (search/parts.js with every bundle of the plan, its region's name from
+    ``names`` and its places' short names from ``places``) is the module the
+    search page loads.
 
     Returns a small report: pages and words indexed, filters and sorts, the
     bundles indexed and in all, the files and bytes written, the Pagefind
@@ -372,7 +374,7 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
             _move(output, target)
     merged = root / MERGED_DIR
     merged.mkdir(parents=True, exist_ok=True)
-    (merged / "pagefind.js").write_text(merged_module(plan, names or {}), encoding="utf-8")
+    (merged / "pagefind.js").write_text(merged_module(plan, names or {}, places), encoding="utf-8")
     files, size = _size(root)
     report = {
         "pages": sum(r["pages"] for r in runs),
@@ -526,14 +528,23 @@ def _move(src: Path, dst: Path) -> None:
         shutil.move(str(src), str(dst))
 
 
-def merged_module(plan: dict[str, list[str]], names: dict[str, str]) -> str:
+def merged_module(plan: dict[str, list[str]], names: dict[str, str], places: dict[str, str] | None = None) -> str:
     """search/parts.js with the list of bundles: each one's key, folder
-    (relative to /pagefind/merged/) and the name of the region it holds."""
+    (relative to /pagefind/merged/), the name of the region it holds
+    (``names``: significant division code → full name) and the short names
+    of the places in it (``places``: code → short name), by which a query
+    that names a place is searched in its bundle first."""
     source = (Path(__file__).with_name("parts.js")).read_text(encoding="utf-8")
     placeholder = 'const BUNDLES = [{ key: "site", folder: "../b/site/" }];'
     if placeholder not in source:
         raise SearchIndexError("search/parts.js has lost its BUNDLES line")
+
+    def inside(key: str) -> list[str]:
+        region = key.split("-")[0]
+        return sorted({short for code, short in (places or {}).items() if code.startswith(region) and short})
+
     listed = [{"key": key, "folder": f"../{BUNDLES_DIR}/{key}/", "pages": len(rels),
-               **({"name": names[key.split("-")[0]]} if key.split("-")[0] in names else {})}
+               **({"name": names[key.split("-")[0]]} if key.split("-")[0] in names else {}),
+               **({"places": inside(key)} if key != SITE_KEY and inside(key) else {})}
               for key, rels in sorted(plan.items(), key=lambda kv: (kv[0] != SITE_KEY, kv[0]))]
     return source.replace(placeholder, f"const BUNDLES = {json.dumps(listed, ensure_ascii=False)};", 1)

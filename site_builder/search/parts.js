@@ -14,32 +14,36 @@
 // reader's first search fetches one region's index, not the province's.
 // Without a scope every bundle is searched.
 //
-// Each bundle is its own Pagefind instance (createInstance()), searched once
-// (Pagefind's mergeIndex() runs a search in every merged index and filters
-// afterwards). Searching the bundles apart also keeps two things right that
-// Pagefind's merged search gets wrong across indexes:
-// - with a sort, each bundle's results are in order; the bundles' are merged
-//   by the amount each result's page carries, for the first MERGED results
-//   (their fragments are fetched; the rest follow bundle by bundle);
-// - a bundle that lacks a query word matches stand-ins for it (see
-//   withoutStandIns), which one index over the whole site would not.
-// By relevance, results are ordered by score, and filter counts are added up
-// (the bundles hold different pages). Only the site-wide bundle's
-// WebAssembly file is real; its instance is made first, and the others,
-// 12-byte stubs, are never compiled (search/__init__.py, PART_WASM_STUB).
+// The search page also asks for a search bundle by bundle (stepwise()): a
+// search by words then searches the bundles in order, the site-wide one
+// first, and stops adding bundles once ENOUGH results are found, so a search
+// everywhere at 10,000 filings fetches two of 39 bundles' indexes, not all of
+// them (several MB). A search with a sort or a filter, or without words, is
+// over every searched bundle: its order and counts must be the whole
+// region's. progress() says how many bundles the last search covered; the
+// page offers the rest (all bundles: stepwise(false)).
+//
 import * as pagefind from "../pagefind.js";
 
 /** The bundles, the site-wide one first: key (a division code, or "site"),
- * folder (relative to this file), pages, and the region's name. */
+ * folder (relative to this file), pages, the region's name, and the short
+ * names of the places whose pages it holds. */
 const BUNDLES = [{ key: "site", folder: "../b/site/" }]; // filled in by site_builder/search/
 
 /** Results of a sorted search merged exactly across bundles. */
 export const MERGED = 50;
 
+/** Results a stepwise search wants before it stops adding bundles: two of
+ * Pagefind UI's screens of five. */
+export const ENOUGH = 10;
+
 let settings = {};
 let chosen = null; // the region code a search is limited to (null: everywhere)
-let parts = null; // one Pagefind instance per searched bundle
-let ready = null; // resolves to the filters and their counts, once every bundle has them
+let step = false; // stepwise(): a search by words adds bundles until ENOUGH results
+const made = new Map(); // bundle key → { part: its Pagefind instance, counts: its filters' counts }
+let making = Promise.resolve(); // instances are made one batch at a time
+let last = null; // progress() of the last search
+const listeners = [];
 
 /** The bundles there are (for the page's choice of region). */
 export function bundles() {
@@ -60,32 +64,71 @@ export function scope(code) {
   return searched().map((b) => b.key);
 }
 
+/** Search bundle by bundle (see the top of this file), or every searched
+ * bundle at once (``on`` false, the default). Called before the first search. */
+export function stepwise(on = true) {
+  step = Boolean(on);
+}
+
+/** What the last search covered: its term, the bundles it searched (key and
+ * name, in the order searched), how many bundles there are to search, and
+ * whether it searched them all. */
+export function progress() {
+  return last;
+}
+
+/** Call ``listener`` with progress() after each search. */
+export function listen(listener) {
+  listeners.push(listener);
+}
+
 function searched() {
   return BUNDLES.filter((b) => b.key === "site" || !chosen || holds(b.key, chosen));
 }
 
-/** Every searched bundle's instance made and every filter's data loaded,
- * once. Pagefind's search() loads only the filters it is asked to filter by
- * and counts results over the filters it has loaded; Pagefind UI replaces
- * its filter panel with a search's counts, so a first search that beat the
- * UI's own filters() call showed a panel missing filters (seen on a loaded
- * CI machine: four of five). The UI loads all the filter data at start
- * anyway; this only orders it. */
-function merge() {
-  ready ??= (async () => {
-    const make = (b) => pagefind.createInstance({ ...settings, basePath: new URL(b.folder, import.meta.url).href });
-    const [site, ...rest] = searched();
-    // The site-wide bundle's instance loads the WebAssembly before the
-    // others are made: instances made together each compiled it, and the
-    // last one replaced the module the earlier ones had put their index in
-    // ("memory access out of bounds"). Made later, they reuse it.
-    const first = make(site);
-    const counts = [await first.filters()];
-    parts = [first, ...rest.map(make)];
-    counts.push(...(await Promise.all(parts.slice(1).map((part) => part.filters()))));
-    return addUp(counts);
-  })();
-  return ready;
+/** The bundles whose regions the query names (a place's name, or the name
+ * without its last character: 润丰县 or 润丰), the site-wide one first. */
+function named(term) {
+  const text = typedParts(term).join("");
+  const said = (place) => text.includes(place) || (place.length > 2 && text.includes(place.slice(0, -1)));
+  return searched().filter((b) => b.key !== "site" && (b.places || []).some(said));
+}
+
+/** Instances made for bundles ``keys`` and their filter data loaded.
+ * Pagefind's search() loads only the filters it is asked to filter by and
+ * counts results over the filters it has loaded; Pagefind UI replaces its
+ * filter panel with a search's counts, so a first search that beat the UI's
+ * own filters() call showed a panel missing filters (seen on a loaded CI
+ * machine: four of five). Loading a bundle's filters with its instance
+ * orders it. */
+function load(keys) {
+  const next = making.then(async () => {
+    const make = (key) => pagefind.createInstance({
+      ...settings, basePath: new URL(BUNDLES.find((b) => b.key === key).folder, import.meta.url).href });
+    if (!made.size) {
+      // The site-wide bundle's instance loads the WebAssembly before the
+      // others are made: instances made together each compiled it, and the
+      // last one replaced the module the earlier ones had put their index in
+      // ("memory access out of bounds"). Made later, they reuse it.
+      const part = make("site");
+      made.set("site", { part, counts: await part.filters() });
+    }
+    const fresh = [...new Set(keys)].filter((key) => !made.has(key)).map((key) => [key, make(key)]);
+    const counts = await Promise.all(fresh.map(([, part]) => part.filters()));
+    fresh.forEach(([key, part], i) => made.set(key, { part, counts: counts[i] }));
+  });
+  making = next.catch(() => {}); // a bundle that failed to load fails its search, not every later one
+  return next;
+}
+
+/** The instances every search needs: every searched bundle's, or, in steps,
+ * the site-wide one's. */
+function start() {
+  return load(step ? ["site"] : searched().map((b) => b.key));
+}
+
+function instances() {
+  return [...made.values()].map((m) => m.part);
 }
 
 function addUp(counts) {
@@ -101,43 +144,84 @@ function addUp(counts) {
 
 export async function options(opts = {}) {
   settings = { ...settings, ...opts };
-  if (parts) await Promise.all(parts.map((part) => part.options(opts)));
+  await making;
+  await Promise.all(instances().map((part) => part.options(opts)));
 }
 
 export async function init() {
-  await merge();
-  await Promise.all(parts.map((part) => part.init()));
+  await start();
+  await Promise.all(instances().map((part) => part.init()));
 }
 
+/** The filters and their counts over the bundles loaded so far (filter data
+ * never changes: counted once per instance, in load()). */
 export async function filters() {
-  return merge(); // filter counts never change: computed once, in merge()
+  await start();
+  return addUp([...made.values()].map((m) => m.counts));
 }
 
 export async function preload(term, opts = {}) {
-  await merge();
-  await Promise.all(parts.map((part) => part.preload(term, opts)));
+  await start();
+  await Promise.all(instances().map((part) => part.preload(term, opts)));
 }
 
 export async function search(term, opts = {}) {
-  await merge();
+  await start();
   const found = await searchParts(term, opts);
   if (!found || term === null || term === undefined) return found;
   return namesFirst(await asTyped(found, term), term);
 }
 
+/** Whether a search must cover every searched bundle: one with a sort or a
+ * filter, or without words. */
+function whole(term, opts) {
+  const filtered = Object.values(opts.filters || {}).some((v) => (Array.isArray(v) ? v.length : v));
+  return !step || term === null || term === undefined || filtered || Object.keys(opts.sort || {}).length > 0;
+}
+
+/** The bundles a search covers, in groups searched one after another: every
+ * searched bundle at once; or the site-wide one with the bundles of the
+ * places the query names, or with the first region's, then one bundle at a
+ * time. */
+function steps(term, opts) {
+  const all = searched();
+  if (whole(term, opts)) return { groups: [all], named: false };
+  const places = named(term);
+  const first = ["site", ...(places.length ? places : all.slice(1, 2)).map((b) => b.key)];
+  const groups = [all.filter((b) => first.includes(b.key)), ...all.filter((b) => !first.includes(b.key)).map((b) => [b])];
+  return { groups, named: places.length > 0 };
+}
+
 async function searchParts(term, opts) {
-  const byPart = await Promise.all(parts.map((part) => part.search(term, opts)));
-  const kept = parts.length > 1 ? await withoutStandIns(byPart, term) : byPart;
+  const words = queryWords(term);
+  const found = []; // { key, name, found, real } in the order searched
+  const { groups, named } = steps(term, opts);
+  const count = () => found.reduce((n, f) => n + (f.real ? f.found.results.length : 0), 0);
+  for (const [i, group] of groups.entries()) {
+    await load(group.map((b) => b.key));
+    const results = await Promise.all(group.map((b) => made.get(b.key).part.search(term, opts)));
+    const real = await Promise.all(results.map((r) => isReal(r, words)));
+    found.push(...group.map((b, j) => ({ key: b.key, name: b.name, found: results[j], real: real[j] })));
+    // enough results; or a query that names a place, answered by its bundles
+    if (count() >= ENOUGH || (named && i === 0 && count() > 0)) break;
+  }
+  const total = searched().length;
+  last = { term, searched: found.map(({ key, name }) => ({ key, name })), total, complete: found.length >= total };
+  for (const listener of listeners) listener(last);
+  // Parts of stand-ins are dropped, unless no part found anything real
+  // (then, as one index would, all are kept).
+  const kept = (found.length > 1 && found.some((f) => f.real) ? found.filter((f) => f.real) : found).map((f) => f.found);
+  const byPart = found.map((f) => f.found);
   const direction = Object.values(opts.sort || {})[0];
   const results = direction === "asc" || direction === "desc"
-    ? await sortedMerge(kept.map((found) => found.results), direction)
-    : kept.flatMap((found) => found.results).sort((a, b) => b.score - a.score);
+    ? await sortedMerge(kept.map((f) => f.results), direction)
+    : kept.flatMap((f) => f.results).sort((a, b) => b.score - a.score);
   return {
     results,
-    unfilteredResultCount: byPart.reduce((n, found) => n + found.unfilteredResultCount, 0),
-    totalFilters: addUp(byPart.map((found) => found.totalFilters)),
-    filters: addUp(kept.map((found) => found.filters)),
-    timings: byPart.flatMap((found) => found.timings ?? []),
+    unfilteredResultCount: byPart.reduce((n, f) => n + f.unfilteredResultCount, 0),
+    totalFilters: addUp(byPart.map((f) => f.totalFilters)),
+    filters: addUp(kept.map((f) => f.filters)),
+    timings: byPart.flatMap((f) => f.timings ?? []),
   };
 }
 
@@ -277,7 +361,7 @@ function queryWords(term) {
 const ASCII = /^[\x21-\x7e]+$/;
 
 /**
- * The parts' searches without the parts that only found stand-ins.
+ * Whether a part's search found real matches, not only stand-ins.
  *
  * When no word of an index starts with a query word, Pagefind matches the
  * longest indexed word that the query word starts with instead (8 for
@@ -285,27 +369,22 @@ const ASCII = /^[\x21-\x7e]+$/;
  * a part falls back whenever that part lacks it, and its stand-in matches
  * would be ranked among the real ones of other parts. Within a part it is
  * all or nothing, so the first result of each part tells: where a real
- * match lies, the page has a word starting with each query word. Parts of
- * stand-ins are dropped, unless no part found anything real (then, as one
- * index would, all are kept). A heuristic: the words Pagefind keeps for
- * showing a page are not always the ones it indexed (docs/search.md).
+ * match lies, the page has a word starting with each query word. A
+ * heuristic: the words Pagefind keeps for showing a page are not always the
+ * ones it indexed (docs/search.md).
  */
-async function withoutStandIns(byPart, term) {
-  const words = queryWords(term);
-  if (!words.length) return byPart;
-  const real = await Promise.all(byPart.map(async (found) => {
-    if (!found.results.length) return false;
-    const data = await found.results[0].data();
-    // no place in the text: Pagefind matched the page's metadata (its title)
-    if (!data.locations?.length) return true;
-    // the words where it matched: Pagefind keeps the text cut into its words
-    // at zero-width spaces; letters and digits form one word there
-    // (13022525P004T4010026T) but are matched in pieces
-    const tokens = String(data.raw_content || "").split("\u200B");
-    const matched = data.locations.map((at) => String(tokens[at] || "").trim().toLocaleLowerCase());
-    return words.every((w) => matched.some((t) => t.startsWith(w) || (ASCII.test(w) && t.includes(w))));
-  }));
-  return real.some(Boolean) ? byPart.filter((_, i) => real[i]) : byPart;
+async function isReal(found, words) {
+  if (!words.length) return true;
+  if (!found.results.length) return false;
+  const data = await found.results[0].data();
+  // no place in the text: Pagefind matched the page's metadata (its title)
+  if (!data.locations?.length) return true;
+  // the words where it matched: Pagefind keeps the text cut into its words
+  // at zero-width spaces; letters and digits form one word there
+  // (13022525P004T4010026T) but are matched in pieces
+  const tokens = String(data.raw_content || "").split("\u200B");
+  const matched = data.locations.map((at) => String(tokens[at] || "").trim().toLocaleLowerCase());
+  return words.every((w) => matched.some((t) => t.startsWith(w) || (ASCII.test(w) && t.includes(w))));
 }
 
 let searchID = 0;
@@ -319,6 +398,7 @@ export async function debouncedSearch(term, opts = {}, waitMs = 300) {
 }
 
 export async function destroy() {
-  if (parts) await Promise.all(parts.map((part) => part.destroy()));
-  parts = ready = null;
+  await making;
+  await Promise.all(instances().map((part) => part.destroy()));
+  made.clear();
 }

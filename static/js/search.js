@@ -172,28 +172,53 @@ async function start() {
   const bundle = await import(new URL("pagefind.js", new URL(root.dataset.bundle, window.location.href)).href);
   const wanted = params.get("scope") || "";
   const searched = bundle.scope(wanted || null);
+  // A search by words goes bundle by bundle until it has enough results
+  // (search/parts.js, stepwise); ?all=1 searches every bundle at once.
+  bundle.stepwise?.(!params.has("all"));
   const regions = bundle.bundles().filter((b) => b.key !== "site");
   const scopeName = regions.filter((b) => searched.includes(b.key)).map((b) => b.name).filter(Boolean).join("、");
 
   // Sort control (Pagefind UI has none of its own).
   const bar = document.createElement("div");
   bar.className = "search-sort";
+  // A link to this search over more bundles: the address with ``change``
+  // made, and the query in the box when it is followed.
+  const wider = (change) => {
+    const link = document.createElement("a");
+    const to = () => {
+      const url = new URL(window.location.href);
+      change(url.searchParams);
+      url.searchParams.set("q", term); // the box's query, not the one the page opened with
+      return url.href;
+    };
+    link.href = to();
+    link.textContent = "搜索全部地区";
+    link.addEventListener("click", () => {
+      link.href = to();
+    });
+    return link;
+  };
   if (wanted && searched.length < regions.length + 1) {
     const where = document.createElement("p");
     where.className = "search-scope";
-    const everywhere = new URL(window.location.href);
-    everywhere.searchParams.delete("scope");
-    where.append(`在 ${scopeName || "本地区"} 中搜索 · `);
-    const link = document.createElement("a");
-    link.href = everywhere.href;
-    link.textContent = "搜索全部地区";
-    link.addEventListener("click", () => {
-      everywhere.searchParams.set("q", term); // the box's query, not the one the page opened with
-      link.href = everywhere.href;
-    });
-    where.append(link);
+    where.append(`在 ${scopeName || "本地区"} 中搜索 · `, wider((params) => params.delete("scope")));
     bar.append(where);
   }
+  // Where a stepwise search stopped, and the rest one click away.
+  const progress = document.createElement("p");
+  progress.className = "search-progress";
+  progress.hidden = true;
+  bar.append(progress);
+  bundle.listen?.((state) => {
+    progress.hidden = state.complete;
+    if (progress.hidden) return;
+    const regionCount = state.total - 1; // not the site-wide bundle
+    const done = state.searched.filter((b) => b.key !== "site");
+    const names = done.map((b) => b.name).filter(Boolean);
+    const where = names.length === done.length ? names.join("、") : `${done.length} 个地区`;
+    progress.replaceChildren(`先显示 ${where} 的结果（已搜索 ${done.length}/${regionCount} 个地区）· `,
+      wider((params) => params.set("all", "1")));
+  });
   const label = document.createElement("label");
   label.htmlFor = "search-sort";
   label.textContent = "排序";
