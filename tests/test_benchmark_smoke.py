@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -65,6 +66,11 @@ def test_benchmark_with_search_in_parts():
     cells = [c.strip() for c in next(line for line in lines if line.startswith("| 20 |")).strip("|").split("|")]
     assert float(cells[cols.index("build+search s")]) > 0
     assert float(cells[cols.index("build+search peak RSS MB")]) > 0
+    # the rebuild with search after one edit indexes again only the bundles that changed
+    assert float(cells[cols.index("rebuild+search after 1 edit s")]) > 0
+    again = next(line for line in lines if line.startswith("- Rebuild with search after 1 edit, indexed again:"))
+    indexed, bundles = (int(x) for x in re.search(r"N=20: (\d+) of (\d+) bundles", again).groups())
+    assert 1 <= indexed < bundles
     index = next(line for line in lines if line.startswith("- Search index:"))
     assert index.startswith("- Search index: in bundles by region of at most 80 pages")
     parts = int(index.split("N=20: ", 1)[1].split()[0])  # "…; N=20: 3 bundles"
