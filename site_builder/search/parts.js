@@ -21,8 +21,22 @@
 // them (several MB). A search with a sort or a filter, or without words, is
 // over every searched bundle: its order and counts must be the whole
 // region's. progress() says how many bundles the last search covered; the
-// page offers the rest (all bundles: stepwise(false)).
+// page offers the rest (all bundles: stepwise(false)). A query that names a
+// place (a bundle's places) is searched in that place's bundles first.
 //
+// Each bundle is its own Pagefind instance (createInstance()), searched once
+// (Pagefind's mergeIndex() runs a search in every merged index and filters
+// afterwards). Searching the bundles apart also keeps two things right that
+// Pagefind's merged search gets wrong across indexes:
+// - with a sort, each bundle's results are in order; the bundles' are merged
+//   by the amount each result's page carries, for the first MERGED results
+//   (their fragments are fetched; the rest follow bundle by bundle);
+// - a bundle that lacks a query word matches stand-ins for it (see
+//   isReal), which one index over the whole site would not.
+// By relevance, results are ordered by score, and filter counts are added up
+// (the bundles hold different pages). Only the site-wide bundle's
+// WebAssembly file is real; its instance is made first, and the others,
+// 12-byte stubs, are never compiled (search/__init__.py, PART_WASM_STUB).
 import * as pagefind from "../pagefind.js";
 
 /** The bundles, the site-wide one first: key (a division code, or "site"),
