@@ -1,12 +1,14 @@
 """Bytes a browser downloads for its first search, and how long it waits for
 results, on any built site.
 
-    python -m benchmarks.search_bytes SITE_DIR [--query 接待 --query 周转房 ...] [--scope CODE]
+    python -m benchmarks.search_bytes SITE_DIR [--query 接待 --query 周转房 ...] [--scope CODE] [--all]
                                       [--chromium /usr/bin/chromium] [--timeout S] [--json]
 
 For each query, a fresh headless Chromium context (no cache, a 375 px
 phone screen) opens ``/search/?q=QUERY`` on a local http.server over
-SITE_DIR, times until the Pagefind UI shows its first result (or "no
+SITE_DIR (a search everywhere, which on a site indexed in bundles goes
+bundle by bundle until it has enough results; ``--scope``: from a region's
+pages; ``--all``: every bundle at once), times until the Pagefind UI shows its first result (or "no
 results"; a query that shows nothing within ``--timeout`` is reported as
 such), waits until the network is idle, and sums every response
 under ``/pagefind/``: the UI script and stylesheet, pagefind.js, its worker,
@@ -94,9 +96,10 @@ def _gzip_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
-def first_query_bytes(page, base_url: str, query: str, timeout_ms: int = 120000, scope: str = "") -> Download:
+def first_query_bytes(page, base_url: str, query: str, timeout_ms: int = 120000, scope: str = "",
+                      every: bool = False) -> Download:
     """Open /search/?q=QUERY (&scope=CODE: a search started on a region's
-    pages) in ``page`` (a fresh Playwright page) and measure:
+    pages; &all=1 with ``every``: every bundle at once, not bundle by bundle) in ``page`` (a fresh Playwright page) and measure:
     the bytes from /pagefind/ and the time until the first result (or the
     "no results" message) is shown. A search that shows nothing within
     ``timeout_ms`` is reported with ``seconds`` None and what it had fetched."""
@@ -105,7 +108,8 @@ def first_query_bytes(page, base_url: str, query: str, timeout_ms: int = 120000,
     seen: list = []
     page.on("response", lambda r: seen.append(r) if "/pagefind/" in urlsplit(r.url).path else None)
     t0 = time.perf_counter()
-    page.goto(f"{base_url}/search/?q={quote(query)}" + (f"&scope={quote(scope)}" if scope else ""))
+    page.goto(f"{base_url}/search/?q={quote(query)}" + (f"&scope={quote(scope)}" if scope else "")
+              + ("&all=1" if every else ""))
     seconds = None
     try:
         # "找到 N 个…" or "没有找到…" (not "正在搜索…"); then the results' fragments
@@ -131,7 +135,7 @@ def first_query_bytes(page, base_url: str, query: str, timeout_ms: int = 120000,
 
 
 def measure(site_dir: str | Path, queries: list[str], chromium: str = CHROMIUM,
-            timeout_s: float = 120, scope: str = "") -> list[Download]:
+            timeout_s: float = 120, scope: str = "", every: bool = False) -> list[Download]:
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -142,7 +146,7 @@ def measure(site_dir: str | Path, queries: list[str], chromium: str = CHROMIUM,
                 # empty cache: a first visit, on a phone-sized screen
                 context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
                 try:
-                    out.append(first_query_bytes(context.new_page(), base, q, int(timeout_s * 1000), scope))
+                    out.append(first_query_bytes(context.new_page(), base, q, int(timeout_s * 1000), scope, every))
                 finally:
                     context.close()
         finally:
@@ -158,13 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120, help="seconds to wait for results (default 120)")
     ap.add_argument("--scope", default="", metavar="CODE",
                     help="search from a region's pages: its division code (default: everywhere)")
+    ap.add_argument("--all", action="store_true",
+                    help="search every bundle at once (the page's ?all=1), not bundle by bundle until enough results")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = ap.parse_args(argv)
     site = Path(args.site)
     if not (site / "pagefind" / "pagefind.js").is_file():
         print(f"{site}/pagefind/pagefind.js not found: build the site with search first", file=sys.stderr)
         return 2
-    downloads = measure(site, args.query or ["接待", "周转房"], args.chromium, args.timeout, args.scope)
+    downloads = measure(site, args.query or ["接待", "周转房"], args.chromium, args.timeout, args.scope, args.all)
     if args.json:
         json.dump([{"query": d.query, "results": d.results, "seconds": d.seconds, "bytes": d.bytes,
                     "gzip_bytes": d.gzip_bytes,
