@@ -466,6 +466,31 @@ def test_index_site_rejects_wrong_builds(tmp_path):
         index_site(site, binary=tmp_path / "nowhere")
 
 
+def test_work_beside_the_index_runs_once_pagefind_has_started(site, tmp_path):
+    """index_site(meanwhile=…): the build's site-wide downloads are written
+    while Pagefind indexes: called once, after the first run has started
+    (its log exists), with the bundles as they would be without it; an
+    error in it stops Pagefind and fails the index."""
+    from site_builder.search import indexed_pages, plan_bundles
+
+    pages = {rel: path for rel, path in site_pages(site).items()}
+    plan = plan_bundles(indexed_pages(pages), PARTS_OF)
+    seen = []
+    work = tmp_path / "work"
+    work.mkdir()
+    report = index_site(site, tmp_path / "pagefind", pages=pages, bundles=plan, scratch=work, jobs=2,
+                        meanwhile=lambda: seen.append(sorted(p.name for p in work.iterdir() if p.name.startswith("log-"))))
+    assert len(seen) == 1 and seen[0], seen  # once, when a Pagefind run had started
+    assert report["bundles"] == len(plan) == 4 and report["pages"] == len(indexed_pages(pages))
+
+    def fails():
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        index_site(site, tmp_path / "pagefind-2", pages=pages, bundles=plan, scratch=tmp_path / "w2", meanwhile=fails)
+    assert not (tmp_path / "pagefind-2" / "merged").exists()  # nothing of a failed index is used
+
+
 def test_check_output_accepts_the_real_banner():
     assert check_output("\nRunning Pagefind v1.5.2 (Extended)\nRunning from: \"/tmp\"\n") == "1.5.2"
     with pytest.raises(SearchIndexError):

@@ -130,14 +130,19 @@ class Builder:
                     report = BuildReport(self.out_dir, len(plan.pages) + len(plan.kept_outputs), 0,
                                          len(site.filings), 0.0, warnings, full=plan.full)
                     with nullcontext(early) if plan.full and early else staged(self.out_dir, full=plan.full) as stage:
+                        write_data = None  # a full build's downloads, written beside the search index
                         if plan.full:
-                            hashes = self.write_all(stage, plan, site, inputs, renderer, jobs, say)
+                            hashes, write_data = self.write_all(stage, plan, site, inputs, renderer, jobs, say)
                         else:
                             hashes = self.write_changes(stage, plan, site, inputs, renderer, report, verify_output)
                         if search:
-                            report.search = self.index(stage, hashes, report, site, say, jobs, full=plan.full)
-                        elif plan.full:
-                            self.state.search_indexed, self.state.search_bundles = set(), {}
+                            report.search = self.index(stage, hashes, report, site, say, jobs, full=plan.full,
+                                                       meanwhile=write_data)
+                        else:
+                            if write_data:
+                                write_data()
+                            if plan.full:
+                                self.state.search_indexed, self.state.search_bundles = set(), {}
                         self.remember(plan, hashes)
                         self.publish(stage, plan.content_id)
                 finally:
@@ -218,12 +223,16 @@ class Builder:
         return Downloads(self.state, inputs.config.absolute, inputs.global_fp, inputs.config.title)
 
     def write_all(self, stage: Stage, plan: Plan, site: SiteModel, inputs: Inputs, renderer: Renderer, jobs: int,
-                  say: Callable[[str], None]) -> dict[str, str]:
+                  say: Callable[[str], None]) -> tuple[dict[str, str], Callable[[], None]]:
         """Write the whole site into the full stage, but for what parse
         workers wrote there already (each filing's downloads): every
-        agency's own pages, the pages that list filings
-        across the site, the downloads and the static files. Returns
-        {output path: hash}."""
+        agency's own pages, the pages that list filings across the site and
+        the static files; returns {output path: hash} and a function that
+        writes the downloads still to write (the site-wide ones, and the
+        filings' that no worker wrote) and adds theirs. No page depends on
+        the downloads, so a build with search writes them while Pagefind
+        indexes the pages (they keep one core busy for ~3 s at 10,000
+        filings, where it would be idle)."""
         state = self.state
         downloads = self.downloads(inputs)
         hashes = {rel: h for c in state.filings.values() if c.written for rel, h in c.written.items()}
@@ -241,16 +250,20 @@ class Builder:
         for dep, chunks in made.items():
             downloads.made(by_dep[dep], chunks)
         say(f"pages and per-filing downloads rendered and written in {time.perf_counter() - t:.2f} s")
-        t = time.perf_counter()
-        files = downloads.filing_files([i for i in site.filings if i.dep not in due | written])
-        files.update(self.asset_files(inputs))
-        for rel, data in files.items():
+        for rel, data in self.asset_files(inputs).items():  # a static file may be a page
             stage.write(rel, data)
             hashes[rel] = sha(data)
-        for rel in downloads.write_site_files(stage.open, site):
-            hashes[rel] = plan.data_identity
-        say(f"data downloads and assets in {time.perf_counter() - t:.2f} s")
-        return hashes
+
+        def write_data() -> None:
+            t = time.perf_counter()
+            for rel, data in downloads.filing_files([i for i in site.filings if i.dep not in due | written]).items():
+                stage.write(rel, data)
+                hashes[rel] = sha(data)
+            for rel in downloads.write_site_files(stage.open, site):
+                hashes[rel] = plan.data_identity
+            say(f"data downloads in {time.perf_counter() - t:.2f} s")
+
+        return hashes, write_data
 
     @staticmethod
     def asset_files(inputs: Inputs) -> dict[str, bytes]:
@@ -304,13 +317,15 @@ class Builder:
         return hashes
 
     def index(self, stage: Stage, hashes: dict[str, str], report: BuildReport, site: SiteModel,
-              say: Callable[[str], None], jobs: int, *, full: bool) -> dict | None:
+              say: Callable[[str], None], jobs: int, *, full: bool,
+              meanwhile: Callable[[], None] | None = None) -> dict | None:
         """The search bundles of the staged version (search.index_site), made
         in the stage and checked: all of them for a full stage; for a partial
         one, only the bundles whose pages changed (their fingerprints: each
         page's output path and hash), with Pagefind shown their pages as the
         new version has them, staged or published. None when no bundle
-        changed."""
+        changed. ``meanwhile()`` is called once, beside the first Pagefind
+        run (index_site)."""
         state = self.state
         written = set(report.written)
         pages = {rel: (stage.path / rel if full or rel in written else self.out_dir / rel)
@@ -332,6 +347,8 @@ class Builder:
         gone = set(state.search_bundles) - set(plan) if not full else set()
         if not todo and not gone and (self.out_dir / BUNDLE_DIR / "merged" / "pagefind.js").is_file():
             state.search_indexed = indexed
+            if meanwhile:
+                meanwhile()
             return None
         if not full and not state.search_bundles:  # no bundles of ours yet: the whole folder anew
             stage.folder(BUNDLE_DIR)
@@ -345,7 +362,7 @@ class Builder:
         scratch = search_folder(self.out_dir)
         try:
             result = index_site(stage.path, stage.path / BUNDLE_DIR, pages=pages, bundles=plan, only=todo,
-                                names=names, places=places, scratch=scratch, log=say, jobs=jobs)
+                                names=names, places=places, meanwhile=meanwhile, scratch=scratch, log=say, jobs=jobs)
         except Exception:  # a failed build leaves nothing beside the output when it returns
             remove_tree(scratch)
             raise

@@ -255,14 +255,16 @@ def _finish(code: int, output: Path, log: Path) -> dict:
 
 
 def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare: Callable[[int], None],
-             logs: Path, jobs: int) -> list[dict]:
+             logs: Path, jobs: int, meanwhile: Callable[[], None] | None = None) -> list[dict]:
     """Pagefind over each (source, output) of ``sizes`` pages, ``jobs`` at a
     time, the largest first (so that no large bundle is left to run alone
     at the end), started and awaited from this thread (the parent-death
     signal follows the thread that started a child). ``prepare(i)`` makes
     run i's source; the next run's is made while the others index, so that
     the first run starts after one bundle's input, not after every
-    bundle's. The first failure stops the others."""
+    bundle's. ``meanwhile()`` is called once, as soon as the first run has
+    started (or at once when there is none): the caller's own work beside
+    it. The first failure stops the others."""
     procs: dict[int, tuple[subprocess.Popen, float]] = {}
     results: dict[int, dict] = {}
     todo = sorted(range(len(runs)), key=lambda i: -sizes[i])
@@ -279,6 +281,9 @@ def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare
                 i = todo.pop(0)
                 ready(i)
                 procs[i] = (_start(exe, runs[i][0], runs[i][1], logs / f"log-{i}"), time.monotonic())
+                if meanwhile is not None:
+                    meanwhile, then = None, meanwhile
+                    then()
             if todo:  # the next run's source, while these run
                 ready(todo[0])
             for i, (proc, started) in list(procs.items()):
@@ -295,6 +300,8 @@ def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare
         for proc, _ in procs.values():
             proc.kill()
             proc.wait()
+    if meanwhile is not None:
+        meanwhile()
     return [results[i] for i in range(len(runs))]
 
 
@@ -316,7 +323,7 @@ def _scratch(site: Path, given: str | os.PathLike[str] | None) -> Iterator[Path]
 def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | None = None, *,
                pages: dict[str, Path] | None = None, bundles: dict[str, list[str]] | None = None,
                only: Iterable[str] | None = None, names: dict[str, str] | None = None,
-               places: dict[str, str] | None = None,
+               places: dict[str, str] | None = None, meanwhile: Callable[[], None] | None = None,
                scratch: str | os.PathLike[str] | None = None, log: Callable[[str], None] | None = None,
                binary: str | os.PathLike[str] | None = None, jobs: int = 1) -> dict:
     """Index a built site's pages into search bundles under ``root`` (default
@@ -335,7 +342,9 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
     when the SITE_KEY bundle is indexed, and ``root/merged/pagefind.js``
     (search/parts.js with every bundle of the plan, its region's name from
     ``names`` and its places' short names from ``places``) is the module the
-    search page loads.
+    search page loads. ``meanwhile()``, if given, is called once, as soon as
+    the first Pagefind run has started: the caller's own work that is not
+    the pages' (a build's site-wide downloads), on the core that run leaves.
 
     Returns a small report: pages and words indexed, filters and sorts, the
     bundles indexed and in all, the files and bytes written, the Pagefind
@@ -361,7 +370,7 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
                 (source / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
 
         outputs = [work / f"bundle-{n}" for n in range(len(todo))]
-        runs = _run_all(exe, list(zip(sources, outputs)), [len(plan[key]) for key in todo], prepare, work, jobs)
+        runs = _run_all(exe, list(zip(sources, outputs)), [len(plan[key]) for key in todo], prepare, work, jobs, meanwhile)
         for key, output in zip(todo, outputs):
             if key == SITE_KEY:  # its instance is made first: it keeps Pagefind's worker and real WebAssembly
                 _scripts(output, root)
