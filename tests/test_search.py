@@ -1149,6 +1149,7 @@ def test_each_part_is_searched_once_per_search(page, split_server):
     wasm = []
     page.on("response", lambda r: wasm.append((r.url, len(r.body()))) if r.url.endswith(".pagefind") else None)
     page.goto(f"{split_server}/search/")
+    page.locator(".pagefind-ui__search-input").wait_for()  # the page has set up its search (stepwise) first
     got = page.evaluate("""async () => {
         const pagefind = await import("/pagefind/merged/pagefind.js");
         pagefind.stepwise(false);  // every bundle (the search page's own searches go bundle by bundle)
