@@ -388,6 +388,24 @@ def test_only_main_content_is_indexed(table):
         assert "方法说明" not in content.split(FIELD_MARK)[0][:40]
 
 
+def test_a_filing_page_is_found_by_its_agency_not_by_its_project_list(site):
+    """A filing's page indexes its agency, place, year, codes and goals, not
+    its list of projects, its generated summary or its source section: a
+    project's name finds the project's own page (which names the agency and
+    year), not the filing's page as a second result; the agency's name
+    still finds the filing."""
+    got = run_queries(site, [{"q": q, "limit": 50, "content": True}
+                             for q in ("周转房屋租赁费用", "唐山市路南区机关事务中心", "下载 JSON")])["results"]
+    name, agency, furniture = got
+    assert ZHOUZHUAN in urls(name) and LUNAN + "2025/" not in urls(name)
+    assert LUNAN + "2025/" in urls(agency)
+    assert not [u for u in urls(furniture) if re.fullmatch(r"/agencies/[^/]+/\d{4}/", u)]
+    filing = next(h for h in agency["hits"] if h["url"] == LUNAN + "2025/")
+    text = visible_text(filing["content"])
+    assert "周转房屋租赁费用" not in text and "来源与下载" not in text and "占项目支出" not in text
+    assert "唐山市路南区机关事务中心" in text and "2025年部门预算绩效目标" in text
+
+
 def _bundle(folder: Path) -> tuple[dict[str, dict], set[str]]:
     """A Pagefind bundle's pages (URL → fragment) and its indexed words."""
     import gzip
