@@ -7,7 +7,8 @@
         read_site                 parse.py      filings parsed, validated, analysed (workers); the site model
         plan_pages                plan.py       the page map, fingerprints, what changed
         write_all | write_changes groups.py     pages rendered (workers), downloads.py, into a stage
-        index                     ../search     the Pagefind bundle, checked
+        index                     ../search     the Pagefind bundle, checked (a full build's site-wide
+                                                downloads written beside its first run)
         publish                   ../output     the stage put in place atomically, the state saved with it
 
 A rebuild into the same folder re-uses the saved state (../cache): unchanged
