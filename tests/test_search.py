@@ -945,6 +945,23 @@ def test_split_build_report_and_layout(built, split_built):
     assert not list(site.parent.glob(".site.search-*")), "the bundles' scratch folder is left behind"
 
 
+def test_indexed_pages_finds_the_mark_wherever_it_is(tmp_path):
+    """indexed_pages reads a page's head first: a mark after it, across its
+    end or in a short page is found; a page without one is not indexed."""
+    from site_builder.search import BODY_MARK, HEAD_BYTES, indexed_pages
+
+    def page(name: str, before: int, mark: bool = True) -> tuple[str, Path]:
+        path = tmp_path / name
+        path.write_bytes(b"<!doctype html>" + b"x" * before + (b"<main " + BODY_MARK + b">" if mark else b"<main>")
+                         + b"y" * 3 * HEAD_BYTES)
+        return name, path
+
+    pages = dict([page("short.html", 10), page("late.html", 2 * HEAD_BYTES), page("across.html", HEAD_BYTES - 25),
+                  page("none.html", 10, mark=False), page("tiny.html", 0)])
+    (tmp_path / "tiny.html").write_bytes(b"<main " + BODY_MARK + b">")
+    assert indexed_pages(pages) == {"short.html", "late.html", "across.html", "tiny.html"}
+
+
 def test_plan_bundles_groups_pages_by_region(site):
     from site_builder.search import indexed_pages, plan_bundles
 

@@ -546,7 +546,7 @@ def project_context(proj: ProjectInfo, years: Any = None) -> dict[str, Any]:
         "source_line": summary.source_line(f), "transcription": summary.project_transcription(p),
         "indicator_columns": indicator_columns(p.indicators), "stats": summary.project_stats(proj),
         "summary": description, "years": years, "match_rules": MATCH_RULES, "verdict_notes": VERDICT_NOTES,
-        "search_fields": search_fields.project(proj, description),
+        "search_fields": search_fields.project(proj),
     }
 
 

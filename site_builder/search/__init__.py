@@ -153,7 +153,27 @@ def region_of(rel: str) -> str:
 
 def indexed_pages(pages: dict[str, Path]) -> set[str]:
     """The pages Pagefind indexes: those whose <main> carries data-pagefind-body."""
-    return {rel for rel, path in pages.items() if BODY_MARK in path.read_bytes()}
+    return {rel for rel, path in pages.items() if _marked(path)}
+
+
+HEAD_BYTES = 16384  # our pages' <main> starts within their first ~6 kB
+
+
+def _marked(path: Path) -> bool:
+    """Whether the page at ``path`` carries BODY_MARK: its head, else the
+    whole page. One os.read of the head costs half of Path.read_bytes at
+    ~100,000 pages (it runs while no Pagefind run has started yet)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, HEAD_BYTES)
+        if BODY_MARK in data or len(data) < HEAD_BYTES:
+            return BODY_MARK in data
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return BODY_MARK in b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def plan_bundles(indexed: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:

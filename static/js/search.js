@@ -83,8 +83,9 @@ function plainOf(html) {
 /**
  * The excerpt to show for one Pagefind result (the object `data()` returns):
  * the searched text in its visible context; else Pagefind's excerpt when it
- * lies in visible text and marks something; else the page summary.
- * Returns HTML (escaped text and <mark>).
+ * lies in visible text and marks something; else the page's summary (its
+ * metadata, or, where the summary is indexed text, as on a project page,
+ * what follows the title). Returns HTML (escaped text and <mark>).
  */
 export function displayExcerpt(result, term) {
   const visible = visibleText(result.content);
@@ -101,7 +102,8 @@ export function displayExcerpt(result, term) {
   }
   const summary = result.meta?.summary;
   if (summary) return escapeHtml(summary);
-  return escapeHtml(tidy(visible.slice(0, EXCERPT_CHARS))) + (visible.length > EXCERPT_CHARS ? "…" : "");
+  const rest = visible.slice(afterTitle).replace(/^[\s.·]+/, "");
+  return escapeHtml(tidy(rest.slice(0, EXCERPT_CHARS))) + (rest.length > EXCERPT_CHARS ? "…" : "");
 }
 
 /** What Pagefind UI shows for a result: what kind of page it is (a badge),
