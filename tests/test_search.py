@@ -491,7 +491,7 @@ def test_work_beside_the_index_runs_once_pagefind_has_started(site, tmp_path):
     error in it stops Pagefind and fails the index."""
     from site_builder.search import indexed_pages, plan_bundles
 
-    pages = {rel: path for rel, path in site_pages(site).items()}
+    pages = site_pages(site)
     plan = plan_bundles(indexed_pages(pages), PARTS_OF)
     seen = []
     work = tmp_path / "work"

@@ -568,12 +568,14 @@ def merged_module(plan: dict[str, list[str]], names: dict[str, str], places: dic
     if placeholder not in source:
         raise SearchIndexError("search/parts.js has lost its BUNDLES line")
 
-    def inside(key: str) -> list[str]:
+    listed = []
+    for key, rels in sorted(plan.items(), key=lambda kv: (kv[0] != SITE_KEY, kv[0])):
         region = key.split("-")[0]
-        return sorted({short for code, short in (places or {}).items() if code.startswith(region) and short})
-
-    listed = [{"key": key, "folder": f"../{BUNDLES_DIR}/{key}/", "pages": len(rels),
-               **({"name": names[key.split("-")[0]]} if key.split("-")[0] in names else {}),
-               **({"places": inside(key)} if key != SITE_KEY and inside(key) else {})}
-              for key, rels in sorted(plan.items(), key=lambda kv: (kv[0] != SITE_KEY, kv[0]))]
+        entry = {"key": key, "folder": f"../{BUNDLES_DIR}/{key}/", "pages": len(rels)}
+        if region in names:
+            entry["name"] = names[region]
+        inside = sorted({short for code, short in (places or {}).items() if short and code.startswith(region)})
+        if key != SITE_KEY and inside:
+            entry["places"] = inside
+        listed.append(entry)
     return source.replace(placeholder, f"const BUNDLES = {json.dumps(listed, ensure_ascii=False)};", 1)

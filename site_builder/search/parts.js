@@ -100,8 +100,9 @@ function searched() {
   return BUNDLES.filter((b) => b.key === "site" || !chosen || holds(b.key, chosen));
 }
 
-/** The bundles whose regions the query names (a place's name, or the name
- * without its last character: 润丰县 or 润丰), the site-wide one first. */
+/** The searched regions' bundles that hold a place the query names (a
+ * place's short name, or that name without its last character: 润丰县 or
+ * 润丰). */
 function named(term) {
   const text = typedParts(term).join("");
   const said = (place) => text.includes(place) || (place.length > 2 && text.includes(place.slice(0, -1)));
