@@ -32,6 +32,12 @@ if "SITE_BUILDER_CACHE_DIR" not in os.environ:
     TEST_CACHE = os.environ["SITE_BUILDER_CACHE_DIR"] = tempfile.mkdtemp(prefix="site-builder-test-cache-")
 else:
     TEST_CACHE = None
+# Likewise the search step's folders in memory (default /dev/shm): the
+# session's own, so a build a test kills leaves nothing in the machine's.
+if "SITE_BUILDER_MEMORY_DIR" not in os.environ:
+    TEST_MEMORY = os.environ["SITE_BUILDER_MEMORY_DIR"] = tempfile.mkdtemp(prefix="site-builder-test-memory-")
+else:
+    TEST_MEMORY = None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -42,8 +48,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if TEST_CACHE:
-        shutil.rmtree(TEST_CACHE, ignore_errors=True)
+    for folder in (TEST_CACHE, TEST_MEMORY):
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 CONTENT = REPO / "content"
 FILINGS = CONTENT / "filings"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -25,7 +25,7 @@ import pytest
 from conftest import REPO, as_from_a_terminal, copy_project
 
 from site_builder.output import (MARKER, OutputBusy, OutputLock, OutputRefused, Stage, check_output_folder,
-                                 recover)
+                                 memory_folder, recover)
 from site_builder.cache import BuildCache
 from site_builder.search import SearchIndexError, verify_bundle
 
@@ -431,7 +431,9 @@ def test_sigkill_inside_the_search_step(site, tmp_path):
     before = tree(out)
     edit(root)
     slow = slow_pagefind(tmp_path)
-    proc = start(root, "build", "--out", out, SITE_BUILDER_PAGEFIND_BINARY=str(slow))
+    memory = tmp_path / "memory"  # where the pages as Pagefind reads them go (/dev/shm by default)
+    memory.mkdir()
+    proc = start(root, "build", "--out", out, SITE_BUILDER_PAGEFIND_BINARY=str(slow), SITE_BUILDER_MEMORY_DIR=str(memory))
     pagefind = set()
     deadline = time.monotonic() + 60
     while not pagefind and time.monotonic() < deadline:
@@ -444,8 +446,12 @@ def test_sigkill_inside_the_search_step(site, tmp_path):
     assert wait_gone(pagefind) == set()
     assert tree(out) == before
     assert verify_bundle(out / "pagefind" / "b" / "site") > 0
-    assert cli(root, "build", "--out", out).returncode == 0
+    left = [p.name for p in memory.iterdir()]
+    assert len(left) == 1 and ".search-" in left[0], left  # the killed build's folder in memory
+    r = cli(root, "build", "--out", out, SITE_BUILDER_MEMORY_DIR=str(memory))
+    assert r.returncode == 0 and "left in memory by a stopped build" in r.stderr, r.stderr
     assert leftovers(tmp_path, out) == []
+    assert list(memory.iterdir()) == []
 
 
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"),
@@ -587,6 +593,34 @@ def test_a_side_folder_killed_before_its_marker_is_removed_and_nothing_else(tmp_
     assert not empty.exists() and not half.exists()
     assert (someone / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert len(done) == 2 and all("stopped while making it" in d for d in done)
+
+
+def test_memory_folders_of_stopped_builds_are_removed_and_nothing_else(tmp_path, monkeypatch):
+    """A build's folder in memory is named after its output folder and
+    marked; the next start removes those of its output folder (marked, or
+    empty), and leaves alone another folder's, and a folder of that name
+    holding anything else."""
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setenv("SITE_BUILDER_MEMORY_DIR", str(memory))
+    out, other = tmp_path / "public", tmp_path / "other"
+    out.mkdir()
+    left = memory_folder(out)
+    assert left is not None and left.parent == memory and (left / MARKER).is_file()
+    (left / "site-0" / "agencies").mkdir(parents=True)
+    theirs = memory_folder(other)  # another output folder's build, perhaps running
+    empty = memory / left.name.replace(left.name.rsplit("-", 1)[1], "0123abcd")
+    empty.mkdir()
+    someone = memory / left.name.replace(left.name.rsplit("-", 1)[1], "89abcdef")
+    someone.mkdir()
+    (someone / "notes.txt").write_text("mine", encoding="utf-8")
+    done = recover(out)
+    assert not left.exists() and not empty.exists() and theirs.is_dir()
+    assert (someone / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert len(done) == 2 and all("left in memory by a stopped build" in d for d in done)
+    for unusable in (str(tmp_path / "nowhere"), "", "memory"):  # no such folder; none wanted; not absolute
+        monkeypatch.setenv("SITE_BUILDER_MEMORY_DIR", unusable)
+        assert memory_folder(out) is None
 
 
 def test_a_full_disk_fails_cleanly_and_leaves_the_site_byte_identical(tmp_path):

@@ -509,6 +509,64 @@ def test_work_beside_the_index_runs_once_pagefind_has_started(site, tmp_path):
     assert not (tmp_path / "pagefind-2" / "merged").exists()  # nothing of a failed index is used
 
 
+def test_the_pages_as_pagefind_reads_them_go_to_memory_and_leave_it_bundle_by_bundle(site, tmp_path):
+    """index_site(memory=…): each bundle's input is made in the memory
+    folder, none on disk, and deleted once its bundle is indexed; the
+    bundles are those of an index whose input is on disk."""
+    from site_builder.search import indexed_pages, plan_bundles
+
+    pages = site_pages(site)
+    plan = plan_bundles(indexed_pages(pages), PARTS_OF)
+    memory, work = tmp_path / "memory", tmp_path / "work"
+    memory.mkdir()
+    work.mkdir()
+    seen = []
+    report = index_site(site, tmp_path / "pagefind", pages=pages, bundles=plan, scratch=work, memory=memory, jobs=1,
+                        meanwhile=lambda: seen.append(sorted(p.name for p in memory.iterdir())))
+    assert len(seen) == 1 and len(seen[0]) == 1 and seen[0][0].startswith("site-"), seen  # the running bundle's input
+    assert list(memory.iterdir()) == [], "a bundle's input is kept after it was indexed"
+    assert not [p for p in work.iterdir() if p.name.startswith("site-")]
+    on_disk = index_site(site, tmp_path / "pagefind-disk", pages=pages, bundles=plan, jobs=1)
+    assert (report["pages"], report["words"], report["bundles"]) == (on_disk["pages"], on_disk["words"], 4)
+
+
+def test_a_full_memory_sends_the_rest_of_the_input_to_disk(site, tmp_path, monkeypatch):
+    """When the memory folder fills up, the bundle being made and the rest
+    are made in the scratch folder on disk, and the index is complete; any
+    other error fails the index."""
+    import errno
+
+    import site_builder.search as search
+    from site_builder.search import indexed_pages, plan_bundles
+
+    pages = site_pages(site)
+    plan = plan_bundles(indexed_pages(pages), PARTS_OF)
+    memory, work = tmp_path / "memory", tmp_path / "work"
+    memory.mkdir()
+    work.mkdir()
+    real, made = search._input_tree, []
+
+    def fills_up(chosen, into):
+        made.append(into)
+        if memory in into.parents and len(made) > 1:
+            real(dict(list(chosen.items())[:1]), into)  # a page in, then the memory is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(chosen, into)
+
+    monkeypatch.setattr(search, "_input_tree", fills_up)
+    report = index_site(site, tmp_path / "pagefind", pages=pages, bundles=plan, scratch=work, memory=memory, jobs=1)
+    assert report["pages"] == len(indexed_pages(pages)) and report["indexed_bundles"] == 4
+    assert [p.parent for p in made] == [memory, memory, work, work, work]
+    assert list(memory.iterdir()) == []
+
+    def denied(chosen, into):
+        raise OSError(errno.EACCES, "Permission denied", str(into))
+
+    monkeypatch.setattr(search, "_input_tree", denied)
+    with pytest.raises(OSError, match="Permission denied"):
+        index_site(site, tmp_path / "pagefind-2", pages=pages, bundles=plan, scratch=tmp_path / "w2", memory=memory)
+
+
 def test_check_output_accepts_the_real_banner():
     assert check_output("\nRunning Pagefind v1.5.2 (Extended)\nRunning from: \"/tmp\"\n") == "1.5.2"
     with pytest.raises(SearchIndexError):

@@ -18,7 +18,7 @@ from ..analysis.site import SiteModel, build_site_model, significant_code
 from ..cache import CODE_FINGERPRINT, BuildCache, CachedFiling, FilingStore, State, no_gc, payload, sha
 from ..errors import BuildError
 from ..content.load import Problem, files_under
-from ..output import MARKER, Stage, remove_detached, remove_tree, search_folder, uninterrupted
+from ..output import MARKER, Stage, memory_folder, remove_detached, remove_tree, search_folder, uninterrupted
 from ..render import Renderer, template_problem
 from ..search import BUNDLE_DIR, BUNDLES_DIR, index_site, indexed_pages, plan_bundles
 from ..content.validate import check_across
@@ -360,15 +360,20 @@ class Builder:
         names = {significant_code(code): region.name for code, region in site.regions.items()}
         places = {significant_code(code): region.short_name for code, region in site.regions.items()}
         scratch = search_folder(self.out_dir)
+        memory = memory_folder(self.out_dir)  # the pages as Pagefind reads them, when there is room in memory
         try:
             result = index_site(stage.path, stage.path / BUNDLE_DIR, pages=pages, bundles=plan, only=todo,
-                                names=names, places=places, meanwhile=meanwhile, scratch=scratch, log=say, jobs=jobs)
+                                names=names, places=places, meanwhile=meanwhile, scratch=scratch, memory=memory,
+                                log=say, jobs=jobs)
         except Exception:  # a failed build leaves nothing beside the output when it returns
             remove_tree(scratch)
             raise
         except BaseException:  # stopped (Ctrl-C): stop now, the rest goes in the background
             remove_detached(scratch)
             raise
+        finally:
+            if memory is not None:  # removing files from memory is quick
+                remove_tree(memory)
         remove_detached(scratch)
         state.search_indexed, state.search_bundles = indexed, fps
         return result

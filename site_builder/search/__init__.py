@@ -16,6 +16,7 @@ name-fragment field that ``pages/search_fields.py`` writes (see docs/search.md).
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
@@ -274,33 +275,35 @@ def _finish(code: int, output: Path, log: Path) -> dict:
             "sorts": _count(output_log, "sort"), "version": version}
 
 
-def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare: Callable[[int], None],
-             logs: Path, jobs: int, meanwhile: Callable[[], None] | None = None) -> list[dict]:
-    """Pagefind over each (source, output) of ``sizes`` pages, ``jobs`` at a
-    time, the largest first (so that no large bundle is left to run alone
-    at the end), started and awaited from this thread (the parent-death
-    signal follows the thread that started a child). ``prepare(i)`` makes
-    run i's source; the next run's is made while the others index, so that
-    the first run starts after one bundle's input, not after every
-    bundle's. ``meanwhile()`` is called once, as soon as the first run has
-    started (or at once when there is none): the caller's own work beside
-    it. The first failure stops the others."""
+def _run_all(exe: Path, outputs: list[Path], sizes: list[int], prepare: Callable[[int], Path],
+             logs: Path, jobs: int, meanwhile: Callable[[], None] | None = None,
+             finished: Callable[[int], None] | None = None) -> list[dict]:
+    """Pagefind into each of ``outputs``, over runs of ``sizes`` pages,
+    ``jobs`` at a time, the largest first (so that no large bundle is left
+    to run alone at the end), started and awaited from this thread (the
+    parent-death signal follows the thread that started a child).
+    ``prepare(i)`` makes run i's source and returns it; the next run's is
+    made while the others index, so that the first run starts after one
+    bundle's input, not after every bundle's; ``finished(i)`` is called when
+    run i has succeeded (its source is no longer needed). ``meanwhile()`` is
+    called once, as soon as the first run has started (or at once when there
+    is none): the caller's own work beside it. The first failure stops the
+    others."""
     procs: dict[int, tuple[subprocess.Popen, float]] = {}
     results: dict[int, dict] = {}
-    todo = sorted(range(len(runs)), key=lambda i: -sizes[i])
-    prepared: set[int] = set()
+    todo = sorted(range(len(outputs)), key=lambda i: -sizes[i])
+    sources: dict[int, Path] = {}
 
-    def ready(i: int) -> None:
-        if i not in prepared:
-            prepare(i)
-            prepared.add(i)
+    def ready(i: int) -> Path:
+        if i not in sources:
+            sources[i] = prepare(i)
+        return sources[i]
 
     try:
         while todo or procs:
             while todo and len(procs) < max(1, jobs):
                 i = todo.pop(0)
-                ready(i)
-                procs[i] = (_start(exe, runs[i][0], runs[i][1], logs / f"log-{i}"), time.monotonic())
+                procs[i] = (_start(exe, ready(i), outputs[i], logs / f"log-{i}"), time.monotonic())
                 if meanwhile is not None:
                     meanwhile, then = None, meanwhile
                     then()
@@ -313,7 +316,9 @@ def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare
                         raise SearchIndexError(f"Pagefind did not finish within {TIMEOUT_SECONDS} s")
                     continue
                 del procs[i]
-                results[i] = _finish(code, runs[i][1], logs / f"log-{i}")
+                results[i] = _finish(code, outputs[i], logs / f"log-{i}")
+                if finished is not None:
+                    finished(i)
             if procs:
                 time.sleep(0.02)
     finally:
@@ -322,7 +327,7 @@ def _run_all(exe: Path, runs: list[tuple[Path, Path]], sizes: list[int], prepare
             proc.wait()
     if meanwhile is not None:
         meanwhile()
-    return [results[i] for i in range(len(runs))]
+    return [results[i] for i in range(len(outputs))]
 
 
 @contextmanager
@@ -344,7 +349,8 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
                pages: dict[str, Path] | None = None, bundles: dict[str, list[str]] | None = None,
                only: Iterable[str] | None = None, names: dict[str, str] | None = None,
                places: dict[str, str] | None = None, meanwhile: Callable[[], None] | None = None,
-               scratch: str | os.PathLike[str] | None = None, log: Callable[[str], None] | None = None,
+               scratch: str | os.PathLike[str] | None = None, memory: Path | None = None,
+               log: Callable[[str], None] | None = None,
                binary: str | os.PathLike[str] | None = None, jobs: int = 1) -> dict:
     """Index a built site's pages into search bundles under ``root`` (default
     ``site_dir/pagefind/``).
@@ -353,7 +359,9 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
     the site's pages, staged or published; Pagefind reads each bundle's
     pages as copies in ``scratch`` that hold only what it indexes
     (lean.pagefind_input), a folder for the work (default: a new one beside
-    the site). ``bundles`` is the plan (default:
+    the site), or in ``memory`` (a folder on a memory file system: each
+    bundle's copies are deleted once it is indexed; when it is full, the rest
+    go to ``scratch``). ``bundles`` is the plan (default:
     ``plan_bundles`` over the pages that carry data-pagefind-body); only the
     bundles in ``only`` are indexed (default: all), into
     ``root/b/<key>/``, up to ``jobs`` Pagefind runs at a time, each checked
@@ -380,17 +388,35 @@ def index_site(site_dir: str | os.PathLike[str], root: str | os.PathLike[str] | 
     plan = bundles if bundles is not None else plan_bundles(indexed_pages(listed))
     todo = [key for key in plan if only is None or key in set(only)]
     with _scratch(site, scratch) as work:
-        sources = [work / f"site-{n}" for n in range(len(todo))]
+        in_memory = memory is not None  # where the pages as Pagefind reads them go, else the scratch folder
 
-        def prepare(n: int) -> None:
-            key, source = todo[n], sources[n]
+        def prepare(n: int) -> Path:
+            nonlocal in_memory
+            key = todo[n]
+            if in_memory:
+                source = memory / f"site-{n}"
+                try:
+                    return make_source(key, source)
+                except OSError as exc:
+                    shutil.rmtree(source, ignore_errors=True)
+                    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                        raise
+                    in_memory = False  # memory is full: this bundle's and the rest on disk
+            return make_source(key, work / f"site-{n}")
+
+        def make_source(key: str, source: Path) -> Path:
             _input_tree({rel: listed[rel] for rel in plan[key]}, source)
             if not plan[key]:  # a bundle Pagefind can run over: a site whose every page is a region's
                 source.mkdir(parents=True, exist_ok=True)
                 (source / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
+            return source
+
+        def finished(n: int) -> None:  # memory is for the next runs
+            if memory is not None:
+                shutil.rmtree(memory / f"site-{n}", ignore_errors=True)
 
         outputs = [work / f"bundle-{n}" for n in range(len(todo))]
-        runs = _run_all(exe, list(zip(sources, outputs)), [len(plan[key]) for key in todo], prepare, work, jobs, meanwhile)
+        runs = _run_all(exe, outputs, [len(plan[key]) for key in todo], prepare, work, jobs, meanwhile, finished)
         for key, output in zip(todo, outputs):
             if key == SITE_KEY:  # its instance is made first: it keeps Pagefind's worker and real WebAssembly
                 _scripts(output, root)
