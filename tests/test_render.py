@@ -167,6 +167,11 @@ def test_name_fragments_are_every_suffix_cut_to_eight_characters():
                        for i in range(len(part) - 1))
     assert name_fragments(names) == expected == name_fragments(names)
     assert " 周转房屋租赁费用" in expected and " 理" not in expected and " 南区" in expected
+    # names the page's indexed text starts a run with (its heading, a sentence): from the second character
+    shown = name_fragments(names, shown=True)
+    assert shown == "".join(f" {part[i:i + FRAGMENT_CHARS]}" for n in names if n for part in n.split()
+                            for i in range(1, len(part) - 1))
+    assert " 转房屋租赁费用管" in shown and " 周转房屋租赁费用" not in shown and " 路南区" not in shown
 
 
 def test_search_fields_equal_the_jinja_partial_they_replace(tmp_path):

@@ -44,13 +44,14 @@ SORT_KEY = "预算金额"  # the one sort; search.py splits a large index by its
 def project(proj: "ProjectInfo") -> Markup:
     """No summary metadata: the page's first paragraph is the summary, and
     it is indexed (a copy in the metadata was 4 % of Pagefind's work on a
-    project page)."""
+    project page). The project's name is its heading and each indicator's
+    starts its sentence (``IndicatorGroup.sentences``): names shown."""
     f = proj.filing.filing
     p = proj.project
     return _fields(
         PROJECT, f.region, [f.year], f.agency.name, [g.level1 for g in proj.groups], p.budget.total, "预算",
         p.name, f"{f.agency.name} · {f.year}年", None,
-        [p.name, *unique_names(p.indicators)], code_suffixes(p.code) if p.code else "",
+        [p.name, *unique_names(p.indicators)], code_suffixes(p.code) if p.code else "", shown=True,
     )
 
 
@@ -95,7 +96,7 @@ def region(r: "RegionInfo", summary: str) -> Markup:
 
 def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str, levels: Iterable[str],
             amount: Decimal, amount_label: str, title: str, context: str, summary: str | None, names: list[str],
-            code: str = "") -> Markup:
+            code: str = "", shown: bool = False) -> Markup:
     e = escape_text  # markupsafe.escape's text (every value is a str), without a Markup object each
     province = e(region.province)
     out = [
@@ -119,23 +120,28 @@ def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str,
         + (f'  <span data-pagefind-meta="summary">{e(summary)}</span>\n' if summary is not None else '')
         + '</div>\n'
         f'<div hidden class="search-fragments" data-pagefind-weight="0.2">{FIELD_MARK}'
-        f'{e(name_fragments(names + [region.province, region.city, region.county]))}{e(code)}</div>'
+        f'{e(name_fragments(names, shown))}{e(name_fragments([region.province, region.city, region.county]))}'
+        f'{e(code)}</div>'
     )
     return Markup("".join(out))
 
 
-def name_fragments(names: list[str | None]) -> str:
+def name_fragments(names: list[str | None], shown: bool = False) -> str:
     """The name part of the fragment field: every suffix, at most
     FRAGMENT_CHARS long, from each position of every whitespace-separated part
     of each name, each after a space. Any query word the browser's segmenter
     cuts out of a name is a prefix of one of these tokens, and Pagefind
-    matches query words by prefix."""
-    return "".join([_fragments(name) for name in names if name])
+    matches query words by prefix. ``shown``: each name starts a run of the
+    page's indexed text (a heading, a sentence), whose words Pagefind
+    already indexes from the name's first character, so its suffixes start
+    at the second (those of whole names were a twentieth of Pagefind's work
+    on a project page)."""
+    return "".join([_fragments(name, 1 if shown else 0) for name in names if name])
 
 
 @lru_cache(maxsize=65536)  # names repeat: indicator names across projects, places across pages
-def _fragments(name: str) -> str:
-    return "".join([f" {part[i:i + FRAGMENT_CHARS]}" for part in name.split() for i in range(len(part) - 1)])
+def _fragments(name: str, start: int) -> str:
+    return "".join([f" {part[i:i + FRAGMENT_CHARS]}" for part in name.split() for i in range(start, len(part) - 1)])
 
 
 def code_suffixes(code: str) -> str:
