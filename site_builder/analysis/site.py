@@ -137,12 +137,13 @@ class IndicatorGroup:
         levels and the word 指标值 are left out: they are the same few words
         on every project page, which cost the index on every page and find
         nothing a reader looks for (the 指标类别 filter and the indicator
-        listings carry the levels)."""
+        listings carry the levels). Nor is the row's basis (指标值设定依据: 计划标准,
+        行业标准, 根据工作计划安排 …), the same few phrases across projects;
+        the table shows it."""
         out = []
         for ind, _anchor, _s1, _s2, desc in self.rows:
             about = f"（{desc}）" if desc else ""
-            basis = f"，依据：{ind.basis}" if ind.basis else ""
-            out.append(f"{ind.name}{about}：{shown_target(ind.target)}{basis}。")
+            out.append(f"{ind.name}{about}：{shown_target(ind.target)}。")
         return out
 
 
