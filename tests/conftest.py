@@ -32,8 +32,9 @@ if "SITE_BUILDER_CACHE_DIR" not in os.environ:
     TEST_CACHE = os.environ["SITE_BUILDER_CACHE_DIR"] = tempfile.mkdtemp(prefix="site-builder-test-cache-")
 else:
     TEST_CACHE = None
-# Likewise the search step's folders in memory (default /dev/shm): the
-# session's own, so a build a test kills leaves nothing in the machine's.
+# Likewise the search step's folders in memory (default /dev/shm) go in a
+# folder of the test run's own, so a build a test kills leaves nothing in
+# the machine's /dev/shm.
 if "SITE_BUILDER_MEMORY_DIR" not in os.environ:
     TEST_MEMORY = os.environ["SITE_BUILDER_MEMORY_DIR"] = tempfile.mkdtemp(prefix="site-builder-test-memory-")
 else:

@@ -120,7 +120,11 @@ def _side(out: Path, kind: str) -> Path:
 
 
 def _make_side(out: Path, kind: str) -> Path:
-    path = _side(out, kind)
+    return _make_marked(_side(out, kind), kind)
+
+
+def _make_marked(path: Path, kind: str) -> Path:
+    """``path`` made, with the marker saying it holds ``kind``."""
     path.mkdir(parents=True)
     (path / MARKER).write_bytes(marker_text(kind))
     return path
@@ -358,7 +362,8 @@ def recover(out: Path) -> list[str]:
     """Before a build or preview of ``out`` (holding its lock): roll back an
     apply a killed build left unfinished, put back an output left aside
     between two renames, and remove the stage, journal and search folders
-    (beside it and in memory) of builds that are no longer running. Returns what it did, for the log."""
+    (beside it and in memory) of builds that are no longer running. Returns
+    what it did, for the log."""
     done: list[str] = []
     parent = out.parent
     if not parent.is_dir():
@@ -445,12 +450,10 @@ def memory_folder(out: Path) -> Path | None:
         return None
     path = base / f"{_memory_prefix(out)}search-{os.getpid()}-{os.urandom(4).hex()}"
     try:
-        path.mkdir()
-        (path / MARKER).write_bytes(marker_text("search"))
+        return _make_marked(path, "search")
     except OSError:
         shutil.rmtree(path, ignore_errors=True)
         return None
-    return path
 
 
 def _memory_leftovers(out: Path) -> list[Path]:

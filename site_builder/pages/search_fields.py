@@ -8,9 +8,9 @@ blocks that show nothing and say nothing to a screen reader:
   what it is, context, and the summary where the page's own first
   paragraph is not indexed: a project page indexes its summary as text);
 - the name-fragment field: every suffix, cut to FRAGMENT_CHARS, of every
-  name of the page, and the project code's suffixes, so that any 2+
-  character piece of a name finds the page whatever the browser's segmenter
-  cuts (docs/search.md, "The fix").
+  name of the page, and the project code's suffixes, so that a piece cut
+  from the middle of a name finds the page although the browser's segmenter
+  cuts it differently from Pagefind's (docs/search.md, "The fix").
 
 They are written here, not in a Jinja partial: choosing the values and
 printing ~15 spans was a third of a project page's render time, and the
@@ -129,13 +129,13 @@ def _fields(kind: str, region: "Region", years: Iterable[int], agency_name: str,
 def name_fragments(names: list[str | None], shown: bool = False) -> str:
     """The name part of the fragment field: every suffix, at most
     FRAGMENT_CHARS long, from each position of every whitespace-separated part
-    of each name, each after a space. Any query word the browser's segmenter
-    cuts out of a name is a prefix of one of these tokens, and Pagefind
-    matches query words by prefix. ``shown``: each name starts a run of the
-    page's indexed text (a heading, a sentence), whose words Pagefind
-    already indexes from the name's first character, so its suffixes start
-    at the second (those of whole names were a twentieth of Pagefind's work
-    on a project page)."""
+    of each name, each after a space. Pagefind segments each token on its
+    own, so every position of a name starts an indexed word, which a query
+    word cut from there matches by prefix. ``shown``: each name starts a
+    run of the page's indexed text (a heading, a sentence), whose words
+    Pagefind already indexes from the name's first character, so its
+    suffixes start at the second (those of whole names were a twentieth of
+    Pagefind's work on a project page)."""
     return "".join([_fragments(name, 1 if shown else 0) for name in names if name])
 
 
