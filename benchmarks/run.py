@@ -165,10 +165,27 @@ def measure(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
     done.set()
     th.join()
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{output[-4000:]}")
-    return {"wall": wall, "cpu": cpu, "peak_mb": peak / 1024, "peak_pss_mb": peak_pss / 1024, "output": output}
+    return {"wall": wall, "cpu": user + system, "user": user, "sys": system, "peak_mb": peak / 1024,
+            "peak_pss_mb": peak_pss / 1024, "output": output}
+
+
+# The phases a full build logs (build.builder), as (label, pattern of its seconds)
+PHASES = (("parse", r"read \d+ filings in ([\d.]+) s"),
+          ("pages", r"pages and per-filing downloads rendered and written in ([\d.]+) s"),
+          ("search index", r"search index: .*?, ([\d.]+) s\)"))
+
+
+def phases(output: str) -> dict[str, float]:
+    """The seconds of each phase a build's log names (PHASES)."""
+    found = {}
+    for label, pattern in PHASES:
+        m = re.search(pattern, output)
+        if m:
+            found[label] = float(m.group(1))
+    return found
 
 
 def tree_size(path: Path) -> tuple[int, int]:
@@ -974,6 +991,8 @@ def run_size(n: int, *, jobs: int, hugo: Path | None, search: bool, rebuild: boo
         s = measure(our_cmd(root, sout, search=True, jobs=jobs), env=env)
         row["search"] = s["wall"]
         row["search_rss"] = s["peak_mb"]
+        # where the time went: CPU against 2 cores' wall, and the build's own phases
+        row["search_detail"] = {"user": s["user"], "sys": s["sys"], **phases(s["output"])}
         m_parts = re.search(r"search index: \d+ pages in \d+ of (\d+) bundle", s["output"])
         row["search_parts"] = int(m_parts.group(1)) if m_parts else 1
         row["search_size_mb"] = tree_size(sout)[0] / 1e6
@@ -1048,6 +1067,11 @@ def main(argv: list[str] | None = None) -> int:
         + "; ".join(f"N={r['n']}: " + ", ".join(fmt(w) for w in r["rebuilds"]) + " s" for r in rows if r.get("rebuilds")),
         "- Rebuild with search after 1 edit, indexed again: "
         + ("; ".join(f"N={r['n']}: {r['search_rebuild_indexed']}" for r in rows if "search_rebuild_indexed" in r) or "—"),
+        "- Build with search, CPU s (user + sys) and the build's phases, s: "
+        + ("; ".join(f"N={r['n']}: {fmt(r['search_detail']['user'], 0)} + {fmt(r['search_detail']['sys'], 0)}, "
+                     + ", ".join(f"{label} {fmt(r['search_detail'][label], 1)}" for label, _ in PHASES
+                                 if label in r["search_detail"])
+                     for r in rows if "search_detail" in r) or "—"),
         "- Hugo pages: " + ", ".join(f"N={r['n']}: {r.get('hugo_pages', '—')} html" for r in rows),
         f"- Python speed probe ({PROBE_STEPS:,} steps of dict and string work in a fresh interpreter, s; lower is "
         "faster), before our build / before Hugo's (medians over the rounds): "

@@ -75,6 +75,13 @@ def test_benchmark_with_search_in_parts():
     assert index.startswith("- Search index: in bundles by region of at most 80 pages")
     parts = int(index.split("N=20: ", 1)[1].split()[0])  # "…; N=20: 3 bundles"
     assert parts >= 2  # the setting reached the search build: more than one bundle
+    # where the build with search spent its time: CPU, and the phases its own log names
+    detail = next(line for line in lines if line.startswith("- Build with search, CPU s"))
+    m = re.search(r"N=20: ([\d.]+) \+ ([\d.]+), parse ([\d.]+), pages ([\d.]+), search index ([\d.]+)$", detail)
+    assert m, detail
+    user, system, *phases = (float(x) for x in m.groups())
+    assert user > 0 and all(x > 0 for x in phases)
+    assert sum(phases) <= float(cells[cols.index("build+search s")])
 
 
 
