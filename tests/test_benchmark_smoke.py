@@ -140,3 +140,23 @@ def test_hugo_renders_the_same_pages_as_ours(tmp_path):
     total = sum((theirs / p).stat().st_size for p in hugo)
     ours_total = sum((ours / p).stat().st_size for p in hugo)
     assert 0.9 <= total / ours_total <= 1.1, (total, ours_total)
+
+
+def test_pagefind_work_counts_what_each_part_of_a_page_costs(tmp_path):
+    """benchmarks/pagefind_work.py on the seed site: Pagefind's instructions a
+    project page and what two parts of it cost, under cachegrind."""
+    from benchmarks import pagefind_work
+    from site_builder.build import build
+
+    out = tmp_path / "site"
+    build(ROOT, out, search=False)
+    chosen = pagefind_work.sample(out, "project", 8, seed=1)
+    assert len(chosen) == 8 and all(p.parent.parent.name == "projects" for p in chosen)
+    filings = pagefind_work.sample(out, "filing", 50, seed=1)
+    assert len(filings) == 5 and all(p.parent.name.isdigit() and p.parent.parent.parent.name == "agencies" for p in filings)
+    r = pagefind_work.measure(out, "project", pages=8, seed=1, parts=["name fragments", "indicator sentences"])
+    assert r["pages"] == 8 and r["run"] > 0 and r["page"] > 0
+    for part in ("name fragments", "indicator sentences"):  # both are on every project page
+        assert 0 < r["parts"][part] < r["page"], r
+    table = pagefind_work.report(r)
+    assert "| name fragments |" in table and "million instructions a page" in table
