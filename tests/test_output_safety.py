@@ -322,6 +322,12 @@ def rename(src, dst, *a, **k):
         if count[0] == n:
             os.kill(os.getpid(), signal.SIGKILL)
 publish.os.rename = rename
+remove = publish.remove_tree
+def remove_tree(path):  # n = 0: killed once the apply is done, before the journal and stage are deleted
+    if n == 0 and ".journal-" in str(path):
+        os.kill(os.getpid(), signal.SIGKILL)
+    remove(path)
+publish.remove_tree = remove_tree
 stage.publish()
 """
 
@@ -334,16 +340,35 @@ def test_an_apply_killed_half_way_is_rolled_back_by_the_next_build(site, tmp_pat
                        cwd=REPO, env=env())
     assert p.returncode == -signal.SIGKILL
     assert tree(out) != before  # half applied
-    assert any(name.startswith(".public.journal-") for name in leftovers(tmp_path, out, wait=0))
+    left = leftovers(tmp_path, out, wait=0)
+    assert any(name.startswith(".public.journal-") for name in left)
+    # the output's marker was the first file moved out of the stage: the stage no longer carries one
+    stage = next(tmp_path / name for name in left if name.startswith(".public.stage-"))
+    assert not (stage / MARKER).exists() and any(stage.iterdir())
     done = recover(out)
     assert any("rolled back" in line for line in done)
     assert tree(out) == before
+    assert leftovers(tmp_path, out) == []  # the journal and the stage it named are gone
     # and the build's own start does the same: a cached rebuild after it equals a clean build
     edit(root)
     assert cli(root, "build", "--out", out, "--no-search").returncode == 0
     clean = tmp_path / "clean"
     assert cli(root, "build", "--out", clean, "--no-search").returncode == 0
     assert {k: v for k, v in tree(out).items() if not k.startswith("pagefind")} == tree(clean)
+
+
+def test_an_apply_killed_once_done_keeps_the_new_version_and_the_next_build_clears_the_rest(site, tmp_path):
+    root, out = site
+    p = subprocess.run([sys.executable, "-c", KILLED_APPLY, str(out), "0"], capture_output=True, cwd=REPO, env=env())
+    assert p.returncode == -signal.SIGKILL
+    applied = tree(out)
+    assert (out / "agencies/new-0/index.html").read_bytes() == b"new page" and not (out / "404.html").exists()
+    left = leftovers(tmp_path, out, wait=0)
+    assert {name.split("-")[0] for name in left} == {".public.journal", ".public.stage"}, left
+    done = recover(out)
+    assert not any("rolled back" in line for line in done)
+    assert tree(out) == applied
+    assert leftovers(tmp_path, out) == []
 
 
 def kill_at(root: Path, out: Path, delay: float, *args: str, **extra: str) -> tuple[int, set[int], str]:
@@ -593,6 +618,34 @@ def test_a_side_folder_killed_before_its_marker_is_removed_and_nothing_else(tmp_
     assert not empty.exists() and not half.exists()
     assert (someone / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert len(done) == 2 and all("stopped while making it" in d for d in done)
+
+
+def test_a_journal_removes_only_the_stage_of_ours_it_names(tmp_path):
+    """A finished journal names the stage its apply took files from, and the
+    next start removes that stage with it; a journal naming a folder that is
+    not a stage of this output (elsewhere, or another name) leaves it be."""
+    from site_builder.output.guard import marker_text
+
+    out = tmp_path / "public"
+    out.mkdir()
+    elsewhere = tmp_path / "work" / ".public.stage-999996-0123abcd"
+    other = tmp_path / ".public.search-999995-0123abcd"  # ours by name, but no stage
+    mine = tmp_path / ".public.stage-999994-0123abcd"
+    for n, stage in enumerate((elsewhere, other, mine)):
+        (stage / "agencies").mkdir(parents=True)
+        (stage / "agencies" / "notes.txt").write_text("kept", encoding="utf-8")
+        journal = tmp_path / f".public.journal-99999{n}-0123abcd"
+        journal.mkdir()
+        (journal / MARKER).write_bytes(marker_text("journal"))
+        (journal / "ops.json").write_text(json.dumps({"stage": str(stage), "ops": []}), encoding="utf-8")
+        (journal / "done").touch()
+    done = recover(out)
+    assert (elsewhere / "agencies" / "notes.txt").exists() and (other / "agencies" / "notes.txt").exists()
+    deadline = time.monotonic() + 10  # the removals run in processes of their own
+    while (mine.exists() or any(tmp_path.glob(".public.journal-*"))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.search-999995-0123abcd", "public", "work"]
+    assert any(f"removed {mine.name}, the stage a stopped build was publishing from" == d for d in done)
 
 
 def test_memory_folders_of_stopped_builds_are_removed_and_nothing_else(tmp_path, monkeypatch):

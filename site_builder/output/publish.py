@@ -332,14 +332,20 @@ class _Journal:
         remove_tree(stage.path)
 
 
+def _journal_list(journal: Path) -> tuple[list, Path | None]:
+    """A journal's operations and the stage its apply takes files from;
+    none (and None) when it was killed before its list was whole."""
+    try:
+        listed = json.loads((journal / "ops.json").read_text(encoding="utf-8"))
+        return listed["ops"], Path(listed["stage"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return [], None
+
+
 def _roll_back(out: Path, journal: Path) -> None:
     """Undo an apply that did not finish: every output path in the journal's
     list gets back what it held before (the journal's copy, or nothing)."""
-    try:
-        listed = json.loads((journal / "ops.json").read_text(encoding="utf-8"))
-        ops, stage = listed["ops"], Path(listed["stage"])
-    except (OSError, ValueError, KeyError):
-        ops, stage = [], None  # killed before the list was whole: nothing was applied
+    ops, stage = _journal_list(journal)  # no list: killed before it was whole, nothing was applied
     for i, (kind, rel) in reversed(list(enumerate(ops))):
         target = out / rel
         kept = journal / str(i)
@@ -374,6 +380,11 @@ def recover(out: Path) -> list[str]:
             shutil.rmtree(p, ignore_errors=True)
             done.append(f"removed {p.name}, left by a build stopped while making it")
     sides = sorted((p for p in parent.iterdir() if ours.match(p.name) and has_marker(p)), key=lambda p: p.name)
+    # A journal's stage has lost its marker: the output's marker is among
+    # the files an apply moves from the stage into the output.
+    named = [_journal_list(p)[1] for p in sides if ours.match(p.name).group(1) == "journal"]
+    applied = [stage for stage in named if stage is not None and stage.parent == parent
+               and (m := ours.match(stage.name)) is not None and m.group(1) == "stage"]
     for p in sides:
         kind = ours.match(p.name).group(1)
         if kind == "journal" and not (p / "done").exists():
@@ -387,6 +398,10 @@ def recover(out: Path) -> list[str]:
         elif p.exists():
             remove_detached(p)
             done.append(f"removed {p.name}, left by a stopped build")
+    for stage in applied:  # after the roll-backs, which tell by the stage what was moved in
+        if stage.exists() and not has_marker(stage):
+            remove_detached(stage)
+            done.append(f"removed {stage.name}, the stage a stopped build was publishing from")
     for p in _memory_leftovers(out):
         remove_tree(p)
         done.append(f"removed {p}, left in memory by a stopped build")
