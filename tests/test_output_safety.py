@@ -566,6 +566,34 @@ def test_sigterm_to_every_process_of_a_build_with_workers_stops_it(tmp_path, aft
     assert not out.exists()
 
 
+# Workers whose queued tasks are cancelled (the map's results no longer
+# wanted) and then killed: the executor's manager thread meets cancelled
+# futures when it fails the broken pool's tasks (CPython gh-107219).
+CANCELLED_THEN_KILLED = r"""
+import sys, threading, time
+from site_builder.build.workers import Workers
+workers = Workers(2)
+results = workers.imap(time.sleep, [0.3] * 40)
+next(results)
+results.close()
+for proc in workers._procs:
+    proc.kill()
+time.sleep(1)
+workers._pool.shutdown(wait=True)
+raise_in_a_thread = threading.Thread(target=lambda: 1 / 0)  # any other thread's error is still printed
+raise_in_a_thread.start()
+raise_in_a_thread.join()
+"""
+
+
+def test_workers_killed_after_their_tasks_were_cancelled_print_no_traceback_of_the_executor():
+    p = subprocess.run([sys.executable, "-c", CANCELLED_THEN_KILLED], capture_output=True, text=True, cwd=REPO,
+                       env=env(), timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "InvalidStateError" not in p.stderr and "terminate_broken" not in p.stderr, p.stderr
+    assert p.stderr.count("Traceback") == 1 and "ZeroDivisionError" in p.stderr, p.stderr
+
+
 @pytest.mark.slow
 def test_a_worker_killed_by_the_system_fails_the_build_cleanly(tmp_path):
     """The kernel's out-of-memory killer ends one worker: the build says so

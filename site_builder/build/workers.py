@@ -16,10 +16,12 @@ set just before the fork and inherited, so it is never pickled.
 from __future__ import annotations
 
 import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 import signal
 import sys
+import threading
+import traceback
 from typing import Any, Callable, Iterable, Iterator
 
 from ..process import die_with_parent
@@ -56,6 +58,7 @@ class Workers:
 
     def __init__(self, jobs: int, **state: Any):
         global _STATE
+        _quiet_cancelled_future_race()
         _STATE = state
         before = set(mp.active_children())
         try:
@@ -83,6 +86,28 @@ class Workers:
 
     def __exit__(self, kind: Any, *exc: Any) -> None:
         self.close(failed=kind is not None)
+
+
+def _quiet_cancelled_future_race() -> None:
+    """Keep a known race of the executor off the user's screen. Before
+    Python 3.12 (CPython gh-107219), when the pool breaks after some of its
+    queued futures were cancelled — a signal that stops the build kills its
+    workers while the build cancels the tasks it no longer wants — the
+    executor's manager thread fails to set the pool's error on a cancelled
+    future and prints a traceback, although the pool has stopped as it
+    should. Any other exception of any thread is printed as before."""
+    previous = threading.excepthook
+    if getattr(previous, "quiets_cancelled_future_race", False):
+        return
+
+    def hook(args: Any) -> None:
+        frames = traceback.extract_tb(args.exc_traceback) if args.exc_traceback else []
+        if args.exc_type is InvalidStateError and any(f.name == "terminate_broken" for f in frames):
+            return
+        previous(args)
+
+    hook.quiets_cancelled_future_race = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
 
 
 class WorkerLost(Exception):
