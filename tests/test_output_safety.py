@@ -323,8 +323,8 @@ def rename(src, dst, *a, **k):
             os.kill(os.getpid(), signal.SIGKILL)
 publish.os.rename = rename
 remove = publish.remove_tree
-def remove_tree(path):  # n = 0: killed once the apply is done, before the journal and stage are deleted
-    if n == 0 and ".journal-" in str(path):
+def remove_tree(path):  # n = 0: killed once the apply is done, before the stage and journal are deleted
+    if n == 0 and ".stage-" in str(path):
         os.kill(os.getpid(), signal.SIGKILL)
     remove(path)
 publish.remove_tree = remove_tree

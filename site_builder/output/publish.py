@@ -328,8 +328,10 @@ class _Journal:
         for kind, rel in ops:
             if kind == "delete":
                 _prune_empty_dirs((out / rel).parent, out)
-        remove_tree(journal)  # links to the old files: a few hundred, quick
+        # the stage before its journal: a stage left without a journal naming
+        # it carries no marker (its marker went into the output) and would stay
         remove_tree(stage.path)
+        remove_tree(journal)  # links to the old files: a few hundred, quick
 
 
 def _journal_list(journal: Path) -> tuple[list, Path | None]:
