@@ -89,8 +89,9 @@ class Workers:
 
 
 def _quiet_cancelled_future_race() -> None:
-    """Keep a known race of the executor off the user's screen. Before
-    Python 3.12 (CPython gh-107219), when the pool breaks after some of its
+    """Keep a known race of the executor off the user's screen. In the
+    Python 3.11 we run (CPython gh-107219, fixed upstream by catching the
+    error in terminate_broken), when the pool breaks after some of its
     queued futures were cancelled — a signal that stops the build kills its
     workers while the build cancels the tasks it no longer wants — the
     executor's manager thread fails to set the pool's error on a cancelled
