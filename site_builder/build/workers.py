@@ -102,8 +102,8 @@ def _quiet_cancelled_future_race() -> None:
         return
 
     def hook(args: Any) -> None:
-        frames = traceback.extract_tb(args.exc_traceback) if args.exc_traceback else []
-        if args.exc_type is InvalidStateError and any(f.name == "terminate_broken" for f in frames):
+        if args.exc_type is InvalidStateError and any(
+                f.name == "terminate_broken" for f in traceback.extract_tb(args.exc_traceback)):
             return
         previous(args)
 

@@ -98,20 +98,22 @@ def remove_tree(path: str | os.PathLike[str]) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
-# Deletes the folder given, in a process of its own (see remove_detached).
-_REMOVE = "import sys; from site_builder.output.publish import remove_tree; remove_tree(sys.argv[1])"
+# Deletes the folders given, in order, in a process of its own (see remove_detached).
+_REMOVE = ("import sys; from site_builder.output.publish import remove_tree\n"
+           "for path in sys.argv[1:]: remove_tree(path)")
 
 
-def remove_detached(path: Path) -> None:
-    """Delete ``path`` (no longer part of any output) in a process that
-    outlives this one: deleting the ~118,000 files of a 10,000-filing site
-    took 20-40 s on ext4, time nobody needs to wait for. What it does not
-    finish, the next build removes as a leftover."""
+def remove_detached(*paths: Path) -> None:
+    """Delete ``paths`` (no longer part of any output), one after the other,
+    in a process that outlives this one: deleting the ~118,000 files of a
+    10,000-filing site took 20-40 s on ext4, time nobody needs to wait for.
+    What it does not finish, the next build removes as a leftover."""
     try:
-        subprocess.Popen([sys.executable, "-c", _REMOVE, str(path)], stdin=subprocess.DEVNULL,
+        subprocess.Popen([sys.executable, "-c", _REMOVE, *map(str, paths)], stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError:
-        remove_tree(path)
+        for path in paths:
+            remove_tree(path)
 
 
 def _side(out: Path, kind: str) -> Path:
@@ -382,28 +384,28 @@ def recover(out: Path) -> list[str]:
             shutil.rmtree(p, ignore_errors=True)
             done.append(f"removed {p.name}, left by a build stopped while making it")
     sides = sorted((p for p in parent.iterdir() if ours.match(p.name) and has_marker(p)), key=lambda p: p.name)
-    # A journal's stage has lost its marker: the output's marker is among
-    # the files an apply moves from the stage into the output.
-    named = [_journal_list(p)[1] for p in sides if ours.match(p.name).group(1) == "journal"]
-    applied = [stage for stage in named if stage is not None and stage.parent == parent
-               and (m := ours.match(stage.name)) is not None and m.group(1) == "stage"]
+    # A journal's stage has lost its marker (the output's marker is among the
+    # files an apply moves from the stage into the output): the journal names it.
+    stages = {p: stage for p in sides if ours.match(p.name).group(1) == "journal"
+              for stage in [_journal_list(p)[1]] if stage is not None and stage.parent == parent
+              and (m := ours.match(stage.name)) is not None and m.group(1) == "stage"}
     for p in sides:
         kind = ours.match(p.name).group(1)
         if kind == "journal" and not (p / "done").exists():
             _roll_back(out, p)
             done.append(f"rolled back the changes of a build that was stopped while publishing ({p.name})")
-    for p in sides:
+    for p in sides:  # after the roll-backs, which tell by the stage what was moved in
         kind = ours.match(p.name).group(1)
+        stage = stages.get(p)
         if kind == "old" and not out.exists():
             os.rename(p, out)
             done.append(f"put back the output a stopped build had set aside ({p.name})")
+        elif stage is not None and stage.exists() and not has_marker(stage):
+            remove_detached(stage, p)  # the stage first, as an apply deletes them
+            done.append(f"removed {stage.name} and {p.name}, left by a build stopped while publishing")
         elif p.exists():
             remove_detached(p)
             done.append(f"removed {p.name}, left by a stopped build")
-    for stage in applied:  # after the roll-backs, which tell by the stage what was moved in
-        if stage.exists() and not has_marker(stage):
-            remove_detached(stage)
-            done.append(f"removed {stage.name}, the stage a stopped build was publishing from")
     for p in _memory_leftovers(out):
         remove_tree(p)
         done.append(f"removed {p}, left in memory by a stopped build")
